@@ -1,0 +1,9 @@
+//! Pieces shared by pages: the layout, the error view, the async page loader.
+
+mod error_view;
+mod layout;
+mod page;
+
+pub use error_view::ErrorView;
+pub use layout::Layout;
+pub use page::load_page;

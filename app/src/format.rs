@@ -1,0 +1,81 @@
+//! Formatting numbers and times for people.
+
+use chrono::{DateTime, Utc};
+
+/// Dollars with thousands separators and cents: `$1,234.56`.
+pub fn usd(amount: f64) -> String {
+    let negative = amount < 0.0;
+    let cents = (amount.abs() * 100.0).round() as u64;
+    let (whole, frac) = (cents / 100, cents % 100);
+    let digits = whole.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{}${grouped}.{frac:02}", if negative { "-" } else { "" })
+}
+
+/// A percentage change from `before` to `after`, or None when `before` is zero.
+pub fn pct_change(before: f64, after: f64) -> Option<f64> {
+    (before.abs() > f64::EPSILON).then(|| (after - before) / before * 100.0)
+}
+
+/// `2026-11-27 13:05 UTC` for an epoch second.
+pub fn datetime(ts: i64) -> String {
+    DateTime::<Utc>::from_timestamp(ts, 0)
+        .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| ts.to_string())
+}
+
+/// `2026-11-27` for an epoch second.
+pub fn date(ts: i64) -> String {
+    DateTime::<Utc>::from_timestamp(ts, 0)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| ts.to_string())
+}
+
+/// "3 h ago", "2 d ago": how long before `now` the instant `ts` was.
+pub fn ago(ts: i64, now: i64) -> String {
+    let secs = (now - ts).max(0);
+    match secs {
+        0..=59 => "just now".to_string(),
+        60..=3599 => format!("{} min ago", secs / 60),
+        3600..=86_399 => format!("{} h ago", secs / 3600),
+        _ => format!("{} d ago", secs / 86_400),
+    }
+}
+
+/// Task size as people write it: `512 / 1024`.
+pub fn size(cpu_units: u32, memory_mib: u32) -> String {
+    format!("{cpu_units} / {memory_mib}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usd_groups_thousands_and_rounds_cents() {
+        assert_eq!(usd(0.0), "$0.00");
+        assert_eq!(usd(36.044), "$36.04");
+        assert_eq!(usd(1234567.891), "$1,234,567.89");
+        assert_eq!(usd(-12.5), "-$12.50");
+        assert_eq!(usd(999.999), "$1,000.00");
+    }
+
+    #[test]
+    fn pct_change_handles_zero_base() {
+        assert_eq!(pct_change(0.0, 5.0), None);
+        assert_eq!(pct_change(100.0, 110.0), Some(10.0));
+    }
+
+    #[test]
+    fn ago_reads_naturally() {
+        assert_eq!(ago(1000, 1030), "just now");
+        assert_eq!(ago(0, 7200), "2 h ago");
+        assert_eq!(ago(0, 3 * 86_400), "3 d ago");
+    }
+}

@@ -1,0 +1,76 @@
+//! Pages whose features are still being built: they say so plainly.
+
+use leptos::prelude::*;
+
+use crate::components::Layout;
+
+#[component]
+fn NotBuilt(title: &'static str, what: &'static str) -> impl IntoView {
+    view! {
+        <Layout title=title>
+            <section class="card not-built">
+                <h2>"Not built yet"</h2>
+                <p>{what}</p>
+                <p>
+                    "Until then, the " <a href="/">"Overview"</a>
+                    " shows this month's spend, the services and the alarms firing now."
+                </p>
+            </section>
+        </Layout>
+    }
+}
+
+/// Services: tier recommendations (coming).
+#[component]
+pub fn ServicesPage() -> impl IntoView {
+    view! {
+        <NotBuilt
+            title="Services"
+            what="This page will chart each service's CPU and memory use against the Fargate sizes it could run on, with the cheapest size that fits and what it would cost."
+        />
+    }
+}
+
+/// Tiers: the configured tier table against list prices (coming).
+#[component]
+pub fn TiersPage() -> impl IntoView {
+    view! {
+        <NotBuilt
+            title="Tiers"
+            what="This page will show your tier table against Fargate list prices, and how many services sit in each tier."
+        />
+    }
+}
+
+/// Costs: spend by service, usage type and day (coming).
+#[component]
+pub fn CostsPage() -> impl IntoView {
+    view! {
+        <NotBuilt
+            title="Costs"
+            what="This page will break spend down by AWS service, usage type and day, with Spot against on-demand, forecasts and anomalies."
+        />
+    }
+}
+
+/// Alarms: state, history and backtests (coming).
+#[component]
+pub fn AlarmsPage() -> impl IntoView {
+    view! {
+        <NotBuilt
+            title="Alarms"
+            what="This page will list every alarm with its full history, flag the noisy ones, and replay other thresholds on the real history."
+        />
+    }
+}
+
+/// Sync: the history of syncs (coming).
+#[component]
+pub fn SyncPage() -> impl IntoView {
+    view! {
+        <NotBuilt
+            title="Sync"
+            what="This page will list every sync from AWS with its calls, cost and errors, and start a new one."
+        />
+    }
+}

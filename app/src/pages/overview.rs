@@ -1,0 +1,308 @@
+//! Overview: this month's spend against last month, the services, the alarms firing now, and
+//! when the data was last synced.
+
+use leptos::prelude::*;
+
+use crate::analysis::spend::{month_to_date, month_windows, MonthToDate};
+use crate::components::{load_page, Layout};
+use crate::domain::capacity::split_tasks;
+use crate::error::AppError;
+use crate::format;
+use crate::state::AppState;
+use crate::store::alarms::AlarmRecord;
+use crate::store::costs::{GroupTotal, ACCOUNT, BY_SERVICE};
+use crate::store::services::StoredService;
+use crate::store::sync_runs::SyncRun;
+
+/// One service as the overview lists it.
+#[derive(Debug, Clone)]
+pub struct ServiceLine {
+    /// Cluster name.
+    pub cluster: String,
+    /// Service name.
+    pub name: String,
+    /// `512 / 1024`.
+    pub size: String,
+    /// Running tasks.
+    pub running: i64,
+    /// Desired tasks.
+    pub desired: i64,
+    /// Autoscaling bounds, `2–10`, or `fixed`.
+    pub bounds: String,
+    /// Capacity providers in words.
+    pub capacity: String,
+    /// Monthly cost at today's running count, dollars.
+    pub monthly_cost: f64,
+}
+
+/// Everything the overview shows.
+#[derive(Debug, Clone)]
+pub struct OverviewData {
+    /// Page time.
+    pub now: i64,
+    /// Spend comparison.
+    pub spend: MonthToDate,
+    /// This month's spend per AWS service.
+    pub by_service: Vec<GroupTotal>,
+    /// Whether recent days are still estimates.
+    pub estimated: bool,
+    /// Services.
+    pub services: Vec<ServiceLine>,
+    /// Alarms in ALARM.
+    pub firing: Vec<AlarmRecord>,
+    /// All alarms known.
+    pub alarm_total: usize,
+    /// Newest successful sync.
+    pub last_sync: Option<SyncRun>,
+    /// Whether the store holds nothing yet.
+    pub empty: bool,
+}
+
+/// Builds the overview from the store.
+pub async fn load(state: AppState) -> Result<OverviewData, AppError> {
+    let now = state.clock.now();
+    let store = &state.store;
+    let w = month_windows(now);
+    let this = store.daily_spend_total(ACCOUNT, BY_SERVICE, w.this_month.0, w.this_month.1).await?;
+    let same = store
+        .daily_spend_total(ACCOUNT, BY_SERVICE, w.last_month_same_days.0, w.last_month_same_days.1)
+        .await?;
+    let last = store.daily_spend_total(ACCOUNT, BY_SERVICE, w.last_month.0, w.last_month.1).await?;
+    let by_service = store.daily_spend_by_group(ACCOUNT, BY_SERVICE, w.this_month.0, w.this_month.1).await?;
+    let alarms = store.list_alarms(None).await?;
+    Ok(OverviewData {
+        now,
+        spend: month_to_date(&w, this, same, last),
+        by_service,
+        estimated: store.any_estimated(w.this_month.0, w.this_month.1).await?,
+        services: store.list_services().await?.iter().map(|s| service_line(s, &state)).collect(),
+        alarm_total: alarms.len(),
+        firing: alarms.into_iter().filter(|a| a.state_value == "ALARM").collect(),
+        last_sync: store.last_good_sync_run().await?,
+        empty: store.is_empty().await?,
+    })
+}
+
+fn service_line(s: &StoredService, state: &AppState) -> ServiceLine {
+    let svc = &s.service;
+    let prices = &state.settings.prices;
+    let split = split_tasks(&svc.strategy, svc.running_count as f64);
+    let hourly = split.on_demand * prices.hourly(svc.size, svc.architecture)
+        + split.spot * prices.spot_hourly(svc.size, svc.architecture);
+    ServiceLine {
+        cluster: svc.cluster.clone(),
+        name: svc.name.clone(),
+        size: format::size(svc.size.cpu, svc.size.memory_mib),
+        running: svc.running_count,
+        desired: svc.desired_count,
+        bounds: match (svc.scaling_min, svc.scaling_max) {
+            (Some(lo), Some(hi)) => format!("{lo}–{hi}"),
+            _ => "fixed".into(),
+        },
+        capacity: capacity_words(svc),
+        monthly_cost: hourly * crate::domain::fargate::HOURS_PER_MONTH,
+    }
+}
+
+fn capacity_words(svc: &crate::store::services::ServiceRecord) -> String {
+    if svc.strategy.is_empty() {
+        return svc.launch_type.clone().unwrap_or_else(|| "FARGATE".into());
+    }
+    svc.strategy
+        .iter()
+        .map(|i| {
+            let base = if i.base > 0 { format!(" (base {})", i.base) } else { String::new() };
+            format!("{} {}{base}", i.provider, i.weight)
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The Overview page.
+#[component]
+pub fn OverviewPage() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! { <Layout title="Overview">{load_page(load(state), overview_view)}</Layout> }
+}
+
+fn overview_view(d: OverviewData) -> impl IntoView {
+    if d.empty {
+        return view! {
+            <section class="card empty-state">
+                <h2>"No data yet"</h2>
+                <p>"Spendwatch has nothing to show until it has data. Either:"</p>
+                <ul>
+                    <li>
+                        "load the built-in demo: " <code>"spendwatch demo"</code> " (or start with "
+                        <code>"spendwatch serve --demo"</code> ")"
+                    </li>
+                    <li>"or pull your own account: " <code>"spendwatch sync"</code></li>
+                </ul>
+            </section>
+        }
+        .into_any();
+    }
+    let change = match d.spend.change_pct {
+        Some(p) => format!("{:+.1}% against the same days last month ({})", p, format::usd(d.spend.last_month_same_days)),
+        None => "no spend over the same days last month".to_string(),
+    };
+    let change_class = match d.spend.change_pct {
+        Some(p) if p > 5.0 => "delta up",
+        Some(p) if p < -5.0 => "delta down",
+        _ => "delta",
+    };
+    let synced = match &d.last_sync {
+        Some(run) => format!(
+            "Data last synced {} ({}{})",
+            format::ago(run.finished_at.unwrap_or(run.started_at), d.now),
+            format::datetime(run.finished_at.unwrap_or(run.started_at)),
+            if run.trigger == "demo" { ", demo data" } else { "" }
+        ),
+        None => "Never synced: run spendwatch sync to pull your account.".to_string(),
+    };
+    let firing_count = d.firing.len();
+    let firing_class = if firing_count > 0 { "kpi-value alarm" } else { "kpi-value ok" };
+    view! {
+        <p class="sync-status" id="last-sync">{synced}</p>
+        <div class="kpis">
+            <section class="card kpi">
+                <h2>"Month-to-date spend"</h2>
+                <p class="kpi-value" id="mtd-spend" data-amount=format!("{:.2}", d.spend.this_month)>
+                    {format::usd(d.spend.this_month)}
+                </p>
+                <p class=change_class>{change}</p>
+                {d.estimated.then(|| view! { <p class="note">"Recent days are Cost Explorer estimates."</p> })}
+            </section>
+            <section class="card kpi">
+                <h2>"Last month"</h2>
+                <p class="kpi-value" id="last-month-spend">{format::usd(d.spend.last_month)}</p>
+                <p class="delta">{format!("This month on its current pace: {}", format::usd(d.spend.projected))}</p>
+            </section>
+            <section class="card kpi">
+                <h2>"Alarms firing"</h2>
+                <p class=firing_class id="alarms-firing">
+                    {firing_count}
+                </p>
+                <p class="delta">{format!("of {} alarms", d.alarm_total)}</p>
+            </section>
+        </div>
+
+        <section class="card">
+            <h2>"Alarms in ALARM now"</h2>
+            {if d.firing.is_empty() {
+                view! { <p class="empty">"No alarm is firing."</p> }.into_any()
+            } else {
+                let now = d.now;
+                view! {
+                    <table class="data">
+                        <thead>
+                            <tr>
+                                <th>"Alarm"</th>
+                                <th>"Metric"</th>
+                                <th>"Since"</th>
+                                <th>"Reason"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {d
+                                .firing
+                                .into_iter()
+                                .map(|a| {
+                                    let since = a.state_updated_at.map(|t| format::ago(t, now)).unwrap_or_default();
+                                    view! {
+                                        <tr>
+                                            <td class="alarm-name">{a.name}</td>
+                                            <td>{a.metric_name.unwrap_or_default()}</td>
+                                            <td>{since}</td>
+                                            <td class="reason">{a.state_reason.unwrap_or_default()}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                    .into_any()
+            }}
+        </section>
+
+        <section class="card">
+            <h2>"Services"</h2>
+            {if d.services.is_empty() {
+                view! { <p class="empty">"No ECS services stored yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="data" id="services-table">
+                        <thead>
+                            <tr>
+                                <th>"Service"</th>
+                                <th>"Cluster"</th>
+                                <th class="num">"CPU / MiB"</th>
+                                <th class="num">"Tasks"</th>
+                                <th class="num">"Scaling"</th>
+                                <th>"Capacity"</th>
+                                <th class="num">"Est. monthly"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {d
+                                .services
+                                .into_iter()
+                                .map(|s| {
+                                    view! {
+                                        <tr>
+                                            <td>{s.name}</td>
+                                            <td>{s.cluster}</td>
+                                            <td class="num">{s.size}</td>
+                                            <td class="num">{format!("{} / {}", s.running, s.desired)}</td>
+                                            <td class="num">{s.bounds}</td>
+                                            <td>{s.capacity}</td>
+                                            <td class="num">{format::usd(s.monthly_cost)}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                    <p class="note">
+                        "Tasks: running / desired. Est. monthly: today's running tasks at list price, split by the capacity provider strategy."
+                    </p>
+                }
+                    .into_any()
+            }}
+        </section>
+
+        <section class="card">
+            <h2>"Spend this month by AWS service"</h2>
+            {if d.by_service.is_empty() {
+                view! { <p class="empty">"No cost data for this month yet."</p> }.into_any()
+            } else {
+                let total = d.spend.this_month.max(f64::EPSILON);
+                view! {
+                    <table class="data">
+                        <tbody>
+                            {d
+                                .by_service
+                                .into_iter()
+                                .map(|g| {
+                                    let pct = g.amount / total * 100.0;
+                                    view! {
+                                        <tr>
+                                            <td>{g.key}</td>
+                                            <td class="bar-cell">
+                                                <span class="bar" style=format!("width:{pct:.1}%")></span>
+                                            </td>
+                                            <td class="num">{format::usd(g.amount)}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+    .into_any()
+}

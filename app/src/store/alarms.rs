@@ -1,0 +1,252 @@
+//! CloudWatch alarms (definition and current state) and their history, kept forever.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::{Store, StoreResult};
+
+/// An alarm's full definition and current state.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AlarmRecord {
+    /// AWS region.
+    pub region: String,
+    /// Alarm name (unique per region).
+    pub name: String,
+    /// Alarm ARN.
+    pub arn: Option<String>,
+    /// `MetricAlarm` or `CompositeAlarm`.
+    pub alarm_type: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Metric namespace.
+    pub namespace: Option<String>,
+    /// Metric name.
+    pub metric_name: Option<String>,
+    /// Canonical JSON object of dimensions.
+    pub dimensions: Option<String>,
+    /// Statistic.
+    pub statistic: Option<String>,
+    /// Percentile statistic, e.g. `p99`.
+    pub extended_statistic: Option<String>,
+    /// Seconds.
+    pub period: Option<i64>,
+    /// N of "M of N".
+    pub evaluation_periods: Option<i64>,
+    /// M of "M of N".
+    pub datapoints_to_alarm: Option<i64>,
+    /// Threshold.
+    pub threshold: Option<f64>,
+    /// Comparison operator.
+    pub comparison_operator: Option<String>,
+    /// TreatMissingData.
+    pub treat_missing_data: Option<String>,
+    /// Metric-math queries as JSON.
+    pub metrics: Option<String>,
+    /// Composite alarm rule.
+    pub alarm_rule: Option<String>,
+    /// Whether actions are enabled.
+    pub actions_enabled: bool,
+    /// JSON array of ARNs.
+    pub alarm_actions: Option<String>,
+    /// JSON array of ARNs.
+    pub ok_actions: Option<String>,
+    /// JSON array of ARNs.
+    pub insufficient_data_actions: Option<String>,
+    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
+    pub state_value: String,
+    /// Why the state is what it is.
+    pub state_reason: Option<String>,
+    /// JSON with the evaluated datapoints.
+    pub state_reason_data: Option<String>,
+    /// When the state last changed.
+    pub state_updated_at: Option<i64>,
+    /// When the definition last changed.
+    pub configuration_updated_at: Option<i64>,
+}
+
+/// One alarm history item.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AlarmHistoryRecord {
+    /// AWS region.
+    pub region: String,
+    /// Alarm name.
+    pub alarm_name: String,
+    /// When it happened.
+    pub ts: i64,
+    /// `StateUpdate`, `ConfigurationUpdate`, `Action`, or a newer type kept as given.
+    pub item_type: String,
+    /// AWS's one-line summary.
+    pub summary: String,
+    /// State before, for state updates.
+    pub old_state: Option<String>,
+    /// State after, for state updates.
+    pub new_state: Option<String>,
+    /// Reason for the new state.
+    pub reason: Option<String>,
+    /// The raw HistoryData JSON.
+    pub history_data: String,
+}
+
+impl Store {
+    /// Inserts or replaces an alarm's definition and state.
+    pub async fn upsert_alarm(&self, a: &AlarmRecord, now: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO alarms (region, name, arn, alarm_type, description, namespace, metric_name,
+                 dimensions, statistic, extended_statistic, period, evaluation_periods,
+                 datapoints_to_alarm, threshold, comparison_operator, treat_missing_data, metrics,
+                 alarm_rule, actions_enabled, alarm_actions, ok_actions, insufficient_data_actions,
+                 state_value, state_reason, state_reason_data, state_updated_at,
+                 configuration_updated_at, synced_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                 ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
+             ON CONFLICT (region, name) DO UPDATE SET
+                 arn = excluded.arn, alarm_type = excluded.alarm_type,
+                 description = excluded.description, namespace = excluded.namespace,
+                 metric_name = excluded.metric_name, dimensions = excluded.dimensions,
+                 statistic = excluded.statistic, extended_statistic = excluded.extended_statistic,
+                 period = excluded.period, evaluation_periods = excluded.evaluation_periods,
+                 datapoints_to_alarm = excluded.datapoints_to_alarm, threshold = excluded.threshold,
+                 comparison_operator = excluded.comparison_operator,
+                 treat_missing_data = excluded.treat_missing_data, metrics = excluded.metrics,
+                 alarm_rule = excluded.alarm_rule, actions_enabled = excluded.actions_enabled,
+                 alarm_actions = excluded.alarm_actions, ok_actions = excluded.ok_actions,
+                 insufficient_data_actions = excluded.insufficient_data_actions,
+                 state_value = excluded.state_value, state_reason = excluded.state_reason,
+                 state_reason_data = excluded.state_reason_data,
+                 state_updated_at = excluded.state_updated_at,
+                 configuration_updated_at = excluded.configuration_updated_at,
+                 synced_at = excluded.synced_at",
+        )
+        .bind(&a.region)
+        .bind(&a.name)
+        .bind(&a.arn)
+        .bind(&a.alarm_type)
+        .bind(&a.description)
+        .bind(&a.namespace)
+        .bind(&a.metric_name)
+        .bind(&a.dimensions)
+        .bind(&a.statistic)
+        .bind(&a.extended_statistic)
+        .bind(a.period)
+        .bind(a.evaluation_periods)
+        .bind(a.datapoints_to_alarm)
+        .bind(a.threshold)
+        .bind(&a.comparison_operator)
+        .bind(&a.treat_missing_data)
+        .bind(&a.metrics)
+        .bind(&a.alarm_rule)
+        .bind(a.actions_enabled)
+        .bind(&a.alarm_actions)
+        .bind(&a.ok_actions)
+        .bind(&a.insufficient_data_actions)
+        .bind(&a.state_value)
+        .bind(&a.state_reason)
+        .bind(&a.state_reason_data)
+        .bind(a.state_updated_at)
+        .bind(a.configuration_updated_at)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Adds history items, skipping ones already stored; returns how many were new.
+    pub async fn insert_alarm_history(&self, items: &[AlarmHistoryRecord]) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mut added = 0;
+        for h in items {
+            added += sqlx::query(
+                "INSERT INTO alarm_history (region, alarm_name, ts, item_type, summary, old_state,
+                     new_state, reason, history_data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(&h.region)
+            .bind(&h.alarm_name)
+            .bind(h.ts)
+            .bind(&h.item_type)
+            .bind(&h.summary)
+            .bind(&h.old_state)
+            .bind(&h.new_state)
+            .bind(&h.reason)
+            .bind(&h.history_data)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// Every alarm, optionally only those in one state, by name.
+    pub async fn list_alarms(&self, state: Option<&str>) -> StoreResult<Vec<AlarmRecord>> {
+        let rows = sqlx::query(
+            "SELECT * FROM alarms WHERE ?1 IS NULL OR state_value = ?1 ORDER BY name",
+        )
+        .bind(state)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AlarmRecord {
+                region: r.get("region"),
+                name: r.get("name"),
+                arn: r.get("arn"),
+                alarm_type: r.get("alarm_type"),
+                description: r.get("description"),
+                namespace: r.get("namespace"),
+                metric_name: r.get("metric_name"),
+                dimensions: r.get("dimensions"),
+                statistic: r.get("statistic"),
+                extended_statistic: r.get("extended_statistic"),
+                period: r.get("period"),
+                evaluation_periods: r.get("evaluation_periods"),
+                datapoints_to_alarm: r.get("datapoints_to_alarm"),
+                threshold: r.get("threshold"),
+                comparison_operator: r.get("comparison_operator"),
+                treat_missing_data: r.get("treat_missing_data"),
+                metrics: r.get("metrics"),
+                alarm_rule: r.get("alarm_rule"),
+                actions_enabled: r.get("actions_enabled"),
+                alarm_actions: r.get("alarm_actions"),
+                ok_actions: r.get("ok_actions"),
+                insufficient_data_actions: r.get("insufficient_data_actions"),
+                state_value: r.get("state_value"),
+                state_reason: r.get("state_reason"),
+                state_reason_data: r.get("state_reason_data"),
+                state_updated_at: r.get("state_updated_at"),
+                configuration_updated_at: r.get("configuration_updated_at"),
+            })
+            .collect())
+    }
+
+    /// History items of one alarm (or all when `None`), newest first.
+    pub async fn list_alarm_history(
+        &self,
+        alarm_name: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<AlarmHistoryRecord>> {
+        let rows = sqlx::query(
+            "SELECT region, alarm_name, ts, item_type, summary, old_state, new_state, reason, history_data
+             FROM alarm_history WHERE ?1 IS NULL OR alarm_name = ?1 ORDER BY ts DESC, id DESC LIMIT ?2",
+        )
+        .bind(alarm_name)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AlarmHistoryRecord {
+                region: r.get("region"),
+                alarm_name: r.get("alarm_name"),
+                ts: r.get("ts"),
+                item_type: r.get("item_type"),
+                summary: r.get("summary"),
+                old_state: r.get("old_state"),
+                new_state: r.get("new_state"),
+                reason: r.get("reason"),
+                history_data: r.get("history_data"),
+            })
+            .collect())
+    }
+}

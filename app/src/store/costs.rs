@@ -1,0 +1,147 @@
+//! Cost Explorer results: daily and monthly amounts by dimension, and forecasts.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::{Store, StoreResult};
+
+/// Group-by value for totals per AWS service.
+pub const BY_SERVICE: &str = "SERVICE";
+/// Group-by value for usage types.
+pub const BY_USAGE_TYPE: &str = "USAGE_TYPE";
+/// The metric Spendwatch reports spend in.
+pub const UNBLENDED: &str = "UnblendedCost";
+/// Whole-account scope (no filter).
+pub const ACCOUNT: &str = "";
+
+/// One Cost Explorer amount.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostRecord {
+    /// `DAILY` or `MONTHLY`.
+    pub granularity: String,
+    /// Inclusive start (UTC midnight).
+    pub period_start: i64,
+    /// Exclusive end.
+    pub period_end: i64,
+    /// The request's filter, `""` for the whole account.
+    pub scope: String,
+    /// `SERVICE`, `USAGE_TYPE` or `TAG:<key>`.
+    pub group_by: String,
+    /// The group's key, e.g. `Amazon Elastic Container Service`.
+    pub group_key: String,
+    /// `UnblendedCost`, `UsageQuantity`, ...
+    pub metric: String,
+    /// Amount.
+    pub amount: f64,
+    /// `USD`, `Hrs`, ...
+    pub unit: String,
+    /// Whether Cost Explorer flagged the period as estimated.
+    pub estimated: bool,
+}
+
+/// A total for one group key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupTotal {
+    /// Group key.
+    pub key: String,
+    /// Sum of amounts.
+    pub amount: f64,
+}
+
+impl Store {
+    /// Inserts or replaces cost amounts (restated days overwrite earlier figures).
+    pub async fn upsert_costs(&self, rows: &[CostRecord], now: i64) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mut changed = 0;
+        for c in rows {
+            changed += sqlx::query(
+                "INSERT INTO costs (granularity, period_start, period_end, scope, group_by, group_key,
+                     metric, amount, unit, estimated, fetched_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (granularity, period_start, scope, group_by, group_key, metric) DO UPDATE SET
+                     period_end = excluded.period_end, amount = excluded.amount, unit = excluded.unit,
+                     estimated = excluded.estimated, fetched_at = excluded.fetched_at
+                 WHERE amount IS NOT excluded.amount OR estimated IS NOT excluded.estimated",
+            )
+            .bind(&c.granularity)
+            .bind(c.period_start)
+            .bind(c.period_end)
+            .bind(&c.scope)
+            .bind(&c.group_by)
+            .bind(&c.group_key)
+            .bind(&c.metric)
+            .bind(c.amount)
+            .bind(&c.unit)
+            .bind(c.estimated)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Daily spend summed over groups for days starting in `[from, to)`.
+    pub async fn daily_spend_total(&self, scope: &str, group_by: &str, from: i64, to: i64) -> StoreResult<f64> {
+        let total: Option<f64> = sqlx::query_scalar(
+            "SELECT sum(amount) FROM costs
+             WHERE granularity = 'DAILY' AND scope = ?1 AND group_by = ?2 AND metric = ?3
+               AND period_start >= ?4 AND period_start < ?5",
+        )
+        .bind(scope)
+        .bind(group_by)
+        .bind(UNBLENDED)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(total.unwrap_or(0.0))
+    }
+
+    /// Daily spend per group key for days starting in `[from, to)`, largest first.
+    pub async fn daily_spend_by_group(
+        &self,
+        scope: &str,
+        group_by: &str,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<Vec<GroupTotal>> {
+        let rows = sqlx::query(
+            "SELECT group_key, sum(amount) AS amount FROM costs
+             WHERE granularity = 'DAILY' AND scope = ?1 AND group_by = ?2 AND metric = ?3
+               AND period_start >= ?4 AND period_start < ?5
+             GROUP BY group_key ORDER BY amount DESC",
+        )
+        .bind(scope)
+        .bind(group_by)
+        .bind(UNBLENDED)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| GroupTotal { key: r.get("group_key"), amount: r.get("amount") })
+            .collect())
+    }
+
+    /// The latest day with cost data, if any.
+    pub async fn last_cost_day(&self) -> StoreResult<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT max(period_start) FROM costs WHERE granularity = 'DAILY'")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Whether any day in `[from, to)` is still flagged as estimated.
+    pub async fn any_estimated(&self, from: i64, to: i64) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM costs WHERE estimated = 1 AND period_start >= ?1 AND period_start < ?2",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+}

@@ -1,0 +1,237 @@
+//! Metric series and their datapoints, with hourly rollups kept in step.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::{Store, StoreResult};
+
+/// What identifies a series: metric, dimensions, statistic and period.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SeriesKey {
+    /// CloudWatch namespace, e.g. `AWS/ECS`.
+    pub namespace: String,
+    /// Metric name, e.g. `CPUUtilization`.
+    pub metric_name: String,
+    /// Canonical JSON object of dimensions (see [`super::canonical_dimensions`]).
+    pub dimensions: String,
+    /// Statistic, e.g. `Maximum`.
+    pub statistic: String,
+    /// Period in seconds.
+    pub period: i64,
+}
+
+/// A stored series with its id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredSeries {
+    /// Row id.
+    pub id: i64,
+    /// Identity.
+    pub key: SeriesKey,
+    /// Unit, if known.
+    pub unit: Option<String>,
+    /// Owning service, if any.
+    pub service_id: Option<i64>,
+}
+
+/// One hourly rollup bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct HourlyBucket {
+    /// Start of the hour.
+    pub hour: i64,
+    /// Smallest value in the hour.
+    pub min: f64,
+    /// Largest value in the hour.
+    pub max: f64,
+    /// Sum of values.
+    pub sum: f64,
+    /// Number of datapoints.
+    pub count: i64,
+}
+
+/// Rows a point write changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Datapoints inserted or whose value changed.
+    pub changed: u64,
+}
+
+/// Datapoints per statement: large enough to amortize the call, small enough to keep memory flat.
+const CHUNK: usize = 50_000;
+
+impl Store {
+    /// Returns the id of a series, creating it if new.
+    pub async fn upsert_series(
+        &self,
+        key: &SeriesKey,
+        unit: Option<&str>,
+        service_id: Option<i64>,
+    ) -> StoreResult<i64> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO metric_series (namespace, metric_name, dimensions, statistic, period, unit, service_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (namespace, metric_name, dimensions, statistic, period) DO UPDATE SET
+                 unit = coalesce(excluded.unit, unit),
+                 service_id = coalesce(excluded.service_id, service_id)
+             RETURNING id",
+        )
+        .bind(&key.namespace)
+        .bind(&key.metric_name)
+        .bind(&key.dimensions)
+        .bind(&key.statistic)
+        .bind(key.period)
+        .bind(unit)
+        .bind(service_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// Writes datapoints (epoch second, value) to a series and refreshes the hourly rollups they
+    /// touch, all in one transaction. A point already stored with the same value is not counted;
+    /// one with a new value replaces the old.
+    pub async fn write_points(&self, series_id: i64, points: &[(i64, f64)]) -> StoreResult<WriteStats> {
+        if points.is_empty() {
+            return Ok(WriteStats::default());
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut stats = WriteStats::default();
+        let mut json = String::with_capacity(CHUNK.min(points.len()) * 24);
+        for chunk in points.chunks(CHUNK) {
+            json.clear();
+            json.push('[');
+            for (i, (ts, v)) in chunk.iter().enumerate() {
+                if !v.is_finite() {
+                    continue;
+                }
+                if i > 0 && json.len() > 1 {
+                    json.push(',');
+                }
+                let _ = write!(json, "[{ts},{v:?}]");
+            }
+            json.push(']');
+            let done = sqlx::query(
+                "INSERT INTO datapoints (series_id, ts, value)
+                 SELECT ?1, value ->> 0, value ->> 1 FROM json_each(?2) WHERE true
+                 ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value
+                 WHERE value IS NOT excluded.value",
+            )
+            .bind(series_id)
+            .bind(&json)
+            .execute(&mut *tx)
+            .await?;
+            stats.changed += done.rows_affected();
+        }
+        let (lo, hi) = points.iter().fold((i64::MAX, i64::MIN), |(lo, hi), (t, _)| (lo.min(*t), hi.max(*t)));
+        refresh_hourly(&mut tx, series_id, lo, hi).await?;
+        tx.commit().await?;
+        Ok(stats)
+    }
+
+    /// Every series, optionally only those of one service.
+    pub async fn list_series(&self, service_id: Option<i64>) -> StoreResult<Vec<StoredSeries>> {
+        let rows = sqlx::query(
+            "SELECT id, namespace, metric_name, dimensions, statistic, period, unit, service_id
+             FROM metric_series WHERE ?1 IS NULL OR service_id = ?1 ORDER BY id",
+        )
+        .bind(service_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| StoredSeries {
+                id: r.get("id"),
+                key: SeriesKey {
+                    namespace: r.get("namespace"),
+                    metric_name: r.get("metric_name"),
+                    dimensions: r.get("dimensions"),
+                    statistic: r.get("statistic"),
+                    period: r.get("period"),
+                },
+                unit: r.get("unit"),
+                service_id: r.get("service_id"),
+            })
+            .collect())
+    }
+
+    /// Datapoints of a series in `[from, to)`, oldest first.
+    pub async fn read_points(&self, series_id: i64, from: i64, to: i64) -> StoreResult<Vec<(i64, f64)>> {
+        let rows = sqlx::query_as::<_, (i64, f64)>(
+            "SELECT ts, value FROM datapoints WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts",
+        )
+        .bind(series_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    /// Hourly rollups of a series for hours starting in `[from, to)`, oldest first.
+    pub async fn read_hourly(&self, series_id: i64, from: i64, to: i64) -> StoreResult<Vec<HourlyBucket>> {
+        let rows = sqlx::query(
+            "SELECT hour, min, max, sum, count FROM datapoints_hourly
+             WHERE series_id = ?1 AND hour >= ?2 AND hour < ?3 ORDER BY hour",
+        )
+        .bind(series_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| HourlyBucket {
+                hour: r.get("hour"),
+                min: r.get("min"),
+                max: r.get("max"),
+                sum: r.get("sum"),
+                count: r.get("count"),
+            })
+            .collect())
+    }
+
+    /// The newest datapoint time of a series, if it has any.
+    pub async fn last_point_time(&self, series_id: i64) -> StoreResult<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT max(ts) FROM datapoints WHERE series_id = ?1")
+            .bind(series_id)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// The newest datapoint time across all series.
+    pub async fn last_metric_time(&self) -> StoreResult<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT max(hour) + 3600 FROM datapoints_hourly")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Total stored datapoints (a count over the whole table: for tests and status, not pages).
+    pub async fn count_points(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM datapoints").fetch_one(&self.pool).await?)
+    }
+}
+
+/// Recomputes the hourly buckets covering `[lo, hi]` from raw points.
+async fn refresh_hourly(
+    tx: &mut sqlx::SqliteConnection,
+    series_id: i64,
+    lo: i64,
+    hi: i64,
+) -> StoreResult<()> {
+    let from = lo.div_euclid(3600) * 3600;
+    let to = hi.div_euclid(3600) * 3600 + 3600;
+    sqlx::query(
+        "INSERT INTO datapoints_hourly (series_id, hour, min, max, sum, count)
+         SELECT ?1, (ts / 3600) * 3600 AS h, min(value), max(value), sum(value), count(*)
+         FROM datapoints WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 GROUP BY h
+         ON CONFLICT (series_id, hour) DO UPDATE SET
+             min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count",
+    )
+    .bind(series_id)
+    .bind(from)
+    .bind(to)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}

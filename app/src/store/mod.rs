@@ -1,0 +1,208 @@
+//! The SQLite store: every read and write the product makes, one module per table family.
+//!
+//! Writes are idempotent upserts in transactions, so a sync repeated or cut short leaves the
+//! database consistent and the next one completes it.
+
+pub mod alarms;
+pub mod costs;
+pub mod metrics;
+pub mod services;
+pub mod sync_runs;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+/// The schema migrations, compiled into the binary.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// What can go wrong opening or using the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file exists but is not an SQLite database.
+    #[error("{path} is not an SQLite database (its header is not \"SQLite format 3\"); refusing to touch it")]
+    NotSqlite {
+        /// The offending path.
+        path: PathBuf,
+    },
+    /// The file could not be read or created.
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        /// The path given.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The file's folder does not exist or cannot be read.
+    #[error("cannot open database {path}: {reason}")]
+    Location {
+        /// The path given.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The database was written by a newer Spendwatch than this one.
+    #[error(
+        "database {path} has schema version {found}, but this spendwatch knows versions up to {known}: \
+         upgrade spendwatch (the database was left unchanged)"
+    )]
+    NewerSchema {
+        /// The path given.
+        path: PathBuf,
+        /// Highest version recorded in the file.
+        found: i64,
+        /// Highest version this binary knows.
+        known: i64,
+    },
+    /// Applying migrations failed.
+    #[error("cannot migrate database {path}: {source}")]
+    Migrate {
+        /// The path given.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+    /// A query failed.
+    #[error("database query failed: {0}")]
+    Query(#[from] sqlx::Error),
+    /// A stored JSON column could not be read.
+    #[error("stored JSON is malformed: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Result alias for store calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A handle to the SQLite database (cheap to clone: it wraps a pool).
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if missing) the database at `path`, checks it is ours, and migrates it.
+    ///
+    /// A file that is not SQLite, or was written by a newer schema, is left untouched.
+    pub async fn open(path: &Path) -> StoreResult<Self> {
+        check_location(path)?;
+        let exists = path.exists();
+        if exists {
+            check_header(path)?;
+            check_schema_version(path).await?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(|source| StoreError::Open { path: path.into(), source })?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            .pragma("cache_size", "-65536");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open { path: path.into(), source })?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate { path: path.into(), source })?;
+        Ok(Self { pool })
+    }
+
+    /// The underlying pool, for the store's modules and for tests.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Closes every connection (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Whether the store holds no services, costs or alarms yet.
+    pub async fn is_empty(&self) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT (SELECT count(*) FROM services) + (SELECT count(*) FROM costs) \
+             + (SELECT count(*) FROM alarms)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n == 0)
+    }
+}
+
+fn check_location(path: &Path) -> StoreResult<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => return Ok(()),
+    };
+    if !parent.is_dir() {
+        return Err(StoreError::Location {
+            path: path.into(),
+            reason: format!("folder {} does not exist", parent.display()),
+        });
+    }
+    if path.is_dir() {
+        return Err(StoreError::Location { path: path.into(), reason: "it is a folder".into() });
+    }
+    Ok(())
+}
+
+fn check_header(path: &Path) -> StoreResult<()> {
+    use std::io::Read;
+    let mut header = [0u8; 16];
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| StoreError::Location { path: path.into(), reason: e.to_string() })?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len == 0 {
+        return Ok(()); // an empty file is a fresh database to SQLite
+    }
+    match file.read_exact(&mut header) {
+        Ok(()) if &header == SQLITE_MAGIC => Ok(()),
+        _ => Err(StoreError::NotSqlite { path: path.into() }),
+    }
+}
+
+/// Refuses a database migrated past what this binary knows, reading it without writing.
+async fn check_schema_version(path: &Path) -> StoreResult<()> {
+    let options = SqliteConnectOptions::new().filename(path).read_only(true);
+    let mut conn = sqlx::ConnectOptions::connect(&options)
+        .await
+        .map_err(|source| StoreError::Open { path: path.into(), source })?;
+    let has_table: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .map_err(|source| StoreError::Open { path: path.into(), source })?;
+    let found: Option<i64> = if has_table > 0 {
+        sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|source| StoreError::Open { path: path.into(), source })?
+    } else {
+        None
+    };
+    sqlx::Connection::close(conn).await.ok();
+    let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+    match found {
+        Some(found) if found > known => Err(StoreError::NewerSchema { path: path.into(), found, known }),
+        _ => Ok(()),
+    }
+}
+
+/// Serializes string pairs as a canonical JSON object (keys sorted), the form series and alarms
+/// store their dimensions in.
+pub fn canonical_dimensions<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let map: std::collections::BTreeMap<&str, &str> = pairs.into_iter().collect();
+    serde_json::to_string(&map).expect("string map serializes")
+}

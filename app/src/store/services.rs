@@ -1,0 +1,257 @@
+//! ECS services with their capacity provider strategy, scaling policies and target groups.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::{Store, StoreResult};
+use crate::domain::capacity::StrategyItem;
+use crate::domain::fargate::{Architecture, TaskSize};
+
+/// An Application Auto Scaling policy on a service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScalingPolicy {
+    /// Policy name.
+    pub name: String,
+    /// `TargetTrackingScaling` or `StepScaling`.
+    pub policy_type: String,
+    /// Predefined metric type or custom metric name.
+    pub metric: Option<String>,
+    /// Target value for target tracking.
+    pub target_value: Option<f64>,
+    /// Seconds.
+    pub scale_in_cooldown: Option<i64>,
+    /// Seconds.
+    pub scale_out_cooldown: Option<i64>,
+    /// Whether the policy never scales in.
+    pub disable_scale_in: bool,
+    /// Step adjustments as JSON, for step scaling.
+    pub step_adjustments: Option<String>,
+}
+
+/// A load balancer target group in front of a service (CloudWatch dimension values).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetGroup {
+    /// `targetgroup/NAME/ID`.
+    pub target_group: String,
+    /// `app/NAME/ID`.
+    pub load_balancer: String,
+}
+
+/// An ECS service as written by a sync or the demo, and as read back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceRecord {
+    /// AWS region.
+    pub region: String,
+    /// Cluster name.
+    pub cluster: String,
+    /// Service name.
+    pub name: String,
+    /// Service ARN.
+    pub arn: Option<String>,
+    /// Launch type, when no capacity provider strategy is used.
+    pub launch_type: Option<String>,
+    /// CPU architecture of the task definition.
+    pub architecture: Architecture,
+    /// Task definition `family:revision`.
+    pub task_definition: Option<String>,
+    /// Task size.
+    pub size: TaskSize,
+    /// Desired task count.
+    pub desired_count: i64,
+    /// Running task count.
+    pub running_count: i64,
+    /// Autoscaling minimum.
+    pub scaling_min: Option<i64>,
+    /// Autoscaling maximum.
+    pub scaling_max: Option<i64>,
+    /// Capacity provider strategy.
+    pub strategy: Vec<StrategyItem>,
+    /// Autoscaling policies.
+    pub policies: Vec<ScalingPolicy>,
+    /// Target groups.
+    pub target_groups: Vec<TargetGroup>,
+}
+
+/// A stored service with its row id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredService {
+    /// Row id.
+    pub id: i64,
+    /// When this row was last written.
+    pub updated_at: i64,
+    /// The service.
+    pub service: ServiceRecord,
+}
+
+impl Store {
+    /// Inserts or updates a service and replaces its strategy, policies and target groups.
+    pub async fn upsert_service(&self, s: &ServiceRecord, now: i64) -> StoreResult<i64> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO services (region, cluster, name, arn, launch_type, architecture, task_definition,
+                 cpu_units, memory_mib, desired_count, running_count, scaling_min, scaling_max, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+             ON CONFLICT (region, cluster, name) DO UPDATE SET
+                 arn = excluded.arn, launch_type = excluded.launch_type,
+                 architecture = excluded.architecture, task_definition = excluded.task_definition,
+                 cpu_units = excluded.cpu_units, memory_mib = excluded.memory_mib,
+                 desired_count = excluded.desired_count, running_count = excluded.running_count,
+                 scaling_min = excluded.scaling_min, scaling_max = excluded.scaling_max,
+                 updated_at = excluded.updated_at
+             RETURNING id",
+        )
+        .bind(&s.region)
+        .bind(&s.cluster)
+        .bind(&s.name)
+        .bind(&s.arn)
+        .bind(&s.launch_type)
+        .bind(s.architecture.as_str())
+        .bind(&s.task_definition)
+        .bind(s.size.cpu)
+        .bind(s.size.memory_mib)
+        .bind(s.desired_count)
+        .bind(s.running_count)
+        .bind(s.scaling_min)
+        .bind(s.scaling_max)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+
+        for table in ["capacity_provider_strategy", "scaling_policies", "service_target_groups"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE service_id = ?1"))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for item in &s.strategy {
+            sqlx::query(
+                "INSERT INTO capacity_provider_strategy (service_id, provider, base, weight)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )
+            .bind(id)
+            .bind(&item.provider)
+            .bind(item.base)
+            .bind(item.weight)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for p in &s.policies {
+            sqlx::query(
+                "INSERT INTO scaling_policies (service_id, name, policy_type, metric, target_value,
+                     scale_in_cooldown, scale_out_cooldown, disable_scale_in, step_adjustments)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .bind(id)
+            .bind(&p.name)
+            .bind(&p.policy_type)
+            .bind(&p.metric)
+            .bind(p.target_value)
+            .bind(p.scale_in_cooldown)
+            .bind(p.scale_out_cooldown)
+            .bind(p.disable_scale_in)
+            .bind(&p.step_adjustments)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for tg in &s.target_groups {
+            sqlx::query(
+                "INSERT INTO service_target_groups (service_id, target_group, load_balancer)
+                 VALUES (?1, ?2, ?3)",
+            )
+            .bind(id)
+            .bind(&tg.target_group)
+            .bind(&tg.load_balancer)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Every stored service, by cluster then name.
+    pub async fn list_services(&self) -> StoreResult<Vec<StoredService>> {
+        let rows = sqlx::query(
+            "SELECT id, region, cluster, name, arn, launch_type, architecture, task_definition,
+                    cpu_units, memory_mib, desired_count, running_count, scaling_min, scaling_max,
+                    updated_at
+             FROM services ORDER BY cluster, name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let strategies = sqlx::query(
+            "SELECT service_id, provider, base, weight FROM capacity_provider_strategy
+             ORDER BY service_id, base DESC, provider",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let policies = sqlx::query(
+            "SELECT service_id, name, policy_type, metric, target_value, scale_in_cooldown,
+                    scale_out_cooldown, disable_scale_in, step_adjustments
+             FROM scaling_policies ORDER BY service_id, name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let groups = sqlx::query(
+            "SELECT service_id, target_group, load_balancer FROM service_target_groups
+             ORDER BY service_id, target_group",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id: i64 = r.get("id");
+            let arch: String = r.get("architecture");
+            out.push(StoredService {
+                id,
+                updated_at: r.get("updated_at"),
+                service: ServiceRecord {
+                    region: r.get("region"),
+                    cluster: r.get("cluster"),
+                    name: r.get("name"),
+                    arn: r.get("arn"),
+                    launch_type: r.get("launch_type"),
+                    architecture: Architecture::parse(&arch).unwrap_or_default(),
+                    task_definition: r.get("task_definition"),
+                    size: TaskSize::new(r.get("cpu_units"), r.get("memory_mib")),
+                    desired_count: r.get("desired_count"),
+                    running_count: r.get("running_count"),
+                    scaling_min: r.get("scaling_min"),
+                    scaling_max: r.get("scaling_max"),
+                    strategy: strategies
+                        .iter()
+                        .filter(|s| s.get::<i64, _>("service_id") == id)
+                        .map(|s| StrategyItem {
+                            provider: s.get("provider"),
+                            base: s.get("base"),
+                            weight: s.get("weight"),
+                        })
+                        .collect(),
+                    policies: policies
+                        .iter()
+                        .filter(|p| p.get::<i64, _>("service_id") == id)
+                        .map(|p| ScalingPolicy {
+                            name: p.get("name"),
+                            policy_type: p.get("policy_type"),
+                            metric: p.get("metric"),
+                            target_value: p.get("target_value"),
+                            scale_in_cooldown: p.get("scale_in_cooldown"),
+                            scale_out_cooldown: p.get("scale_out_cooldown"),
+                            disable_scale_in: p.get("disable_scale_in"),
+                            step_adjustments: p.get("step_adjustments"),
+                        })
+                        .collect(),
+                    target_groups: groups
+                        .iter()
+                        .filter(|g| g.get::<i64, _>("service_id") == id)
+                        .map(|g| TargetGroup {
+                            target_group: g.get("target_group"),
+                            load_balancer: g.get("load_balancer"),
+                        })
+                        .collect(),
+                },
+            });
+        }
+        Ok(out)
+    }
+}

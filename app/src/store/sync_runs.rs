@@ -1,0 +1,109 @@
+//! The record of every sync (and demo load): when, how it ended, what it cost.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::{Store, StoreResult};
+
+/// A finished or running sync.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncRun {
+    /// Row id.
+    pub id: i64,
+    /// `cli`, `schedule`, `button` or `demo`.
+    pub trigger: String,
+    /// Start time.
+    pub started_at: i64,
+    /// End time, while running `None`.
+    pub finished_at: Option<i64>,
+    /// `running`, `ok`, `partial` or `failed`.
+    pub outcome: String,
+    /// Datapoints written.
+    pub datapoints_written: i64,
+    /// Other rows written.
+    pub rows_written: i64,
+    /// Estimated AWS API cost in dollars.
+    pub api_cost_usd: f64,
+    /// One-line summary.
+    pub summary: Option<String>,
+}
+
+/// How a run ended, for [`Store::finish_sync_run`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunTotals {
+    /// `ok`, `partial` or `failed`.
+    pub outcome: String,
+    /// Datapoints written.
+    pub datapoints_written: i64,
+    /// Other rows written.
+    pub rows_written: i64,
+    /// Estimated AWS API cost in dollars.
+    pub api_cost_usd: f64,
+    /// One-line summary.
+    pub summary: Option<String>,
+}
+
+impl Store {
+    /// Records the start of a run and returns its id.
+    pub async fn start_sync_run(&self, trigger: &str, now: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO sync_runs (trigger, started_at, outcome) VALUES (?1, ?2, 'running') RETURNING id",
+        )
+        .bind(trigger)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Records how a run ended.
+    pub async fn finish_sync_run(&self, id: i64, totals: &RunTotals, now: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sync_runs SET finished_at = ?2, outcome = ?3, datapoints_written = ?4,
+                 rows_written = ?5, api_cost_usd = ?6, summary = ?7 WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(&totals.outcome)
+        .bind(totals.datapoints_written)
+        .bind(totals.rows_written)
+        .bind(totals.api_cost_usd)
+        .bind(&totals.summary)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The most recent runs, newest first.
+    pub async fn list_sync_runs(&self, limit: i64) -> StoreResult<Vec<SyncRun>> {
+        let rows = sqlx::query("SELECT * FROM sync_runs ORDER BY started_at DESC, id DESC LIMIT ?1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|r| row_to_run(&r)).collect())
+    }
+
+    /// The newest run that finished without failing.
+    pub async fn last_good_sync_run(&self) -> StoreResult<Option<SyncRun>> {
+        let row = sqlx::query(
+            "SELECT * FROM sync_runs WHERE outcome IN ('ok', 'partial')
+             ORDER BY finished_at DESC, id DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(row_to_run))
+    }
+}
+
+fn row_to_run(r: &sqlx::sqlite::SqliteRow) -> SyncRun {
+    SyncRun {
+        id: r.get("id"),
+        trigger: r.get("trigger"),
+        started_at: r.get("started_at"),
+        finished_at: r.get("finished_at"),
+        outcome: r.get("outcome"),
+        datapoints_written: r.get("datapoints_written"),
+        rows_written: r.get("rows_written"),
+        api_cost_usd: r.get("api_cost_usd"),
+        summary: r.get("summary"),
+    }
+}

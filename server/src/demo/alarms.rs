@@ -1,0 +1,175 @@
+//! The seed's seven alarms, with a history found by evaluating them on the simulated metrics.
+
+use app::analysis::alarm_eval::{evaluate, AlarmRule, AlarmState, Comparison, Transition};
+use app::analysis::resample::{resample, Statistic};
+use app::format;
+use app::store::alarms::{AlarmHistoryRecord, AlarmRecord};
+use app::store::canonical_dimensions;
+
+use super::fleet::{Profile, CLUSTER, LOAD_BALANCER, REGION};
+use super::simulate::{Minute, Trace};
+
+/// One alarm of the seed's table.
+struct Def {
+    name: &'static str,
+    description: &'static str,
+    service: usize,
+    namespace: &'static str,
+    metric: &'static str,
+    statistic: Statistic,
+    stat_name: &'static str,
+    period: i64,
+    rule: AlarmRule,
+    alb: bool,
+    value: fn(&Minute) -> f64,
+}
+
+fn defs() -> Vec<Def> {
+    let rule = |threshold, comparison, n, m| AlarmRule { threshold, comparison, evaluation_periods: n, datapoints_to_alarm: m };
+    use Comparison::*;
+    vec![
+        Def { name: "server-cpu-high", description: "Prevent performance degradation", service: 0, namespace: "AWS/ECS", metric: "CPUUtilization", statistic: Statistic::Average, stat_name: "Average", period: 300, rule: rule(85.0, GreaterThan, 2, 2), alb: false, value: |m| m.cpu_avg },
+        Def { name: "server-memory-high", description: "Prevent OOM kills", service: 0, namespace: "AWS/ECS", metric: "MemoryUtilization", statistic: Statistic::Average, stat_name: "Average", period: 300, rule: rule(90.0, GreaterThan, 2, 2), alb: false, value: |m| m.mem_avg },
+        Def { name: "server-task-count-low", description: "Detect service failures", service: 0, namespace: "ECS/ContainerInsights", metric: "RunningTaskCount", statistic: Statistic::Average, stat_name: "Average", period: 60, rule: rule(2.0, LessThan, 2, 2), alb: false, value: |m| f64::from(m.tasks) },
+        Def { name: "client-cpu-high", description: "Client performance", service: 1, namespace: "AWS/ECS", metric: "CPUUtilization", statistic: Statistic::Average, stat_name: "Average", period: 300, rule: rule(85.0, GreaterThan, 2, 2), alb: false, value: |m| m.cpu_avg },
+        Def { name: "alb-5xx-errors", description: "Backend errors", service: 0, namespace: "AWS/ApplicationELB", metric: "HTTPCode_Target_5XX_Count", statistic: Statistic::Sum, stat_name: "Sum", period: 300, rule: rule(10.0, GreaterThan, 1, 1), alb: true, value: |m| m.errors_5xx },
+        Def { name: "server-target-unhealthy", description: "Critical availability", service: 0, namespace: "AWS/ApplicationELB", metric: "HealthyHostCount", statistic: Statistic::Minimum, stat_name: "Minimum", period: 60, rule: rule(1.0, LessThan, 2, 2), alb: true, value: |m| m.healthy },
+        Def { name: "client-target-unhealthy", description: "Frontend availability", service: 1, namespace: "AWS/ApplicationELB", metric: "HealthyHostCount", statistic: Statistic::Minimum, stat_name: "Minimum", period: 60, rule: rule(1.0, LessThan, 2, 2), alb: true, value: |m| m.healthy },
+    ]
+}
+
+/// Alarms and their history for the services present (the seed's alarms watch services 0 and 1).
+pub fn alarms(fleet: &[Profile], traces: &[Trace], end: i64) -> (Vec<AlarmRecord>, Vec<AlarmHistoryRecord>) {
+    let mut records = Vec::new();
+    let mut history = Vec::new();
+    for def in defs().into_iter().filter(|d| d.service < traces.len()) {
+        let profile = &fleet[def.service];
+        let trace = &traces[def.service];
+        let created = trace.metrics_start;
+        let minute_values: Vec<(i64, f64)> = trace
+            .minutes
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (trace.metrics_start + 60 * i as i64, (def.value)(m)))
+            .collect();
+        let values = resample(&minute_values, def.period, def.statistic);
+        let transitions = evaluate(&def.rule, &values, AlarmState::InsufficientData);
+        let dimensions = if def.alb {
+            canonical_dimensions([("LoadBalancer", LOAD_BALANCER), ("TargetGroup", profile.target_group.as_str())])
+        } else {
+            canonical_dimensions([("ClusterName", CLUSTER), ("ServiceName", profile.name.as_str())])
+        };
+        history.push(AlarmHistoryRecord {
+            region: REGION.into(),
+            alarm_name: def.name.into(),
+            ts: created,
+            item_type: "ConfigurationUpdate".into(),
+            summary: format!("Alarm \"{}\" created", def.name),
+            history_data: serde_json::json!({
+                "version": "1.0", "type": "Create",
+                "createdAlarm": { "alarmName": def.name, "metricName": def.metric, "namespace": def.namespace,
+                    "threshold": def.rule.threshold, "comparisonOperator": def.rule.comparison.as_str(),
+                    "evaluationPeriods": def.rule.evaluation_periods, "period": def.period, "statistic": def.stat_name }
+            })
+            .to_string(),
+            ..AlarmHistoryRecord::default()
+        });
+        let mut last: Option<(i64, Transition, serde_json::Value)> = None;
+        for tr in transitions {
+            // CloudWatch decides once the period is over, a little after.
+            let at = tr.ts + def.period + 45;
+            let (reason, data) = reason(&def, &tr, at);
+            history.push(AlarmHistoryRecord {
+                region: REGION.into(),
+                alarm_name: def.name.into(),
+                ts: at,
+                item_type: "StateUpdate".into(),
+                summary: format!("Alarm updated from {} to {}", tr.from.as_str(), tr.to.as_str()),
+                old_state: Some(tr.from.as_str().into()),
+                new_state: Some(tr.to.as_str().into()),
+                reason: Some(reason.clone()),
+                history_data: serde_json::json!({
+                    "version": "1.0",
+                    "oldState": { "stateValue": tr.from.as_str() },
+                    "newState": { "stateValue": tr.to.as_str(), "stateReason": reason, "stateReasonData": data }
+                })
+                .to_string(),
+                ..AlarmHistoryRecord::default()
+            });
+            last = Some((at, tr, data));
+        }
+        let (state, reason_text, reason_data, updated) = match &last {
+            Some((at, tr, data)) => (tr.to.as_str(), reason(&def, tr, *at).0, Some(data.to_string()), *at),
+            None => ("INSUFFICIENT_DATA", "Unchecked: Initial alarm creation".to_string(), None, created),
+        };
+        records.push(AlarmRecord {
+            region: REGION.into(),
+            name: def.name.into(),
+            arn: Some(format!("arn:aws:cloudwatch:{REGION}:123456789012:alarm:{}", def.name)),
+            alarm_type: "MetricAlarm".into(),
+            description: Some(def.description.into()),
+            namespace: Some(def.namespace.into()),
+            metric_name: Some(def.metric.into()),
+            dimensions: Some(dimensions),
+            statistic: Some(def.stat_name.into()),
+            period: Some(def.period),
+            evaluation_periods: Some(def.rule.evaluation_periods as i64),
+            datapoints_to_alarm: Some(def.rule.datapoints_to_alarm as i64),
+            threshold: Some(def.rule.threshold),
+            comparison_operator: Some(def.rule.comparison.as_str().into()),
+            treat_missing_data: Some("missing".into()),
+            actions_enabled: true,
+            alarm_actions: Some("[]".into()),
+            ok_actions: Some("[]".into()),
+            insufficient_data_actions: Some("[]".into()),
+            state_value: state.into(),
+            state_reason: Some(reason_text),
+            state_reason_data: reason_data,
+            state_updated_at: Some(updated.min(end)),
+            configuration_updated_at: Some(created),
+            ..AlarmRecord::default()
+        });
+    }
+    (records, history)
+}
+
+/// CloudWatch's reason text and stateReasonData for a transition.
+fn reason(def: &Def, tr: &Transition, at: i64) -> (String, serde_json::Value) {
+    let n = def.rule.evaluation_periods;
+    let points: Vec<String> = tr
+        .recent
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("{v:.1} ({})", format::datetime(tr.ts - def.period * i as i64)))
+        .collect();
+    let verb = match def.rule.comparison {
+        Comparison::GreaterThan => "greater than",
+        Comparison::GreaterThanOrEqual => "greater than or equal to",
+        Comparison::LessThan => "less than",
+        Comparison::LessThanOrEqual => "less than or equal to",
+    };
+    let text = if tr.to == AlarmState::Alarm {
+        format!(
+            "Threshold Crossed: {} out of the last {n} datapoints [{}] were {verb} the threshold ({:.1}) (minimum {} datapoints for OK -> ALARM transition).",
+            tr.breaching, points.join(", "), def.rule.threshold, def.rule.datapoints_to_alarm
+        )
+    } else {
+        format!(
+            "Threshold Crossed: {} out of the last {n} datapoints [{}] were not {verb} the threshold ({:.1}) (minimum 1 datapoint for ALARM -> OK transition).",
+            n - tr.breaching, points.join(", "), def.rule.threshold
+        )
+    };
+    let data = serde_json::json!({
+        "version": "1.0",
+        "queryDate": format::datetime(at),
+        "startDate": format::datetime(tr.ts - def.period * (n as i64 - 1)),
+        "statistic": def.stat_name,
+        "period": def.period,
+        "recentDatapoints": tr.recent,
+        "threshold": def.rule.threshold,
+        "evaluatedDatapoints": tr.recent.iter().enumerate().map(|(i, v)| serde_json::json!({
+            "timestamp": format::datetime(tr.ts - def.period * i as i64), "value": v
+        })).collect::<Vec<_>>()
+    });
+    (text, data)
+}

@@ -1,0 +1,202 @@
+//! The built-in demo dataset: a deterministic simulation of the seed's deployment, written through
+//! the same store calls a sync uses.
+
+pub mod alarms;
+pub mod costs;
+pub mod fleet;
+pub mod simulate;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use app::domain::calendar::{day_start, month_start, prev_month_start, DAY};
+use app::domain::fargate::PriceTable;
+use app::store::canonical_dimensions;
+use app::store::metrics::SeriesKey;
+use app::store::services::{ScalingPolicy, ServiceRecord, TargetGroup};
+use app::store::sync_runs::RunTotals;
+use app::store::Store;
+
+use fleet::{Profile, CLUSTER, LOAD_BALANCER, REGION};
+use simulate::{Minute, Trace};
+
+/// What to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoSpec {
+    /// Number of services.
+    pub services: usize,
+    /// Days of per-minute metrics.
+    pub days: u32,
+    /// Random seed.
+    pub seed: u64,
+    /// End of the data (exclusive), epoch seconds.
+    pub end: i64,
+}
+
+impl DemoSpec {
+    /// The default demo (2 services, 90 days, seed 42) ending at `end`.
+    pub fn default_ending(end: i64) -> Self {
+        Self { services: 2, days: 90, seed: 42, end }
+    }
+}
+
+/// What a demo run wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DemoReport {
+    /// Datapoints written.
+    pub datapoints: u64,
+    /// Alarms written.
+    pub alarms: usize,
+    /// Alarm history items.
+    pub history_items: usize,
+    /// Cost rows.
+    pub cost_rows: usize,
+}
+
+/// One stored metric of a service: namespace, name, statistic, whether it is an ALB metric, value.
+type MetricDef = (&'static str, &'static str, &'static str, bool, fn(&Minute) -> f64);
+
+const METRICS: [MetricDef; 8] = [
+    ("AWS/ECS", "CPUUtilization", "Average", false, |m| m.cpu_avg),
+    ("AWS/ECS", "CPUUtilization", "Maximum", false, |m| m.cpu_max),
+    ("AWS/ECS", "MemoryUtilization", "Average", false, |m| m.mem_avg),
+    ("AWS/ECS", "MemoryUtilization", "Maximum", false, |m| m.mem_max),
+    ("ECS/ContainerInsights", "RunningTaskCount", "Average", false, |m| f64::from(m.tasks)),
+    ("AWS/ApplicationELB", "RequestCount", "Sum", true, |m| m.requests),
+    ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", true, |m| m.errors_5xx),
+    ("AWS/ApplicationELB", "HealthyHostCount", "Minimum", true, |m| m.healthy),
+];
+
+/// Simulates the demo and writes it into `store`, recorded as a sync run with trigger `demo`.
+pub async fn generate(store: &Store, spec: &DemoSpec, progress: bool) -> anyhow::Result<DemoReport> {
+    let end = spec.end;
+    let metrics_start = end - i64::from(spec.days) * DAY;
+    // Cost Explorer keeps the current month and the 13 before it.
+    let cost_start = (0..13).fold(month_start(end), |m, _| prev_month_start(m));
+    let sim_start = day_start(metrics_start.min(cost_start));
+    let fleet = fleet::fleet(spec.services, spec.seed);
+    let prices = PriceTable::default();
+    let run = store.start_sync_run("demo", end).await?;
+
+    let bar = progress_bar(progress, fleet.len() as u64);
+    let mut report = DemoReport::default();
+    let mut traces = Vec::with_capacity(fleet.len());
+    for (i, profile) in fleet.iter().enumerate() {
+        bar.set_message(profile.name.clone());
+        let trace = simulate::simulate(profile, i, spec.seed, sim_start, metrics_start, end);
+        report.datapoints += write_service(store, profile, &trace, end).await
+            .with_context(|| format!("writing demo service {}", profile.name))?;
+        // Keep only what alarms and costs need from services beyond the seed's two.
+        traces.push(if i < 2 { trace } else { Trace { minutes: Vec::new(), ..trace } });
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    let (alarm_rows, history) = alarms::alarms(&fleet, &traces, end);
+    for a in &alarm_rows {
+        store.upsert_alarm(a, end).await?;
+    }
+    store.insert_alarm_history(&history).await?;
+    let cost_rows = costs::costs(&fleet, &traces, &prices, spec.seed, end);
+    store.upsert_costs(&cost_rows, end).await?;
+    report.alarms = alarm_rows.len();
+    report.history_items = history.len();
+    report.cost_rows = cost_rows.len();
+
+    store
+        .finish_sync_run(
+            run,
+            &RunTotals {
+                outcome: "ok".into(),
+                datapoints_written: report.datapoints as i64,
+                rows_written: (report.alarms + report.history_items + report.cost_rows) as i64,
+                api_cost_usd: 0.0,
+                summary: Some(format!("demo: {} services, {} days (seed {})", spec.services, spec.days, spec.seed)),
+            },
+            end,
+        )
+        .await?;
+    Ok(report)
+}
+
+fn progress_bar(show: bool, len: u64) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} simulating services [{bar:30}] {pos}/{len} {wide_msg}")
+            .expect("template is valid")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Writes one service's inventory and its metric series; returns datapoints written.
+async fn write_service(store: &Store, p: &Profile, trace: &Trace, end: i64) -> anyhow::Result<u64> {
+    let last = trace.minutes.last().copied();
+    let running = last.map(|m| i64::from(m.tasks)).unwrap_or(i64::from(p.min));
+    let service_id = store.upsert_service(&service_record(p, running), end).await?;
+    let ecs_dims = canonical_dimensions([("ClusterName", CLUSTER), ("ServiceName", p.name.as_str())]);
+    let alb_dims = canonical_dimensions([("LoadBalancer", LOAD_BALANCER), ("TargetGroup", p.target_group.as_str())]);
+    let mut written = 0;
+    for (namespace, metric_name, statistic, alb, value) in METRICS {
+        let key = SeriesKey {
+            namespace: namespace.into(),
+            metric_name: metric_name.into(),
+            dimensions: if alb { alb_dims.clone() } else { ecs_dims.clone() },
+            statistic: statistic.into(),
+            period: 60,
+        };
+        let unit = match metric_name {
+            "CPUUtilization" | "MemoryUtilization" => "Percent",
+            _ => "Count",
+        };
+        let id = store.upsert_series(&key, Some(unit), Some(service_id)).await?;
+        let points: Vec<(i64, f64)> = trace
+            .minutes
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (trace.metrics_start + 60 * i as i64, value(m)))
+            .collect();
+        written += store.write_points(id, &points).await?.changed;
+    }
+    Ok(written)
+}
+
+fn service_record(p: &Profile, running: i64) -> ServiceRecord {
+    let policy = |name: &str, metric: &str, target: f64| ScalingPolicy {
+        name: format!("{}-{name}", p.short),
+        policy_type: "TargetTrackingScaling".into(),
+        metric: Some(metric.into()),
+        target_value: Some(target),
+        scale_in_cooldown: Some(300),
+        scale_out_cooldown: Some(60),
+        disable_scale_in: false,
+        step_adjustments: None,
+    };
+    ServiceRecord {
+        region: REGION.into(),
+        cluster: CLUSTER.into(),
+        name: p.name.clone(),
+        arn: Some(format!("arn:aws:ecs:{REGION}:123456789012:service/{CLUSTER}/{}", p.name)),
+        launch_type: if p.strategy.is_empty() { Some("FARGATE".into()) } else { None },
+        architecture: p.arch,
+        task_definition: Some(format!("{}:42", p.name)),
+        size: p.size,
+        desired_count: running,
+        running_count: running,
+        scaling_min: p.autoscaled.then_some(i64::from(p.min)),
+        scaling_max: p.autoscaled.then_some(i64::from(p.max)),
+        strategy: p.strategy.clone(),
+        policies: if p.autoscaled {
+            vec![
+                policy("cpu-target-tracking", "ECSServiceAverageCPUUtilization", p.cpu_target),
+                policy("memory-target-tracking", "ECSServiceAverageMemoryUtilization", p.mem_target),
+            ]
+        } else {
+            Vec::new()
+        },
+        target_groups: vec![TargetGroup { target_group: p.target_group.clone(), load_balancer: LOAD_BALANCER.into() }],
+    }
+}
