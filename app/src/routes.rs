@@ -6,9 +6,12 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::pages::{
-    not_built::{AlarmsPage, CostsPage, ServicesPage, SyncPage, TiersPage},
+    not_built::{AlarmsPage, CostsPage, SyncPage},
     not_found::NotFoundPage,
     overview::OverviewPage,
+    service::ServicePage,
+    services::ServicesPage,
+    tiers::TiersPage,
 };
 
 /// Bumped when style/ changes so browsers fetch the new sheet.
@@ -42,6 +45,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFoundPage /> }>
                 <Route path=path!("/") view=OverviewPage ssr=SsrMode::Async />
                 <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />
+                <Route path=path!("/services/:cluster/:name") view=ServicePage ssr=SsrMode::Async />
                 <Route path=path!("/tiers") view=TiersPage ssr=SsrMode::Async />
                 <Route path=path!("/costs") view=CostsPage ssr=SsrMode::Async />
                 <Route path=path!("/alarms") view=AlarmsPage ssr=SsrMode::Async />

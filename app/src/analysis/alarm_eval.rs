@@ -152,7 +152,8 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!((t[0].to, t[0].ts, t[0].breaching), (AlarmState::Alarm, 180, 2));
         assert_eq!(t[0].recent, vec![12.0, 2.0, 11.0]);
-        assert_eq!((t[1].to, t[1].ts), (AlarmState::Ok, 300));
+        // [2, 12, 1]: only one of three breaches, so it recovers at the sixth minute's end.
+        assert_eq!((t[1].to, t[1].ts), (AlarmState::Ok, 240));
     }
 
     #[test]

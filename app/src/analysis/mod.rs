@@ -1,5 +1,8 @@
 //! Pure analysis: data in, answers out. No I/O and no clock: callers pass `now`.
 
 pub mod alarm_eval;
+pub mod downsample;
+pub mod percentile;
+pub mod recommend;
 pub mod resample;
 pub mod spend;

@@ -37,7 +37,7 @@ pub fn Layout(
                         .map(|(href, label)| {
                             view! {
                                 <li>
-                                    <A href=*href exact=true>
+                                    <A href=*href exact=*href == "/">
                                         {*label}
                                     </A>
                                 </li>

@@ -1,9 +1,11 @@
 //! Pieces shared by pages: the layout, the error view, the async page loader.
 
 mod error_view;
+mod finding;
 mod layout;
 mod page;
 
 pub use error_view::ErrorView;
+pub use finding::FindingBadge;
 pub use layout::Layout;
 pub use page::load_page;

@@ -3,3 +3,4 @@
 pub mod calendar;
 pub mod capacity;
 pub mod fargate;
+pub mod range;

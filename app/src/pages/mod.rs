@@ -3,3 +3,6 @@
 pub mod not_built;
 pub mod not_found;
 pub mod overview;
+pub mod service;
+pub mod services;
+pub mod tiers;

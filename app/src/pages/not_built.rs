@@ -20,28 +20,6 @@ fn NotBuilt(title: &'static str, what: &'static str) -> impl IntoView {
     }
 }
 
-/// Services: tier recommendations (coming).
-#[component]
-pub fn ServicesPage() -> impl IntoView {
-    view! {
-        <NotBuilt
-            title="Services"
-            what="This page will chart each service's CPU and memory use against the Fargate sizes it could run on, with the cheapest size that fits and what it would cost."
-        />
-    }
-}
-
-/// Tiers: the configured tier table against list prices (coming).
-#[component]
-pub fn TiersPage() -> impl IntoView {
-    view! {
-        <NotBuilt
-            title="Tiers"
-            what="This page will show your tier table against Fargate list prices, and how many services sit in each tier."
-        />
-    }
-}
-
 /// Costs: spend by service, usage type and day (coming).
 #[component]
 pub fn CostsPage() -> impl IntoView {

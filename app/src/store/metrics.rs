@@ -168,6 +168,21 @@ impl Store {
         Ok(rows)
     }
 
+    /// Values of a series in `[from, to)`, oldest first, without their times. Gathered into one
+    /// JSON array inside SQLite: far fewer round trips than a row each.
+    pub async fn read_values(&self, series_id: i64, from: i64, to: i64) -> StoreResult<Vec<f64>> {
+        let json: String = sqlx::query_scalar(
+            "SELECT json_group_array(value) FROM
+                 (SELECT value FROM datapoints WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts)",
+        )
+        .bind(series_id)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(serde_json::from_str(&json)?)
+    }
+
     /// Hourly rollups of a series for hours starting in `[from, to)`, oldest first.
     pub async fn read_hourly(&self, series_id: i64, from: i64, to: i64) -> StoreResult<Vec<HourlyBucket>> {
         let rows = sqlx::query(

@@ -1,0 +1,93 @@
+//! Shrinking a series to the pixels a chart has, keeping each bucket's min and max so spikes
+//! survive.
+
+use serde::{Deserialize, Serialize};
+
+/// One chart column: the time it starts and the range of values in it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Band {
+    /// Start of the bucket.
+    pub ts: i64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+    /// Mean value.
+    pub mean: f64,
+}
+
+/// Groups time-sorted `(ts, min, max, sum, count)` samples into at most `buckets` equal time
+/// buckets over `[from, to)`. Empty buckets are left out (a gap, not a zero).
+pub fn downsample(samples: &[(i64, f64, f64, f64, i64)], from: i64, to: i64, buckets: usize) -> Vec<Band> {
+    let span = (to - from).max(1);
+    let n = buckets.max(1) as i64;
+    let width = ((span + n - 1) / n).max(1);
+    let mut out: Vec<Band> = Vec::with_capacity(buckets);
+    let mut acc: Option<(i64, f64, f64, f64, i64)> = None;
+    for &(ts, min, max, sum, count) in samples {
+        if ts < from || ts >= to {
+            continue;
+        }
+        let b = from + (ts - from) / width * width;
+        match &mut acc {
+            Some(a) if a.0 == b => {
+                a.1 = a.1.min(min);
+                a.2 = a.2.max(max);
+                a.3 += sum;
+                a.4 += count;
+            }
+            _ => {
+                if let Some(a) = acc.take() {
+                    out.push(band(a));
+                }
+                acc = Some((b, min, max, sum, count));
+            }
+        }
+    }
+    if let Some(a) = acc {
+        out.push(band(a));
+    }
+    out
+}
+
+fn band((ts, min, max, sum, count): (i64, f64, f64, f64, i64)) -> Band {
+    Band { ts, min, max, mean: if count > 0 { sum / count as f64 } else { (min + max) / 2.0 } }
+}
+
+/// Raw points as samples for [`downsample`].
+pub fn points_as_samples(points: &[(i64, f64)]) -> Vec<(i64, f64, f64, f64, i64)> {
+    points.iter().map(|&(t, v)| (t, v, v, v, 1)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_spikes_and_dips() {
+        let mut pts: Vec<(i64, f64)> = (0..1000).map(|i| (i * 60, 10.0)).collect();
+        pts[417].1 = 99.0;
+        pts[800].1 = 0.5;
+        let bands = downsample(&points_as_samples(&pts), 0, 60_000, 100);
+        assert_eq!(bands.len(), 100);
+        assert_eq!(bands.iter().map(|b| b.max).fold(0.0, f64::max), 99.0);
+        assert_eq!(bands.iter().map(|b| b.min).fold(f64::INFINITY, f64::min), 0.5);
+        assert_eq!(bands[41].max, 99.0);
+        assert!((bands[0].mean - 10.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn fewer_points_than_pixels_pass_through() {
+        let pts = vec![(0, 1.0), (3600, 2.0)];
+        let bands = downsample(&points_as_samples(&pts), 0, 7200, 800);
+        assert_eq!(bands.len(), 2);
+        assert_eq!(bands[1], Band { ts: 3600, min: 2.0, max: 2.0, mean: 2.0 });
+    }
+
+    #[test]
+    fn gaps_stay_gaps_and_out_of_range_is_dropped() {
+        let pts = vec![(-60, 5.0), (0, 1.0), (9000, 2.0), (20_000, 3.0)];
+        let bands = downsample(&points_as_samples(&pts), 0, 10_000, 10);
+        assert_eq!(bands.iter().map(|b| b.ts).collect::<Vec<_>>(), vec![0, 9000]);
+    }
+}

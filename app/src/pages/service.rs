@@ -1,0 +1,289 @@
+//! One service: its CPU and memory use over time and as a distribution, against its current size,
+//! the recommended size and every tier; the recommendation card; the task count.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::analysis::downsample::{downsample, points_as_samples, Band};
+use crate::analysis::recommend::{recommend, Recommendation, Tier};
+use crate::charts::{cdf, time_series, LineKind, RefLine};
+use crate::components::{load_page, FindingBadge, Layout};
+use crate::domain::calendar::DAY;
+use crate::domain::fargate::TaskSize;
+use crate::domain::range::{DateRange, PRESETS};
+use crate::error::AppError;
+use crate::format;
+use crate::reports::recommendations::{facts, load_usage, UsageSeries};
+use crate::state::AppState;
+use crate::store::metrics::StoredSeries;
+use crate::store::services::StoredService;
+use crate::store::{Store, StoreResult};
+
+/// Pixel width of the charts (and so the number of columns a series is shrunk to).
+const CHART_WIDTH: u32 = 900;
+/// Ranges up to this long are drawn from raw minutes, longer ones from hourly rollups.
+const RAW_UP_TO: i64 = 3 * DAY;
+
+/// Everything the Service page shows.
+#[derive(Debug, Clone)]
+pub struct ServiceData {
+    /// The service.
+    pub service: StoredService,
+    /// The recommendation.
+    pub rec: Recommendation,
+    /// The range shown.
+    pub range: DateRange,
+    /// CPU use over time (SVG).
+    pub cpu_chart: String,
+    /// Memory use over time (SVG).
+    pub mem_chart: String,
+    /// CPU distribution (SVG).
+    pub cpu_cdf: String,
+    /// Memory distribution (SVG).
+    pub mem_cdf: String,
+    /// Task count over time (SVG).
+    pub tasks_chart: String,
+    /// Days the recommendation was sized on.
+    pub lookback_days: u32,
+    /// Whether there is any data in the range.
+    pub has_data: bool,
+}
+
+/// Query parameters of the page.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceQuery {
+    /// `7d`, `14d`, `30d`, `90d`, `custom`.
+    pub range: Option<String>,
+    /// Custom start, YYYY-MM-DD.
+    pub from: Option<String>,
+    /// Custom end (inclusive), YYYY-MM-DD.
+    pub to: Option<String>,
+}
+
+/// Finds the service, parses the range, sizes the service and draws its charts.
+pub async fn load(state: AppState, cluster: String, name: String, q: ServiceQuery) -> Result<ServiceData, AppError> {
+    let now = state.clock.now();
+    let rules = &state.settings.rules;
+    let range = DateRange::parse(q.range.as_deref(), q.from.as_deref(), q.to.as_deref(), now, rules.lookback_days)
+        .map_err(AppError::bad_request)?;
+    let store = &state.store;
+    let service = store
+        .list_services()
+        .await?
+        .into_iter()
+        .find(|s| s.service.cluster == cluster && s.service.name == name)
+        .ok_or_else(|| AppError::not_found(format!("There is no service {name} in cluster {cluster}.")))?;
+    let series = UsageSeries::pick(&store.list_series(Some(service.id)).await?);
+    let usage = load_usage(store, &service, &series, now - i64::from(rules.lookback_days) * DAY, now).await?;
+    let settings = &state.settings;
+    let rec = recommend(&facts(&service), &usage, rules, &settings.tiers, &settings.prices);
+
+    let size = service.service.size;
+    let cpu_scale = size.vcpu() / 100.0;
+    let mem_scale = f64::from(size.memory_mib) / 100.0;
+    let cpu_bands = bands(store, series.cpu_max.as_ref(), &range, cpu_scale).await?;
+    let mem_bands = bands(store, series.mem_max.as_ref(), &range, mem_scale).await?;
+    let task_bands = bands(store, series.tasks.as_ref(), &range, 1.0).await?;
+    let recommended = rec.recommended.as_ref().map(|r| r.size());
+    let cpu_lines = ref_lines(size, recommended, &settings.tiers, |s| s.vcpu(), |v| format!("{v:.2}"));
+    let mem_lines = ref_lines(size, recommended, &settings.tiers, |s| f64::from(s.memory_mib), |v| format!("{v:.0}"));
+    let cpu_values: Vec<f64> = usage.cpu_max_pct.iter().map(|p| p * cpu_scale).collect();
+    let mem_values: Vec<f64> = usage.mem_max_pct.iter().map(|p| p * mem_scale).collect();
+    let time = |y_label, bands: &[Band], lines: &[RefLine], decimals| {
+        time_series::render(&time_series::TimeChart { y_label, bands, lines, from: range.from, to: range.to, width: CHART_WIDTH, height: 300, decimals })
+    };
+    let dist = |x_label, values: &[f64], lines: &[RefLine], decimals| {
+        cdf::render(&cdf::CdfChart { x_label, values, lines, width: 440, height: 280, decimals })
+    };
+    Ok(ServiceData {
+        has_data: !cpu_bands.is_empty() || !mem_bands.is_empty(),
+        cpu_chart: time("vCPU, busiest task", &cpu_bands, &cpu_lines, 2),
+        mem_chart: time("MiB, busiest task", &mem_bands, &mem_lines, 0),
+        tasks_chart: time("running tasks", &task_bands, &[], 0),
+        cpu_cdf: dist("vCPU, busiest task", &cpu_values, &cpu_lines, 2),
+        mem_cdf: dist("MiB, busiest task", &mem_values, &mem_lines, 0),
+        lookback_days: rules.lookback_days,
+        service,
+        rec,
+        range,
+    })
+}
+
+/// A series over the range, shrunk to chart columns and scaled into absolute units.
+async fn bands(store: &Store, series: Option<&StoredSeries>, range: &DateRange, scale: f64) -> StoreResult<Vec<Band>> {
+    let Some(s) = series else { return Ok(Vec::new()) };
+    let samples: Vec<(i64, f64, f64, f64, i64)> = if range.span() <= RAW_UP_TO {
+        points_as_samples(&store.read_points(s.id, range.from, range.to).await?)
+    } else {
+        let hour_from = range.from - range.from.rem_euclid(3600);
+        store
+            .read_hourly(s.id, hour_from, range.to)
+            .await?
+            .into_iter()
+            .map(|b| (b.hour.max(range.from), b.min, b.max, b.sum, b.count))
+            .collect()
+    };
+    Ok(downsample(&samples, range.from, range.to, CHART_WIDTH as usize)
+        .into_iter()
+        .map(|b| Band { ts: b.ts, min: b.min * scale, max: b.max * scale, mean: b.mean * scale })
+        .collect())
+}
+
+/// Lines for the current size, the recommendation and each tier; lines at the same level share one
+/// label.
+fn ref_lines(
+    current: TaskSize,
+    recommended: Option<TaskSize>,
+    tiers: &[Tier],
+    value: impl Fn(TaskSize) -> f64,
+    unit: impl Fn(f64) -> String,
+) -> Vec<RefLine> {
+    let mut lines: Vec<RefLine> = Vec::new();
+    let mut add = |name: String, v: f64, kind: LineKind| match lines.iter_mut().find(|l| (l.value - v).abs() < 1e-9) {
+        Some(l) => {
+            l.label = format!("{name} · {}", l.label);
+            if kind != LineKind::Tier && l.kind == LineKind::Tier {
+                l.kind = kind;
+            }
+        }
+        None => lines.push(RefLine { label: format!("{name} {}", unit(v)), value: v, kind }),
+    };
+    for t in tiers {
+        add(t.name.clone(), value(t.size()), LineKind::Tier);
+    }
+    if let Some(r) = recommended {
+        add("recommended".into(), value(r), LineKind::Recommended);
+    }
+    add("current".into(), value(current), LineKind::Current);
+    lines
+}
+
+/// The Service page.
+#[component]
+pub fn ServicePage() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let params = use_params_map().get_untracked();
+    let q = use_query_map().get_untracked();
+    let query = ServiceQuery { range: q.get("range"), from: q.get("from"), to: q.get("to") };
+    let cluster = params.get("cluster").unwrap_or_default();
+    let name = params.get("name").unwrap_or_default();
+    view! { <Layout title=name.clone()>{load_page(load(state, cluster, name, query), service_view)}</Layout> }
+}
+
+fn range_picker(d: &ServiceData) -> impl IntoView {
+    let base = format!("/services/{}/{}", d.service.service.cluster, d.service.service.name);
+    let custom = d.range.preset == "custom";
+    let from = format::date(d.range.from);
+    let to = format::date(d.range.to - 1);
+    view! {
+        <form class="range-picker" method="get" action=base.clone()>
+            {PRESETS
+                .iter()
+                .map(|days| {
+                    let value = format!("{days}d");
+                    let current = d.range.preset == value;
+                    view! {
+                        <a class={if current { "chip active" } else { "chip" }} href=format!("{base}?range={value}")>
+                            {format!("{days} days")}
+                        </a>
+                    }
+                })
+                .collect_view()}
+            <input type="hidden" name="range" value="custom" />
+            <label>"From " <input type="date" name="from" value=from required=true /></label>
+            <label>"to " <input type="date" name="to" value=to required=true /></label>
+            <button type="submit" class={if custom { "chip active" } else { "chip" }}>"Show"</button>
+        </form>
+    }
+}
+
+fn service_view(d: ServiceData) -> impl IntoView {
+    let svc = &d.service.service;
+    let rec = &d.rec;
+    let picker = range_picker(&d);
+    let subtitle = format!(
+        "{} · {} · {} tasks running{}",
+        svc.cluster,
+        svc.architecture.as_str(),
+        svc.running_count,
+        match (svc.scaling_min, svc.scaling_max) {
+            (Some(lo), Some(hi)) => format!(" · autoscaling {lo}–{hi}"),
+            _ => String::new(),
+        }
+    );
+    let card = recommendation_card(rec, d.lookback_days);
+    view! {
+        <p class="sync-status">{subtitle}</p>
+        {card}
+        <section class="card">
+            <div class="card-head">
+                <h2>"CPU and memory use"</h2>
+                {picker}
+            </div>
+            {(!d.has_data).then(|| view! { <p class="empty">"No CPU or memory data in this range."</p> })}
+            <h3>"CPU, busiest task (vCPU)"</h3>
+            <div class="chart" id="cpu-chart" inner_html=d.cpu_chart></div>
+            <h3>"Memory, busiest task (MiB)"</h3>
+            <div class="chart" id="mem-chart" inner_html=d.mem_chart></div>
+            <p class="note">
+                "Shaded: the lowest to highest value in each column; line: the highest. Horizontal lines: the current size (red), the recommended size (green) and each tier (grey)."
+            </p>
+        </section>
+        <section class="card">
+            <h2>{format!("Distribution of use over the last {} days", d.lookback_days)}</h2>
+            <div class="chart-pair">
+                <div class="chart" id="cpu-cdf" inner_html=d.cpu_cdf></div>
+                <div class="chart" id="mem-cdf" inner_html=d.mem_cdf></div>
+            </div>
+            <p class="note">"Share of minutes at or below each level of use: where the curve meets 100% is the peak."</p>
+        </section>
+        <section class="card">
+            <h2>"Running tasks"</h2>
+            <div class="chart" id="tasks-chart" inner_html=d.tasks_chart></div>
+        </section>
+    }
+}
+
+fn recommendation_card(rec: &Recommendation, lookback_days: u32) -> impl IntoView {
+    let size = |cpu: u32, mem: u32, tier: &Option<String>| {
+        format!("{} ({})", format::size(cpu, mem), tier.clone().unwrap_or_else(|| "no tier".into()))
+    };
+    let current = size(rec.current.cpu, rec.current.memory_mib, &rec.current.tier);
+    let recommended = rec.recommended.as_ref().map(|r| size(r.cpu, r.memory_mib, &r.tier)).unwrap_or_else(|| "—".into());
+    let after = rec.monthly_cost_usd.recommended.map(format::usd).unwrap_or_else(|| "—".into());
+    let projected = rec
+        .projected
+        .map(|p| format!("p95 CPU {:.0}%, peak memory {:.0}% of the new size", p.cpu_p95_pct, p.memory_max_pct))
+        .unwrap_or_default();
+    let tasks = match rec.tasks.recommended {
+        Some(n) if (n - rec.tasks.current).abs() > 0.05 => format!("{:.1} tasks on average now, {n:.1} after", rec.tasks.current),
+        _ => format!("{:.1} tasks on average", rec.tasks.current),
+    };
+    view! {
+        <section class="card recommendation" id="recommendation">
+            <div class="card-head">
+                <h2>"Recommendation"</h2>
+                <FindingBadge finding=rec.finding />
+            </div>
+            <dl class="facts">
+                <div><dt>"Current size"</dt><dd id="rec-current">{current}</dd></div>
+                <div><dt>"Recommended"</dt><dd id="rec-recommended">{recommended}</dd></div>
+                <div><dt>"Monthly now"</dt><dd id="rec-cost-now">{format::usd(rec.monthly_cost_usd.current)}</dd></div>
+                <div><dt>"Monthly after"</dt><dd id="rec-cost-after">{after}</dd></div>
+                <div><dt>"Savings"</dt><dd id="rec-savings">{format::usd(rec.savings())}</dd></div>
+                <div><dt>"Tasks"</dt><dd>{tasks}</dd></div>
+            </dl>
+            <p class="reason" id="rec-reason">{rec.reason.clone()}</p>
+            {(!projected.is_empty()).then(|| view! { <p class="note">{format!("On the recommended size: {projected}.")}</p> })}
+            {(!rec.risks.is_empty()).then(|| view! {
+                <ul class="risks">{rec.risks.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()}</ul>
+            })}
+            <p class="note">
+                {format!(
+                    "Evidence: {:.0} hours of per-minute data from the last {lookback_days} days; busiest-task CPU p95 {:.2} vCPU (peak {:.2}), peak memory {:.0} MiB.",
+                    rec.usage.hours_of_data, rec.usage.cpu_p95_vcpu, rec.usage.cpu_max_vcpu, rec.usage.memory_max_mib
+                )}
+            </p>
+        </section>
+    }
+}

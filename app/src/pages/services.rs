@@ -1,0 +1,217 @@
+//! Services: every service's current and recommended size, finding, cost now and after, sortable.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::analysis::recommend::Finding;
+use crate::components::{load_page, FindingBadge, Layout};
+use crate::error::AppError;
+use crate::format;
+use crate::reports::recommendations::{self, ServiceRecommendation};
+use crate::state::AppState;
+
+/// Columns the table can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// Cluster then service name.
+    Service,
+    /// Finding, most urgent first.
+    Finding,
+    /// Monthly cost now.
+    Cost,
+    /// Monthly savings.
+    Savings,
+}
+
+impl SortKey {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "service" => Self::Service,
+            "finding" => Self::Finding,
+            "cost" => Self::Cost,
+            "savings" => Self::Savings,
+            _ => return None,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Service => "service",
+            Self::Finding => "finding",
+            Self::Cost => "cost",
+            Self::Savings => "savings",
+        }
+    }
+}
+
+/// The Services page's data.
+#[derive(Debug, Clone)]
+pub struct ServicesData {
+    /// One row per service, sorted.
+    pub rows: Vec<ServiceRecommendation>,
+    /// Sum of monthly savings over services with a cheaper size.
+    pub total_savings: f64,
+    /// Sum of monthly cost now.
+    pub total_current: f64,
+    /// Sort column.
+    pub sort: SortKey,
+    /// Descending?
+    pub descending: bool,
+    /// Days sized on.
+    pub lookback_days: u32,
+}
+
+/// Parses the sort query and builds the page.
+pub async fn load(state: AppState, sort: Option<String>, order: Option<String>) -> Result<ServicesData, AppError> {
+    let key = match sort.as_deref().filter(|s| !s.is_empty()) {
+        None => SortKey::Savings,
+        Some(s) => SortKey::parse(s).ok_or_else(|| AppError::bad_request(format!("'sort={s}' is not one of service, finding, cost, savings")))?,
+    };
+    let descending = match order.as_deref().filter(|s| !s.is_empty()) {
+        None => key != SortKey::Service,
+        Some("desc") => true,
+        Some("asc") => false,
+        Some(o) => return Err(AppError::bad_request(format!("'order={o}' is not asc or desc"))),
+    };
+    let mut rows = recommendations::for_all(&state.store, &state.settings, state.clock.now()).await?;
+    sort_rows(&mut rows, key, descending);
+    Ok(ServicesData {
+        total_savings: rows.iter().map(|r| r.rec.savings()).filter(|s| *s > 0.0).sum(),
+        total_current: rows.iter().map(|r| r.rec.monthly_cost_usd.current).sum(),
+        rows,
+        sort: key,
+        descending,
+        lookback_days: state.settings.rules.lookback_days,
+    })
+}
+
+/// Sorts rows by a column; ties fall back to cluster and name.
+pub fn sort_rows(rows: &mut [ServiceRecommendation], key: SortKey, descending: bool) {
+    let urgency = |f: Finding| match f {
+        Finding::UnderProvisioned => 0,
+        Finding::OverProvisioned => 1,
+        Finding::NotEnoughData => 2,
+        Finding::RightSized => 3,
+    };
+    rows.sort_by(|a, b| {
+        let by_name = (&a.cluster, &a.service).cmp(&(&b.cluster, &b.service));
+        let ord = match key {
+            SortKey::Service => by_name,
+            SortKey::Finding => urgency(b.rec.finding).cmp(&urgency(a.rec.finding)),
+            SortKey::Cost => a.rec.monthly_cost_usd.current.total_cmp(&b.rec.monthly_cost_usd.current),
+            SortKey::Savings => a.rec.savings().total_cmp(&b.rec.savings()),
+        };
+        let ord = if descending { ord.reverse() } else { ord };
+        ord.then(by_name)
+    });
+}
+
+/// The Services page.
+#[component]
+pub fn ServicesPage() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let q = use_query_map().get_untracked();
+    view! { <Layout title="Services">{load_page(load(state, q.get("sort"), q.get("order")), services_view)}</Layout> }
+}
+
+fn sort_link(d: &ServicesData, key: SortKey, label: &'static str) -> impl IntoView {
+    let active = d.sort == key;
+    let next_desc = if active { !d.descending } else { key != SortKey::Service };
+    let href = format!("/services?sort={}&order={}", key.as_str(), if next_desc { "desc" } else { "asc" });
+    let arrow = if active { if d.descending { " ▼" } else { " ▲" } } else { "" };
+    view! {
+        <a class="sort" href=href aria-sort={if active { if d.descending { "descending" } else { "ascending" } } else { "none" }}>
+            {label}
+            {arrow}
+        </a>
+    }
+}
+
+fn services_view(d: ServicesData) -> impl IntoView {
+    if d.rows.is_empty() {
+        return view! {
+            <section class="card empty-state">
+                <h2>"No services yet"</h2>
+                <p>"Load the demo with " <code>"spendwatch demo"</code> " or pull your account with " <code>"spendwatch sync"</code> "."</p>
+            </section>
+        }
+        .into_any();
+    }
+    let headers = view! {
+        <tr>
+            <th>{sort_link(&d, SortKey::Service, "Service")}</th>
+            <th>"Current"</th>
+            <th>"Recommended"</th>
+            <th>{sort_link(&d, SortKey::Finding, "Finding")}</th>
+            <th class="num">{sort_link(&d, SortKey::Cost, "Monthly now")}</th>
+            <th class="num">"Monthly after"</th>
+            <th class="num">{sort_link(&d, SortKey::Savings, "Savings")}</th>
+            <th class="num">"Data"</th>
+        </tr>
+    };
+    let window_hours = f64::from(d.lookback_days) * 24.0;
+    view! {
+        <div class="kpis">
+            <section class="card kpi">
+                <h2>"Possible savings"</h2>
+                <p class="kpi-value ok" id="total-savings">{format::usd(d.total_savings)}</p>
+                <p class="delta">"a month, moving over-provisioned services to the cheapest size that fits"</p>
+            </section>
+            <section class="card kpi">
+                <h2>"Fargate spend now"</h2>
+                <p class="kpi-value" id="total-current">{format::usd(d.total_current)}</p>
+                <p class="delta">{format!("a month at list price, mean task counts over the last {} days", d.lookback_days)}</p>
+            </section>
+        </div>
+        <section class="card">
+            <table class="data" id="recommendations">
+                <thead>{headers}</thead>
+                <tbody>
+                    {d
+                        .rows
+                        .into_iter()
+                        .map(|r| {
+                            let href = format!("/services/{}/{}", r.cluster, r.service);
+                            let rec = r.rec;
+                            let coverage = (rec.usage.hours_of_data / window_hours * 100.0).min(100.0);
+                            view! {
+                                <tr>
+                                    <td>
+                                        <a href=href>{r.service}</a>
+                                        <div class="sub">{r.cluster}</div>
+                                    </td>
+                                    <td>{size_cell(rec.current.cpu, rec.current.memory_mib, rec.current.tier.clone())}</td>
+                                    <td>
+                                        {match &rec.recommended {
+                                            Some(s) => size_cell(s.cpu, s.memory_mib, s.tier.clone()).into_any(),
+                                            None => view! { <span class="muted">"—"</span> }.into_any(),
+                                        }}
+                                    </td>
+                                    <td><FindingBadge finding=rec.finding /></td>
+                                    <td class="num">{format::usd(rec.monthly_cost_usd.current)}</td>
+                                    <td class="num">{rec.monthly_cost_usd.recommended.map(format::usd).unwrap_or_else(|| "—".into())}</td>
+                                    <td class={if rec.savings() > 0.005 { "num saving" } else if rec.savings() < -0.005 { "num cost-more" } else { "num" }}>
+                                        {format::usd(rec.savings())}
+                                    </td>
+                                    <td class="num" title=format!("{:.0} h of data", rec.usage.hours_of_data)>{format!("{coverage:.0}%")}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+            <p class="note">
+                {format!("Sized on the last {} days: CPU on the busiest task's p95 over a 70% target, memory on its maximum plus 15%. Costs are list prices with each service's capacity provider mix; Spot at the configured discount. Data: share of the window with CPU data.", d.lookback_days)}
+            </p>
+        </section>
+    }
+    .into_any()
+}
+
+/// `512 / 1024` with the tier under it.
+pub fn size_cell(cpu: u32, memory_mib: u32, tier: Option<String>) -> impl IntoView {
+    view! {
+        <span class="size">{format::size(cpu, memory_mib)}</span>
+        <div class="sub">{tier.unwrap_or_else(|| "no tier".into())}</div>
+    }
+}

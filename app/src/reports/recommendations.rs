@@ -1,0 +1,118 @@
+//! Recommendations for stored services: read their usage, run the sizing analysis.
+
+use serde::Serialize;
+
+use crate::analysis::recommend::{recommend, Autoscaling, Recommendation, ServiceFacts, Usage};
+use crate::domain::calendar::DAY;
+use crate::settings::Settings;
+use crate::store::metrics::StoredSeries;
+use crate::store::services::StoredService;
+use crate::store::{Store, StoreResult};
+
+/// A recommendation with the service it is for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceRecommendation {
+    /// Store id of the service.
+    #[serde(skip)]
+    pub service_id: i64,
+    /// Cluster name.
+    pub cluster: String,
+    /// Service name.
+    pub service: String,
+    /// The analysis.
+    #[serde(flatten)]
+    pub rec: Recommendation,
+}
+
+/// The series of a service that sizing reads, at their finest period.
+#[derive(Debug, Clone, Default)]
+pub struct UsageSeries {
+    /// AWS/ECS CPUUtilization Maximum.
+    pub cpu_max: Option<StoredSeries>,
+    /// AWS/ECS MemoryUtilization Maximum.
+    pub mem_max: Option<StoredSeries>,
+    /// ECS/ContainerInsights RunningTaskCount.
+    pub tasks: Option<StoredSeries>,
+}
+
+impl UsageSeries {
+    /// Picks the series out of a service's list.
+    pub fn pick(all: &[StoredSeries]) -> Self {
+        let find = |metric: &str, stat: &str| {
+            all.iter()
+                .filter(|s| s.key.metric_name == metric && s.key.statistic == stat)
+                .min_by_key(|s| s.key.period)
+                .cloned()
+        };
+        Self {
+            cpu_max: find("CPUUtilization", "Maximum"),
+            mem_max: find("MemoryUtilization", "Maximum"),
+            tasks: find("RunningTaskCount", "Average"),
+        }
+    }
+}
+
+/// What sizing needs to know about a service besides its usage.
+pub fn facts(s: &StoredService) -> ServiceFacts {
+    let svc = &s.service;
+    let tracks = |metric: &str| {
+        svc.policies
+            .iter()
+            .any(|p| p.policy_type == "TargetTrackingScaling" && p.metric.as_deref() == Some(metric))
+    };
+    let autoscaling = match (svc.scaling_min, svc.scaling_max) {
+        (Some(min), Some(max)) => Some(Autoscaling {
+            min: min as f64,
+            max: max as f64,
+            tracks_cpu: tracks("ECSServiceAverageCPUUtilization"),
+            tracks_memory: tracks("ECSServiceAverageMemoryUtilization"),
+        }),
+        _ => None,
+    };
+    ServiceFacts { size: svc.size, arch: svc.architecture, strategy: svc.strategy.clone(), autoscaling }
+}
+
+/// Reads a service's usage over `[from, to)`.
+pub async fn load_usage(store: &Store, service: &StoredService, series: &UsageSeries, from: i64, to: i64) -> StoreResult<Usage> {
+    let read = |s: &Option<StoredSeries>| {
+        let id = s.as_ref().map(|s| s.id);
+        async move {
+            match id {
+                Some(id) => store.read_values(id, from, to).await,
+                None => Ok(Vec::new()),
+            }
+        }
+    };
+    let cpu_max_pct = read(&series.cpu_max).await?;
+    let mem_max_pct = read(&series.mem_max).await?;
+    let mut tasks = read(&series.tasks).await?;
+    if tasks.is_empty() {
+        // No Container Insights: assume the current desired count throughout.
+        tasks = vec![service.service.desired_count as f64; cpu_max_pct.len().max(1)];
+    }
+    let period = series.cpu_max.as_ref().map_or(60, |s| s.key.period);
+    Ok(Usage { cpu_max_pct, mem_max_pct, tasks, period })
+}
+
+/// The recommendation for one service, sized on the `lookback` days before `now`.
+pub async fn for_service(store: &Store, settings: &Settings, service: &StoredService, now: i64) -> StoreResult<ServiceRecommendation> {
+    let series = UsageSeries::pick(&store.list_series(Some(service.id)).await?);
+    let from = now - i64::from(settings.rules.lookback_days) * DAY;
+    let usage = load_usage(store, service, &series, from, now).await?;
+    Ok(ServiceRecommendation {
+        service_id: service.id,
+        cluster: service.service.cluster.clone(),
+        service: service.service.name.clone(),
+        rec: recommend(&facts(service), &usage, &settings.rules, &settings.tiers, &settings.prices),
+    })
+}
+
+/// Recommendations for every stored service, by cluster then name.
+pub async fn for_all(store: &Store, settings: &Settings, now: i64) -> StoreResult<Vec<ServiceRecommendation>> {
+    let services = store.list_services().await?;
+    let mut out = Vec::with_capacity(services.len());
+    for s in &services {
+        out.push(for_service(store, settings, s, now).await?);
+    }
+    Ok(out)
+}

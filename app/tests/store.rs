@@ -1,0 +1,184 @@
+//! Store tests on a real SQLite file: migrations, idempotent upserts, and refusing files that are
+//! not ours.
+
+use app::domain::capacity::StrategyItem;
+use app::domain::fargate::{Architecture, TaskSize};
+use app::store::alarms::AlarmHistoryRecord;
+use app::store::costs::CostRecord;
+use app::store::metrics::SeriesKey;
+use app::store::services::ServiceRecord;
+use app::store::{canonical_dimensions, Store, StoreError};
+
+async fn fresh() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+    (dir, store)
+}
+
+fn service(cpu: u32, strategy: Vec<StrategyItem>) -> ServiceRecord {
+    ServiceRecord {
+        region: "us-east-1".into(),
+        cluster: "c".into(),
+        name: "svc".into(),
+        arn: None,
+        launch_type: None,
+        architecture: Architecture::X86_64,
+        task_definition: Some("svc:1".into()),
+        size: TaskSize::new(cpu, 1024),
+        desired_count: 2,
+        running_count: 2,
+        scaling_min: Some(2),
+        scaling_max: Some(10),
+        strategy,
+        policies: vec![],
+        target_groups: vec![],
+    }
+}
+
+fn key() -> SeriesKey {
+    SeriesKey {
+        namespace: "AWS/ECS".into(),
+        metric_name: "CPUUtilization".into(),
+        dimensions: canonical_dimensions([("ServiceName", "svc"), ("ClusterName", "c")]),
+        statistic: "Maximum".into(),
+        period: 60,
+    }
+}
+
+#[tokio::test]
+async fn migrates_an_empty_file_and_reopens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let store = Store::open(&path).await.unwrap();
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    for t in ["alarm_history", "alarms", "costs", "datapoints", "datapoints_hourly", "metric_series", "services", "sync_runs"] {
+        assert!(tables.iter().any(|n| n == t), "missing table {t} in {tables:?}");
+    }
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(mode, "wal");
+    assert!(store.is_empty().await.unwrap());
+    store.close().await;
+    Store::open(&path).await.expect("reopening a migrated database works");
+}
+
+#[tokio::test]
+async fn service_upsert_replaces_and_never_duplicates() {
+    let (_dir, store) = fresh().await;
+    let strategy = vec![StrategyItem { provider: "FARGATE".into(), base: 2, weight: 1 }];
+    let id1 = store.upsert_service(&service(512, strategy.clone()), 1).await.unwrap();
+    let id2 = store.upsert_service(&service(1024, vec![]), 2).await.unwrap();
+    assert_eq!(id1, id2);
+    let all = store.list_services().await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].service.size.cpu, 1024);
+    assert!(all[0].service.strategy.is_empty(), "the strategy is replaced, not appended");
+}
+
+#[tokio::test]
+async fn datapoints_are_idempotent_and_new_values_replace_old() {
+    let (_dir, store) = fresh().await;
+    let id = store.upsert_series(&key(), Some("Percent"), None).await.unwrap();
+    assert_eq!(store.upsert_series(&key(), None, None).await.unwrap(), id);
+    let points: Vec<(i64, f64)> = (0..3000).map(|i| (i * 60, (i % 100) as f64)).collect();
+    assert_eq!(store.write_points(id, &points).await.unwrap().changed, 3000);
+    assert_eq!(store.write_points(id, &points).await.unwrap().changed, 0, "same window twice changes nothing");
+    assert_eq!(store.count_points().await.unwrap(), 3000);
+
+    let restated = [(120, 555.0)];
+    assert_eq!(store.write_points(id, &restated).await.unwrap().changed, 1);
+    let back = store.read_points(id, 0, 300).await.unwrap();
+    assert_eq!(back, vec![(0, 0.0), (60, 1.0), (120, 555.0), (180, 3.0), (240, 4.0)]);
+
+    let hours = store.read_hourly(id, 0, 7200).await.unwrap();
+    assert_eq!(hours.len(), 2);
+    assert_eq!(hours[0].count, 60);
+    assert_eq!(hours[0].max, 555.0, "the rollup follows the restated value");
+    assert_eq!(hours[0].min, 0.0);
+    assert_eq!(store.last_point_time(id).await.unwrap(), Some(2999 * 60));
+}
+
+#[tokio::test]
+async fn alarm_history_is_stored_once() {
+    let (_dir, store) = fresh().await;
+    let item = AlarmHistoryRecord {
+        region: "us-east-1".into(),
+        alarm_name: "a".into(),
+        ts: 100,
+        item_type: "StateUpdate".into(),
+        summary: "Alarm updated from OK to ALARM".into(),
+        history_data: "{}".into(),
+        ..Default::default()
+    };
+    assert_eq!(store.insert_alarm_history(&[item.clone(), item.clone()]).await.unwrap(), 1);
+    assert_eq!(store.insert_alarm_history(&[item]).await.unwrap(), 0);
+    assert_eq!(store.list_alarm_history(None, 10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn restated_costs_overwrite_and_repeats_change_nothing() {
+    let (_dir, store) = fresh().await;
+    let mut c = CostRecord {
+        granularity: "DAILY".into(),
+        period_start: 86_400,
+        period_end: 2 * 86_400,
+        scope: "".into(),
+        group_by: "SERVICE".into(),
+        group_key: "Amazon Elastic Container Service".into(),
+        metric: "UnblendedCost".into(),
+        amount: 10.0,
+        unit: "USD".into(),
+        estimated: true,
+    };
+    assert_eq!(store.upsert_costs(std::slice::from_ref(&c), 1).await.unwrap(), 1);
+    assert_eq!(store.upsert_costs(std::slice::from_ref(&c), 2).await.unwrap(), 0);
+    c.amount = 12.5;
+    c.estimated = false;
+    assert_eq!(store.upsert_costs(std::slice::from_ref(&c), 3).await.unwrap(), 1);
+    assert_eq!(store.daily_spend_total("", "SERVICE", 0, 10 * 86_400).await.unwrap(), 12.5);
+    assert!(!store.any_estimated(0, 10 * 86_400).await.unwrap());
+}
+
+#[tokio::test]
+async fn refuses_a_file_that_is_not_sqlite_and_leaves_it_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, b"these are my notes, not a database\n").unwrap();
+    let err = Store::open(&path).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotSqlite { .. }), "{err}");
+    assert!(err.to_string().contains("notes.txt"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"these are my notes, not a database\n");
+    assert!(!dir.path().join("notes.txt-wal").exists());
+}
+
+#[tokio::test]
+async fn refuses_a_newer_schema_and_leaves_it_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let store = Store::open(&path).await.unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time)
+         VALUES (99990101000000, 'from the future', CURRENT_TIMESTAMP, 1, x'00', 0)",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    // Move everything into the main file so comparing its bytes compares the whole database.
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(store.pool()).await.unwrap();
+    store.close().await;
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).await.unwrap_err();
+    assert!(matches!(err, StoreError::NewerSchema { found: 99990101000000, .. }), "{err}");
+    assert!(err.to_string().contains("upgrade spendwatch"), "{err}");
+    assert!(std::fs::read(&path).unwrap() == before, "the file is untouched");
+}
+
+#[tokio::test]
+async fn names_a_missing_folder() {
+    let err = Store::open(std::path::Path::new("/nonexistent-spendwatch-dir/x.db")).await.unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("/nonexistent-spendwatch-dir/x.db") && msg.contains("does not exist"), "{msg}");
+}

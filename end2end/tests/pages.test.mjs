@@ -1,0 +1,76 @@
+// Every page, with JavaScript off and on: it loads, has no console error, and the Overview's
+// month-to-date figure is the sum stored in the database.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startServer, launchBrowser, newPage, sql, screenshotDir } from './support.mjs';
+
+const PAGES = [
+  ['Overview', '/'],
+  ['Services', '/services'],
+  ['Tiers', '/tiers'],
+  ['Costs', '/costs'],
+  ['Alarms', '/alarms'],
+  ['Sync', '/sync'],
+];
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+for (const javaScript of [false, true]) {
+  const mode = javaScript ? 'js-on' : 'js-off';
+
+  test(`every page opens from the navigation (${mode})`, async () => {
+    const { page, errors, context } = await newPage(browser, { javaScript });
+    const first = await page.goto(server.base + '/');
+    assert.equal(first.status(), 200);
+    for (const [title, path] of PAGES) {
+      await Promise.all([page.waitForURL(server.base + path), page.click(`nav >> text="${title}"`)]);
+      assert.equal(await page.locator('h1').innerText(), title, `heading of ${path}`);
+      assert.equal(await page.locator(`nav a[aria-current="page"]`).innerText(), title, `active nav on ${path}`);
+      await page.screenshot({ path: join(screenshotDir, `${mode}-${title.toLowerCase()}.png`), fullPage: true });
+    }
+    await context.close();
+    assert.deepEqual(errors, [], 'no console errors');
+  });
+
+  test(`overview month-to-date equals the database's sum (${mode})`, async () => {
+    const { page, errors, context } = await newPage(browser, { javaScript });
+    await page.goto(server.base + '/');
+    const shown = await page.locator('#mtd-spend').innerText();
+    const now = new Date();
+    const monthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) / 1000;
+    const tomorrow = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) / 1000;
+    const stored = sql(
+      server.db,
+      `SELECT printf('%.2f', sum(amount)) FROM costs WHERE granularity = 'DAILY' AND scope = '' ` +
+        `AND group_by = 'SERVICE' AND metric = 'UnblendedCost' ` +
+        `AND period_start >= ${monthStart} AND period_start < ${tomorrow}`,
+    );
+    assert.ok(Number(stored) > 0, `the demo has spend this month (${stored})`);
+    assert.equal(shown.replace(/[$,]/g, ''), stored);
+    await context.close();
+    assert.deepEqual(errors, []);
+  });
+}
+
+test('an unknown page is a styled 404', async () => {
+  const { page, errors, context } = await newPage(browser, { javaScript: false });
+  const res = await page.goto(server.base + '/no-such-page');
+  assert.equal(res.status(), 404);
+  assert.match(await page.locator('.error-box').innerText(), /There is no page at \/no-such-page/);
+  await page.screenshot({ path: join(screenshotDir, 'not-found.png') });
+  await context.close();
+  // Chromium reports the 404 response itself as a console error; nothing else may appear.
+  assert.deepEqual(errors.filter((e) => !e.includes('404')), []);
+});

@@ -1,0 +1,85 @@
+// Shared setup for the browser tests: a demo database, the real spendwatch binary on a free
+// loopback port, and Debian's Chromium driven by playwright-core.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const screenshotDir = resolve(here, '..', 'screenshots');
+
+/** The spendwatch binary: SPENDWATCH_BIN, else the workspace's debug build. */
+export function binary() {
+  if (process.env.SPENDWATCH_BIN) return process.env.SPENDWATCH_BIN;
+  const target = process.env.CARGO_TARGET_DIR ?? resolve(here, '..', '..', 'target');
+  return join(target, 'debug', 'spendwatch');
+}
+
+/** Runs sqlite3 on the database and returns the trimmed output. */
+export function sql(db, query) {
+  return execFileSync('sqlite3', [db, query], { encoding: 'utf8' }).trim();
+}
+
+/** Writes a demo database and serves it on 127.0.0.1 at a port the OS picks. */
+export async function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), 'spendwatch-e2e-'));
+  const db = join(dir, 'demo.db');
+  execFileSync(binary(), ['--db', db, 'demo', '--days', '14'], { stdio: 'inherit' });
+  const child = spawn(binary(), ['--db', db, 'serve', '--bind', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const base = await new Promise((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error('spendwatch did not start within 30 s')), 30_000);
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/serving (http:\/\/127\.0\.0\.1:\d+)\//);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`spendwatch exited early with ${code}`)));
+  });
+  return {
+    base,
+    db,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Launches headless Chromium the way DESIGN.md says. */
+export async function launchBrowser() {
+  mkdirSync(screenshotDir, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** Opens a page that records console errors and uncaught exceptions into `errors`. */
+export async function newPage(browser, { javaScript }) {
+  const context = await browser.newContext({ javaScriptEnabled: javaScript, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
+  return { page, errors, context };
+}

@@ -1,0 +1,6 @@
+//! Integration tests for the spendwatch process: one binary, modules by area.
+
+mod cli;
+mod demo;
+mod helpers;
+mod pages;
