@@ -53,6 +53,20 @@ pub fn size(cpu_units: u32, memory_mib: u32) -> String {
     format!("{cpu_units} / {memory_mib}")
 }
 
+/// `Nov 27` for an epoch second.
+pub fn month_day(ts: i64) -> String {
+    DateTime::<Utc>::from_timestamp(ts, 0)
+        .map(|d| d.format("%b %d").to_string())
+        .unwrap_or_default()
+}
+
+/// `13:05` for an epoch second.
+pub fn hour_minute(ts: i64) -> String {
+    DateTime::<Utc>::from_timestamp(ts, 0)
+        .map(|d| d.format("%H:%M").to_string())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,14 +92,4 @@ mod tests {
         assert_eq!(ago(0, 7200), "2 h ago");
         assert_eq!(ago(0, 3 * 86_400), "3 d ago");
     }
-}
-
-/// `Nov 27` for an epoch second.
-pub fn month_day(ts: i64) -> String {
-    DateTime::<Utc>::from_timestamp(ts, 0).map(|d| d.format("%b %d").to_string()).unwrap_or_default()
-}
-
-/// `13:05` for an epoch second.
-pub fn hour_minute(ts: i64) -> String {
-    DateTime::<Utc>::from_timestamp(ts, 0).map(|d| d.format("%H:%M").to_string()).unwrap_or_default()
 }

@@ -18,6 +18,10 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { prices: PriceTable::default(), rules: SizingRules::default(), tiers: default_tiers() }
+        Self {
+            prices: PriceTable::default(),
+            rules: SizingRules::default(),
+            tiers: default_tiers(),
+        }
     }
 }

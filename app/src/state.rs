@@ -20,6 +20,10 @@ pub struct AppState {
 impl AppState {
     /// Builds the state.
     pub fn new(store: Store, clock: SharedClock, settings: Settings) -> Self {
-        Self { store, clock, settings: Arc::new(settings) }
+        Self {
+            store,
+            clock,
+            settings: Arc::new(settings),
+        }
     }
 }

@@ -55,43 +55,83 @@ async fn migrates_an_empty_file_and_reopens() {
             .fetch_all(store.pool())
             .await
             .unwrap();
-    for t in ["alarm_history", "alarms", "costs", "datapoints", "datapoints_hourly", "metric_series", "services", "sync_runs"] {
-        assert!(tables.iter().any(|n| n == t), "missing table {t} in {tables:?}");
+    for t in [
+        "alarm_history",
+        "alarms",
+        "costs",
+        "datapoints",
+        "datapoints_hourly",
+        "metric_series",
+        "services",
+        "sync_runs",
+    ] {
+        assert!(
+            tables.iter().any(|n| n == t),
+            "missing table {t} in {tables:?}"
+        );
     }
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(store.pool()).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
     assert_eq!(mode, "wal");
     assert!(store.is_empty().await.unwrap());
     store.close().await;
-    Store::open(&path).await.expect("reopening a migrated database works");
+    Store::open(&path)
+        .await
+        .expect("reopening a migrated database works");
 }
 
 #[tokio::test]
 async fn service_upsert_replaces_and_never_duplicates() {
     let (_dir, store) = fresh().await;
-    let strategy = vec![StrategyItem { provider: "FARGATE".into(), base: 2, weight: 1 }];
-    let id1 = store.upsert_service(&service(512, strategy.clone()), 1).await.unwrap();
-    let id2 = store.upsert_service(&service(1024, vec![]), 2).await.unwrap();
+    let strategy = vec![StrategyItem {
+        provider: "FARGATE".into(),
+        base: 2,
+        weight: 1,
+    }];
+    let id1 = store
+        .upsert_service(&service(512, strategy.clone()), 1)
+        .await
+        .unwrap();
+    let id2 = store
+        .upsert_service(&service(1024, vec![]), 2)
+        .await
+        .unwrap();
     assert_eq!(id1, id2);
     let all = store.list_services().await.unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].service.size.cpu, 1024);
-    assert!(all[0].service.strategy.is_empty(), "the strategy is replaced, not appended");
+    assert!(
+        all[0].service.strategy.is_empty(),
+        "the strategy is replaced, not appended"
+    );
 }
 
 #[tokio::test]
 async fn datapoints_are_idempotent_and_new_values_replace_old() {
     let (_dir, store) = fresh().await;
-    let id = store.upsert_series(&key(), Some("Percent"), None).await.unwrap();
+    let id = store
+        .upsert_series(&key(), Some("Percent"), None)
+        .await
+        .unwrap();
     assert_eq!(store.upsert_series(&key(), None, None).await.unwrap(), id);
     let points: Vec<(i64, f64)> = (0..3000).map(|i| (i * 60, (i % 100) as f64)).collect();
     assert_eq!(store.write_points(id, &points).await.unwrap().changed, 3000);
-    assert_eq!(store.write_points(id, &points).await.unwrap().changed, 0, "same window twice changes nothing");
+    assert_eq!(
+        store.write_points(id, &points).await.unwrap().changed,
+        0,
+        "same window twice changes nothing"
+    );
     assert_eq!(store.count_points().await.unwrap(), 3000);
 
     let restated = [(120, 555.0)];
     assert_eq!(store.write_points(id, &restated).await.unwrap().changed, 1);
     let back = store.read_points(id, 0, 300).await.unwrap();
-    assert_eq!(back, vec![(0, 0.0), (60, 1.0), (120, 555.0), (180, 3.0), (240, 4.0)]);
+    assert_eq!(
+        back,
+        vec![(0, 0.0), (60, 1.0), (120, 555.0), (180, 3.0), (240, 4.0)]
+    );
 
     let hours = store.read_hourly(id, 0, 7200).await.unwrap();
     assert_eq!(hours.len(), 2);
@@ -113,7 +153,13 @@ async fn alarm_history_is_stored_once() {
         history_data: "{}".into(),
         ..Default::default()
     };
-    assert_eq!(store.insert_alarm_history(&[item.clone(), item.clone()]).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .insert_alarm_history(&[item.clone(), item.clone()])
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(store.insert_alarm_history(&[item]).await.unwrap(), 0);
     assert_eq!(store.list_alarm_history(None, 10).await.unwrap().len(), 1);
 }
@@ -133,12 +179,36 @@ async fn restated_costs_overwrite_and_repeats_change_nothing() {
         unit: "USD".into(),
         estimated: true,
     };
-    assert_eq!(store.upsert_costs(std::slice::from_ref(&c), 1).await.unwrap(), 1);
-    assert_eq!(store.upsert_costs(std::slice::from_ref(&c), 2).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .upsert_costs(std::slice::from_ref(&c), 1)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .upsert_costs(std::slice::from_ref(&c), 2)
+            .await
+            .unwrap(),
+        0
+    );
     c.amount = 12.5;
     c.estimated = false;
-    assert_eq!(store.upsert_costs(std::slice::from_ref(&c), 3).await.unwrap(), 1);
-    assert_eq!(store.daily_spend_total("", "SERVICE", 0, 10 * 86_400).await.unwrap(), 12.5);
+    assert_eq!(
+        store
+            .upsert_costs(std::slice::from_ref(&c), 3)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .daily_spend_total("", "SERVICE", 0, 10 * 86_400)
+            .await
+            .unwrap(),
+        12.5
+    );
     assert!(!store.any_estimated(0, 10 * 86_400).await.unwrap());
 }
 
@@ -150,7 +220,10 @@ async fn refuses_a_file_that_is_not_sqlite_and_leaves_it_alone() {
     let err = Store::open(&path).await.unwrap_err();
     assert!(matches!(err, StoreError::NotSqlite { .. }), "{err}");
     assert!(err.to_string().contains("notes.txt"), "{err}");
-    assert_eq!(std::fs::read(&path).unwrap(), b"these are my notes, not a database\n");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        b"these are my notes, not a database\n"
+    );
     assert!(!dir.path().join("notes.txt-wal").exists());
 }
 
@@ -167,18 +240,38 @@ async fn refuses_a_newer_schema_and_leaves_it_alone() {
     .await
     .unwrap();
     // Move everything into the main file so comparing its bytes compares the whole database.
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(store.pool()).await.unwrap();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(store.pool())
+        .await
+        .unwrap();
     store.close().await;
     let before = std::fs::read(&path).unwrap();
     let err = Store::open(&path).await.unwrap_err();
-    assert!(matches!(err, StoreError::NewerSchema { found: 99990101000000, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            StoreError::NewerSchema {
+                found: 99990101000000,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains("upgrade spendwatch"), "{err}");
-    assert!(std::fs::read(&path).unwrap() == before, "the file is untouched");
+    assert!(
+        std::fs::read(&path).unwrap() == before,
+        "the file is untouched"
+    );
 }
 
 #[tokio::test]
 async fn names_a_missing_folder() {
-    let err = Store::open(std::path::Path::new("/nonexistent-spendwatch-dir/x.db")).await.unwrap_err();
+    let err = Store::open(std::path::Path::new("/nonexistent-spendwatch-dir/x.db"))
+        .await
+        .unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("/nonexistent-spendwatch-dir/x.db") && msg.contains("does not exist"), "{msg}");
+    assert!(
+        msg.contains("/nonexistent-spendwatch-dir/x.db") && msg.contains("does not exist"),
+        "{msg}"
+    );
 }

@@ -44,6 +44,26 @@ for (const javaScript of [false, true]) {
     assert.deepEqual(errors, [], 'no console errors');
   });
 
+  test(`a service page opens from the Services table and draws its charts (${mode})`, async () => {
+    const { page, errors, context } = await newPage(browser, { javaScript });
+    await page.goto(server.base + '/services');
+    await Promise.all([
+      page.waitForURL(/\/services\/mangu-publishing-cluster-production\/mangu-publishing-server-production$/),
+      page.click('text=mangu-publishing-server-production'),
+    ]);
+    assert.equal(await page.locator('h1').innerText(), 'mangu-publishing-server-production');
+    for (const id of ['cpu-chart', 'mem-chart', 'cpu-cdf', 'mem-cdf', 'tasks-chart']) {
+      assert.equal(await page.locator(`#${id} svg`).count(), 1, `${id} is drawn`);
+    }
+    assert.match(await page.locator('#rec-reason').innerText(), /^p95 CPU \d+\.\d\d vCPU/);
+    // The range picker is a plain GET form: it works without JavaScript.
+    await Promise.all([page.waitForURL(/range=30d/), page.click('a.chip >> text="30 days"')]);
+    assert.equal(await page.locator('a.chip.active').innerText(), '30 days');
+    await page.screenshot({ path: join(screenshotDir, `${mode}-service.png`), fullPage: true });
+    await context.close();
+    assert.deepEqual(errors, []);
+  });
+
   test(`overview month-to-date equals the database's sum (${mode})`, async () => {
     const { page, errors, context } = await newPage(browser, { javaScript });
     await page.goto(server.base + '/');

@@ -1,4 +1,4 @@
-//! The command line: `serve` and `demo`, with help that teaches.
+//! The command line: `serve`, `demo` and `recommend`, with help that teaches.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,7 +12,9 @@ use app::settings::Settings;
 use app::store::Store;
 use app::AppState;
 
+use crate::config::Config;
 use crate::demo::{self, DemoSpec};
+use crate::output::{self, Format};
 
 /// Spendwatch: what your ECS/Fargate services cost, whether they are the right size, and whether
 /// their alarms and scaling thresholds are set right.
@@ -21,12 +23,20 @@ use crate::demo::{self, DemoSpec};
     name = "spendwatch",
     version,
     about,
-    after_help = "Start here:\n  spendwatch serve --demo        serve the built-in demo at http://127.0.0.1:3000/\n  spendwatch demo --services 50 --days 90 --db big.db   a bigger demo database\n\nAll data lives in one SQLite file (--db). Times are UTC."
+    after_help = "Start here:\n  spendwatch serve --demo        serve the built-in demo at http://127.0.0.1:3000/\n  spendwatch recommend           the cheapest Fargate size that fits each service\n  spendwatch demo --services 50 --days 90 --db big.db   a bigger demo database\n\nAll data lives in one SQLite file (--db). Settings (prices, sizing rules, tiers) come from\nspendwatch.toml when it exists (--config to name another); flags override the file. Times are UTC."
 )]
 pub struct Cli {
     /// SQLite database file (created if missing).
-    #[arg(long, global = true, env = "SPENDWATCH_DB", default_value = "spendwatch.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "SPENDWATCH_DB",
+        default_value = "spendwatch.db"
+    )]
     pub db: PathBuf,
+    /// Settings file [default: spendwatch.toml, if present].
+    #[arg(long, global = true, env = "SPENDWATCH_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Log debug detail to stderr (RUST_LOG overrides).
     #[arg(long, short, global = true)]
     pub verbose: bool,
@@ -51,6 +61,12 @@ pub enum Command {
     /// Fargate lines agree with the simulated task-hours at list prices. Existing demo rows are
     /// overwritten; other data is kept.
     Demo(DemoArgs),
+    /// Print each service's recommended Fargate size, its cost now and after, and why.
+    ///
+    /// CPU is sized on the busiest task's p95 over a 70% target, memory on its maximum plus 15%,
+    /// over the last 14 days; the cheapest valid Fargate size that holds both wins. Every number
+    /// can be changed in spendwatch.toml ([recommend], [prices], [[tiers]]) or by the flags below.
+    Recommend(RecommendArgs),
 }
 
 /// Options for `serve`.
@@ -62,6 +78,9 @@ pub struct ServeArgs {
     /// Fill an empty database with the demo dataset before serving.
     #[arg(long)]
     pub demo: bool,
+    /// Sizing overrides.
+    #[command(flatten)]
+    pub sizing: SizingArgs,
 }
 
 /// Options for `demo`.
@@ -77,23 +96,96 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Last instant of the data, as YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC). Default: the current hour.
-    #[arg(long, value_parser = parse_end)]
+    #[arg(long, value_parser = parse_time)]
     pub end: Option<i64>,
+}
+
+/// Options for `recommend`.
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Size as of this instant (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC) instead of now.
+    #[arg(long, value_parser = parse_time)]
+    pub at: Option<i64>,
+    /// Sizing overrides.
+    #[command(flatten)]
+    pub sizing: SizingArgs,
+}
+
+/// Flags that override spendwatch.toml's sizing settings.
+#[derive(Debug, Args, Default)]
+pub struct SizingArgs {
+    /// Days of history to size on [file: recommend.lookback_days, default 14].
+    #[arg(long, value_name = "DAYS")]
+    pub lookback: Option<u32>,
+    /// Percentile of busiest-task CPU to size on [recommend.cpu_percentile, 95].
+    #[arg(long, value_name = "P")]
+    pub cpu_percentile: Option<f64>,
+    /// Utilization the sized CPU should run at, 0-1 [recommend.cpu_target_utilization, 0.70].
+    #[arg(long, value_name = "FRACTION")]
+    pub cpu_target: Option<f64>,
+    /// Headroom over peak memory, 0.15 = 15% [recommend.memory_buffer, 0.15].
+    #[arg(long, value_name = "FRACTION")]
+    pub memory_buffer: Option<f64>,
+    /// Hours of data needed before sizing [recommend.min_hours, 24].
+    #[arg(long, value_name = "HOURS")]
+    pub min_hours: Option<f64>,
+    /// Fargate Spot discount, 0.70 = 70% off [prices.spot_discount, 0.70].
+    #[arg(long, value_name = "FRACTION")]
+    pub spot_discount: Option<f64>,
+}
+
+impl SizingArgs {
+    /// Applies the flags over a loaded config and checks the result.
+    pub fn apply(&self, mut config: Config) -> anyhow::Result<Config> {
+        let r = &mut config.recommend;
+        if let Some(v) = self.lookback {
+            r.lookback_days = v;
+        }
+        if let Some(v) = self.cpu_percentile {
+            r.cpu_percentile = v;
+        }
+        if let Some(v) = self.cpu_target {
+            r.cpu_target_utilization = v;
+        }
+        if let Some(v) = self.memory_buffer {
+            r.memory_buffer = v;
+        }
+        if let Some(v) = self.min_hours {
+            r.min_hours = v;
+        }
+        if let Some(v) = self.spot_discount {
+            config.prices.spot_discount = v;
+        }
+        config.validate(|key| format!("(file or flag for {key})"))?;
+        Ok(config)
+    }
 }
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let store = Store::open(&cli.db).await.context("opening the database (--db)")?;
+    let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve(args) => {
+            let settings = args.sizing.apply(config)?.settings();
+            let store = open(&cli.db).await?;
             if args.demo && store.is_empty().await? {
-                println!("{} is empty: loading the demo dataset first.", cli.db.display());
+                println!(
+                    "{} is empty: loading the demo dataset first.",
+                    cli.db.display()
+                );
                 demo::generate(&store, &DemoSpec::default_ending(now_hour()), true).await?;
             }
-            let state = AppState::new(store, Arc::new(SystemClock), Settings::default());
-            crate::startup::serve(state, args.bind).await
+            crate::startup::serve(
+                AppState::new(store, Arc::new(SystemClock), settings),
+                args.bind,
+            )
+            .await
         }
         Command::Demo(args) => {
+            let store = open(&cli.db).await?;
             let spec = DemoSpec {
                 services: args.services as usize,
                 days: args.days,
@@ -116,7 +208,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Recommend(args) => {
+            let settings: Settings = args.sizing.apply(config)?.settings();
+            let store = open(&cli.db).await?;
+            let now = args.at.unwrap_or_else(|| chrono::Utc::now().timestamp());
+            let recs = app::reports::recommendations::for_all(&store, &settings, now).await?;
+            print!("{}", output::render(&recs, args.format));
+            Ok(())
+        }
     }
+}
+
+async fn open(db: &std::path::Path) -> anyhow::Result<Store> {
+    Store::open(db).await.context("opening the database (--db)")
 }
 
 fn now_hour() -> i64 {
@@ -124,10 +228,14 @@ fn now_hour() -> i64 {
     now - now.rem_euclid(3600)
 }
 
-fn parse_end(s: &str) -> Result<i64, String> {
+fn parse_time(s: &str) -> Result<i64, String> {
     use chrono::{NaiveDate, NaiveDateTime};
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp());
+        return Ok(d
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .and_utc()
+            .timestamp());
     }
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
         .map(|d| d.and_utc().timestamp())

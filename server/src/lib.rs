@@ -3,6 +3,8 @@
 
 pub mod assets;
 pub mod cli;
+pub mod config;
 pub mod demo;
+pub mod output;
 pub mod startup;
 pub mod telemetry;

@@ -32,10 +32,14 @@ pub fn router(state: AppState) -> Router {
     let options = LeptosOptions::builder().output_name("spendwatch").build();
     let routes = generate_route_list(App);
     let context_state = state.clone();
-    let server_state = ServerState { options: options.clone(), app: state };
+    let server_state = ServerState {
+        options: options.clone(),
+        app: state,
+    };
     Router::<ServerState>::new()
         .route("/style.css", get(crate::assets::style))
         .route("/favicon.svg", get(crate::assets::favicon))
+        .route("/api/recommendations", get(recommendations_json))
         .leptos_routes_with_context(
             &server_state,
             routes,
@@ -49,8 +53,29 @@ pub fn router(state: AppState) -> Router {
         .with_state(server_state.clone())
 }
 
+/// GET /api/recommendations: the same JSON as `spendwatch recommend --format json`.
+async fn recommendations_json(State(ServerState { app, .. }): State<ServerState>) -> Response {
+    match app::reports::recommendations::for_all(&app.store, &app.settings, app.clock.now()).await {
+        Ok(recs) => axum::Json(recs).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "recommendations failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error: see the server log",
+            )
+                .into_response()
+        }
+    }
+}
+
 /// Renders the app's not-found page with status 404.
-async fn not_found(State(ServerState { options, app: state }): State<ServerState>, req: Request<Body>) -> Response {
+async fn not_found(
+    State(ServerState {
+        options,
+        app: state,
+    }): State<ServerState>,
+    req: Request<Body>,
+) -> Response {
     let handler = leptos_axum::render_app_async_with_context(
         move || provide_context(state.clone()),
         move || shell(options.clone()),
@@ -64,9 +89,9 @@ async fn not_found(State(ServerState { options, app: state }): State<ServerState
 
 /// Binds `addr` and serves until Ctrl-C or SIGTERM.
 pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr} (is another server using it? try --bind)"))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr} (is another server using it? try --bind)")
+    })?;
     let local = listener.local_addr().context("reading the bound address")?;
     tracing::info!("Spendwatch is serving http://{local}/");
     println!("Spendwatch is serving http://{local}/  (Ctrl-C to stop)");
@@ -82,7 +107,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -118,8 +118,15 @@ pub fn evaluate(rule: &AlarmRule, values: &[(i64, f64)], initial: AlarmState) ->
     let mut out = Vec::new();
     for end in n..=values.len() {
         let window = &values[end - n..end];
-        let breaching = window.iter().filter(|(_, v)| rule.comparison.breaches(*v, rule.threshold)).count();
-        let next = if breaching >= m { AlarmState::Alarm } else { AlarmState::Ok };
+        let breaching = window
+            .iter()
+            .filter(|(_, v)| rule.comparison.breaches(*v, rule.threshold))
+            .count();
+        let next = if breaching >= m {
+            AlarmState::Alarm
+        } else {
+            AlarmState::Ok
+        };
         if next != state {
             out.push(Transition {
                 ts: window[n - 1].0,
@@ -139,18 +146,33 @@ mod tests {
     use super::*;
 
     fn rule(m: usize, n: usize) -> AlarmRule {
-        AlarmRule { threshold: 10.0, comparison: Comparison::GreaterThan, evaluation_periods: n, datapoints_to_alarm: m }
+        AlarmRule {
+            threshold: 10.0,
+            comparison: Comparison::GreaterThan,
+            evaluation_periods: n,
+            datapoints_to_alarm: m,
+        }
     }
 
     fn series(vals: &[f64]) -> Vec<(i64, f64)> {
-        vals.iter().enumerate().map(|(i, v)| (i as i64 * 60, *v)).collect()
+        vals.iter()
+            .enumerate()
+            .map(|(i, v)| (i as i64 * 60, *v))
+            .collect()
     }
 
     #[test]
     fn two_of_three_alarms_then_recovers() {
-        let t = evaluate(&rule(2, 3), &series(&[1.0, 11.0, 2.0, 12.0, 1.0, 1.0]), AlarmState::Ok);
+        let t = evaluate(
+            &rule(2, 3),
+            &series(&[1.0, 11.0, 2.0, 12.0, 1.0, 1.0]),
+            AlarmState::Ok,
+        );
         assert_eq!(t.len(), 2);
-        assert_eq!((t[0].to, t[0].ts, t[0].breaching), (AlarmState::Alarm, 180, 2));
+        assert_eq!(
+            (t[0].to, t[0].ts, t[0].breaching),
+            (AlarmState::Alarm, 180, 2)
+        );
         assert_eq!(t[0].recent, vec![12.0, 2.0, 11.0]);
         // [2, 12, 1]: only one of three breaches, so it recovers at the sixth minute's end.
         assert_eq!((t[1].to, t[1].ts), (AlarmState::Ok, 240));
@@ -165,7 +187,11 @@ mod tests {
 
     #[test]
     fn insufficient_data_resolves_on_first_full_window() {
-        let t = evaluate(&rule(1, 2), &series(&[1.0, 1.0]), AlarmState::InsufficientData);
+        let t = evaluate(
+            &rule(1, 2),
+            &series(&[1.0, 1.0]),
+            AlarmState::InsufficientData,
+        );
         assert_eq!(t.len(), 1);
         assert_eq!(t[0].to, AlarmState::Ok);
     }

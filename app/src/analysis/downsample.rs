@@ -18,7 +18,12 @@ pub struct Band {
 
 /// Groups time-sorted `(ts, min, max, sum, count)` samples into at most `buckets` equal time
 /// buckets over `[from, to)`. Empty buckets are left out (a gap, not a zero).
-pub fn downsample(samples: &[(i64, f64, f64, f64, i64)], from: i64, to: i64, buckets: usize) -> Vec<Band> {
+pub fn downsample(
+    samples: &[(i64, f64, f64, f64, i64)],
+    from: i64,
+    to: i64,
+    buckets: usize,
+) -> Vec<Band> {
     let span = (to - from).max(1);
     let n = buckets.max(1) as i64;
     let width = ((span + n - 1) / n).max(1);
@@ -51,7 +56,16 @@ pub fn downsample(samples: &[(i64, f64, f64, f64, i64)], from: i64, to: i64, buc
 }
 
 fn band((ts, min, max, sum, count): (i64, f64, f64, f64, i64)) -> Band {
-    Band { ts, min, max, mean: if count > 0 { sum / count as f64 } else { (min + max) / 2.0 } }
+    Band {
+        ts,
+        min,
+        max,
+        mean: if count > 0 {
+            sum / count as f64
+        } else {
+            (min + max) / 2.0
+        },
+    }
 }
 
 /// Raw points as samples for [`downsample`].
@@ -71,7 +85,10 @@ mod tests {
         let bands = downsample(&points_as_samples(&pts), 0, 60_000, 100);
         assert_eq!(bands.len(), 100);
         assert_eq!(bands.iter().map(|b| b.max).fold(0.0, f64::max), 99.0);
-        assert_eq!(bands.iter().map(|b| b.min).fold(f64::INFINITY, f64::min), 0.5);
+        assert_eq!(
+            bands.iter().map(|b| b.min).fold(f64::INFINITY, f64::min),
+            0.5
+        );
         assert_eq!(bands[41].max, 99.0);
         assert!((bands[0].mean - 10.0).abs() < 1e-12);
     }
@@ -81,13 +98,24 @@ mod tests {
         let pts = vec![(0, 1.0), (3600, 2.0)];
         let bands = downsample(&points_as_samples(&pts), 0, 7200, 800);
         assert_eq!(bands.len(), 2);
-        assert_eq!(bands[1], Band { ts: 3600, min: 2.0, max: 2.0, mean: 2.0 });
+        assert_eq!(
+            bands[1],
+            Band {
+                ts: 3600,
+                min: 2.0,
+                max: 2.0,
+                mean: 2.0
+            }
+        );
     }
 
     #[test]
     fn gaps_stay_gaps_and_out_of_range_is_dropped() {
         let pts = vec![(-60, 5.0), (0, 1.0), (9000, 2.0), (20_000, 3.0)];
         let bands = downsample(&points_as_samples(&pts), 0, 10_000, 10);
-        assert_eq!(bands.iter().map(|b| b.ts).collect::<Vec<_>>(), vec![0, 9000]);
+        assert_eq!(
+            bands.iter().map(|b| b.ts).collect::<Vec<_>>(),
+            vec![0, 9000]
+        );
     }
 }

@@ -25,7 +25,13 @@ pub struct SizingRules {
 
 impl Default for SizingRules {
     fn default() -> Self {
-        Self { lookback_days: 14, min_hours: 24.0, cpu_percentile: 95.0, cpu_target_utilization: 0.70, memory_buffer: 0.15 }
+        Self {
+            lookback_days: 14,
+            min_hours: 24.0,
+            cpu_percentile: 95.0,
+            cpu_target_utilization: 0.70,
+            memory_buffer: 0.15,
+        }
     }
 }
 
@@ -53,10 +59,20 @@ impl Tier {
 
 /// The seed's tier table, with its (about 2x low) planned prices.
 pub fn default_tiers() -> Vec<Tier> {
-    [("Dev", 512, 1024, 17.52), ("Prod-Small", 1024, 2048, 35.04), ("Prod-Med", 2048, 4096, 70.08), ("Prod-Large", 4096, 8192, 140.16)]
-        .into_iter()
-        .map(|(name, cpu, memory_mib, planned)| Tier { name: name.into(), cpu, memory_mib, planned_monthly_two_tasks: Some(planned) })
-        .collect()
+    [
+        ("Dev", 512, 1024, 17.52),
+        ("Prod-Small", 1024, 2048, 35.04),
+        ("Prod-Med", 2048, 4096, 70.08),
+        ("Prod-Large", 4096, 8192, 140.16),
+    ]
+    .into_iter()
+    .map(|(name, cpu, memory_mib, planned)| Tier {
+        name: name.into(),
+        cpu,
+        memory_mib,
+        planned_monthly_two_tasks: Some(planned),
+    })
+    .collect()
 }
 
 /// The smallest tier that holds `size`, if any.
@@ -145,7 +161,11 @@ pub struct SizeChoice {
 
 impl SizeChoice {
     fn new(size: TaskSize, tiers: &[Tier]) -> Self {
-        Self { cpu: size.cpu, memory_mib: size.memory_mib, tier: tier_for(tiers, size).map(|t| t.name.clone()) }
+        Self {
+            cpu: size.cpu,
+            memory_mib: size.memory_mib,
+            tier: tier_for(tiers, size).map(|t| t.name.clone()),
+        }
     }
 
     /// As a task size.
@@ -233,27 +253,53 @@ pub struct Recommendation {
 impl Recommendation {
     /// Monthly dollars saved (negative when the recommendation costs more).
     pub fn savings(&self) -> f64 {
-        self.monthly_cost_usd.recommended.map_or(0.0, |r| self.monthly_cost_usd.current - r)
+        self.monthly_cost_usd
+            .recommended
+            .map_or(0.0, |r| self.monthly_cost_usd.current - r)
     }
 }
 
 /// Monthly cost of `tasks` (mean count) of `size`, split by the capacity provider strategy.
-pub fn monthly_cost(size: TaskSize, arch: Architecture, strategy: &[StrategyItem], tasks: f64, prices: &PriceTable) -> f64 {
+pub fn monthly_cost(
+    size: TaskSize,
+    arch: Architecture,
+    strategy: &[StrategyItem],
+    tasks: f64,
+    prices: &PriceTable,
+) -> f64 {
     let split = split_tasks(strategy, tasks);
-    (split.on_demand * prices.hourly(size, arch) + split.spot * prices.spot_hourly(size, arch)) * HOURS_PER_MONTH
+    (split.on_demand * prices.hourly(size, arch) + split.spot * prices.spot_hourly(size, arch))
+        * HOURS_PER_MONTH
 }
 
 /// The cheapest valid Fargate size with at least `cpu_units` and `memory_mib`; on equal price the
 /// smaller CPU. None when nothing is that big.
-pub fn cheapest_fit(cpu_units: f64, memory_mib: f64, arch: Architecture, prices: &PriceTable) -> Option<TaskSize> {
+pub fn cheapest_fit(
+    cpu_units: f64,
+    memory_mib: f64,
+    arch: Architecture,
+    prices: &PriceTable,
+) -> Option<TaskSize> {
     valid_sizes()
-        .filter(|s| f64::from(s.cpu) >= cpu_units - 1e-9 && f64::from(s.memory_mib) >= memory_mib - 1e-9)
-        .min_by(|a, b| prices.hourly(*a, arch).total_cmp(&prices.hourly(*b, arch)).then(a.cpu.cmp(&b.cpu)))
+        .filter(|s| {
+            f64::from(s.cpu) >= cpu_units - 1e-9 && f64::from(s.memory_mib) >= memory_mib - 1e-9
+        })
+        .min_by(|a, b| {
+            prices
+                .hourly(*a, arch)
+                .total_cmp(&prices.hourly(*b, arch))
+                .then(a.cpu.cmp(&b.cpu))
+        })
 }
 
 /// The task count target tracking would settle at on `new` size: the same total demand spread over
 /// tasks of the new size, bounded by the scalable target. Unchanged without CPU/memory tracking.
-pub fn autoscaled_count(mean_tasks: f64, current: TaskSize, new: TaskSize, scaling: Option<&Autoscaling>) -> f64 {
+pub fn autoscaled_count(
+    mean_tasks: f64,
+    current: TaskSize,
+    new: TaskSize,
+    scaling: Option<&Autoscaling>,
+) -> f64 {
     let Some(s) = scaling.filter(|s| s.tracks_cpu || s.tracks_memory) else {
         return mean_tasks;
     };
@@ -269,16 +315,30 @@ pub fn autoscaled_count(mean_tasks: f64, current: TaskSize, new: TaskSize, scali
 }
 
 /// Sizes one service on its usage.
-pub fn recommend(facts: &ServiceFacts, usage: &Usage, rules: &SizingRules, tiers: &[Tier], prices: &PriceTable) -> Recommendation {
+pub fn recommend(
+    facts: &ServiceFacts,
+    usage: &Usage,
+    rules: &SizingRules,
+    tiers: &[Tier],
+    prices: &PriceTable,
+) -> Recommendation {
     let vcpu = facts.size.vcpu();
     let mem = f64::from(facts.size.memory_mib);
     let cpu_vcpu: Vec<f64> = usage.cpu_max_pct.iter().map(|p| p / 100.0 * vcpu).collect();
     let hours = usage.cpu_max_pct.len() as f64 * usage.period as f64 / 3600.0;
-    let mean_tasks = if usage.tasks.is_empty() { 0.0 } else { usage.tasks.iter().sum::<f64>() / usage.tasks.len() as f64 };
+    let mean_tasks = if usage.tasks.is_empty() {
+        0.0
+    } else {
+        usage.tasks.iter().sum::<f64>() / usage.tasks.len() as f64
+    };
     let summary = UsageSummary {
         cpu_p95_vcpu: percentile(&cpu_vcpu, rules.cpu_percentile).unwrap_or(0.0),
         cpu_max_vcpu: cpu_vcpu.iter().copied().fold(0.0, f64::max),
-        memory_max_mib: usage.mem_max_pct.iter().map(|p| p / 100.0 * mem).fold(0.0, f64::max),
+        memory_max_mib: usage
+            .mem_max_pct
+            .iter()
+            .map(|p| p / 100.0 * mem)
+            .fold(0.0, f64::max),
         hours_of_data: hours,
         mean_tasks,
     };
@@ -293,10 +353,19 @@ pub fn recommend(facts: &ServiceFacts, usage: &Usage, rules: &SizingRules, tiers
             recommended: None,
             usage: summary,
             sized: None,
-            monthly_cost_usd: MonthlyCost { current: cost_now, recommended: None },
-            tasks: TaskCounts { current: mean_tasks, recommended: None },
+            monthly_cost_usd: MonthlyCost {
+                current: cost_now,
+                recommended: None,
+            },
+            tasks: TaskCounts {
+                current: mean_tasks,
+                recommended: None,
+            },
             projected: None,
-            reason: format!("only {hours:.1} h of CPU and memory data; at least {:.0} h are needed to size", rules.min_hours),
+            reason: format!(
+                "only {hours:.1} h of CPU and memory data; at least {:.0} h are needed to size",
+                rules.min_hours
+            ),
             risks: Vec::new(),
         };
     }
@@ -306,7 +375,13 @@ pub fn recommend(facts: &ServiceFacts, usage: &Usage, rules: &SizingRules, tiers
         memory_mib: summary.memory_max_mib * (1.0 + rules.memory_buffer),
     };
     let mut risks = Vec::new();
-    let new = cheapest_fit(sized.cpu_vcpu * 1024.0, sized.memory_mib, facts.arch, prices).unwrap_or_else(|| {
+    let new = cheapest_fit(
+        sized.cpu_vcpu * 1024.0,
+        sized.memory_mib,
+        facts.arch,
+        prices,
+    )
+    .unwrap_or_else(|| {
         risks.push("the use is larger than any Fargate size: the largest is shown".into());
         valid_sizes().last().expect("the size table is not empty")
     });
@@ -319,7 +394,11 @@ pub fn recommend(facts: &ServiceFacts, usage: &Usage, rules: &SizingRules, tiers
     } else {
         Finding::UnderProvisioned
     };
-    let per_task_load = if tasks_new > 0.0 { mean_tasks / tasks_new } else { 1.0 };
+    let per_task_load = if tasks_new > 0.0 {
+        mean_tasks / tasks_new
+    } else {
+        1.0
+    };
     let projected = Projection {
         cpu_p95_pct: summary.cpu_p95_vcpu * per_task_load / new.vcpu() * 100.0,
         memory_max_pct: summary.memory_max_mib / f64::from(new.memory_mib) * 100.0,
@@ -336,10 +415,24 @@ pub fn recommend(facts: &ServiceFacts, usage: &Usage, rules: &SizingRules, tiers
         sized.memory_mib,
         new.memory_mib
     );
-    if f64::from(valid_sizes().filter(|v| v.cpu == new.cpu).map(|v| v.memory_mib).min().unwrap_or(0)) > sized.memory_mib {
-        reason.push_str(&format!(" (the smallest memory a {} CPU task can have)", new.cpu));
+    if f64::from(
+        valid_sizes()
+            .filter(|v| v.cpu == new.cpu)
+            .map(|v| v.memory_mib)
+            .min()
+            .unwrap_or(0),
+    ) > sized.memory_mib
+    {
+        reason.push_str(&format!(
+            " (the smallest memory a {} CPU task can have)",
+            new.cpu
+        ));
     }
-    if let Some(s) = facts.autoscaling.as_ref().filter(|s| (s.tracks_cpu || s.tracks_memory) && new != facts.size) {
+    if let Some(s) = facts
+        .autoscaling
+        .as_ref()
+        .filter(|s| (s.tracks_cpu || s.tracks_memory) && new != facts.size)
+    {
         let on = match (s.tracks_cpu, s.tracks_memory) {
             (true, true) => "CPU and memory",
             (true, false) => "CPU",
@@ -352,7 +445,10 @@ pub fn recommend(facts: &ServiceFacts, usage: &Usage, rules: &SizingRules, tiers
     }
 
     if projected.cpu_p95_pct > 85.0 {
-        risks.push(format!("p{pct:.0} CPU would run at {:.0}% of the new size", projected.cpu_p95_pct));
+        risks.push(format!(
+            "p{pct:.0} CPU would run at {:.0}% of the new size",
+            projected.cpu_p95_pct
+        ));
     }
     if let Some(s) = &facts.autoscaling {
         if tasks_new >= s.max && (s.tracks_cpu || s.tracks_memory) {
@@ -360,13 +456,21 @@ pub fn recommend(facts: &ServiceFacts, usage: &Usage, rules: &SizingRules, tiers
         }
     }
     let spot = split_tasks(&facts.strategy, tasks_new.max(mean_tasks));
-    if spot.spot > 0.0 {
-        let share = spot.spot / (spot.spot + spot.on_demand) * 100.0;
-        risks.push(format!("{share:.0}% of tasks run on Fargate Spot and can be stopped with 2 minutes' warning"));
+    let share = if spot.spot > 0.0 {
+        spot.spot / (spot.spot + spot.on_demand) * 100.0
+    } else {
+        0.0
+    };
+    if share >= 1.0 {
+        risks.push(format!(
+            "{share:.0}% of tasks run on Fargate Spot and can be stopped with 2 minutes' warning"
+        ));
     }
     let window_hours = f64::from(rules.lookback_days) * 24.0;
     if hours < window_hours * 0.9 {
-        risks.push(format!("only {hours:.0} of {window_hours:.0} hours have data: the window may miss peaks"));
+        risks.push(format!(
+            "only {hours:.0} of {window_hours:.0} hours have data: the window may miss peaks"
+        ));
     }
 
     Recommendation {
@@ -375,8 +479,14 @@ pub fn recommend(facts: &ServiceFacts, usage: &Usage, rules: &SizingRules, tiers
         recommended: Some(SizeChoice::new(new, tiers)),
         usage: summary,
         sized: Some(sized),
-        monthly_cost_usd: MonthlyCost { current: cost_now, recommended: Some(cost_new) },
-        tasks: TaskCounts { current: mean_tasks, recommended: Some(tasks_new) },
+        monthly_cost_usd: MonthlyCost {
+            current: cost_now,
+            recommended: Some(cost_new),
+        },
+        tasks: TaskCounts {
+            current: mean_tasks,
+            recommended: Some(tasks_new),
+        },
         projected: Some(projected),
         reason,
         risks,
@@ -389,19 +499,38 @@ mod tests {
     use proptest::prelude::*;
 
     fn facts(cpu: u32, mem: u32) -> ServiceFacts {
-        ServiceFacts { size: TaskSize::new(cpu, mem), arch: Architecture::X86_64, strategy: Vec::new(), autoscaling: None }
+        ServiceFacts {
+            size: TaskSize::new(cpu, mem),
+            arch: Architecture::X86_64,
+            strategy: Vec::new(),
+            autoscaling: None,
+        }
     }
 
     fn flat_usage(cpu_pct: f64, mem_pct: f64, tasks: f64, minutes: usize) -> Usage {
-        Usage { cpu_max_pct: vec![cpu_pct; minutes], mem_max_pct: vec![mem_pct; minutes], tasks: vec![tasks; minutes], period: 60 }
+        Usage {
+            cpu_max_pct: vec![cpu_pct; minutes],
+            mem_max_pct: vec![mem_pct; minutes],
+            tasks: vec![tasks; minutes],
+            period: 60,
+        }
     }
 
     #[test]
     fn sizing_follows_the_issue_example() {
         // A 1024/2048 task: 19% busiest-task CPU = 0.19 vCPU; 29.83% of 2048 MiB = 611 MiB.
         let usage = flat_usage(19.0, 611.0 / 2048.0 * 100.0, 2.0, 48 * 60);
-        let r = recommend(&facts(1024, 2048), &usage, &SizingRules::default(), &default_tiers(), &PriceTable::default());
-        assert_eq!(r.recommended.as_ref().unwrap().size(), TaskSize::new(512, 1024));
+        let r = recommend(
+            &facts(1024, 2048),
+            &usage,
+            &SizingRules::default(),
+            &default_tiers(),
+            &PriceTable::default(),
+        );
+        assert_eq!(
+            r.recommended.as_ref().unwrap().size(),
+            TaskSize::new(512, 1024)
+        );
         assert_eq!(r.finding, Finding::OverProvisioned);
         assert_eq!(r.current.tier.as_deref(), Some("Prod-Small"));
         assert_eq!(r.recommended.as_ref().unwrap().tier.as_deref(), Some("Dev"));
@@ -419,11 +548,20 @@ mod tests {
     fn cheapest_fit_prefers_price_then_smaller_cpu() {
         let p = PriceTable::default();
         // 0.1 vCPU, 1500 MiB: 256/2048 is cheaper than 512/2048.
-        assert_eq!(cheapest_fit(102.4, 1500.0, Architecture::X86_64, &p), Some(TaskSize::new(256, 2048)));
+        assert_eq!(
+            cheapest_fit(102.4, 1500.0, Architecture::X86_64, &p),
+            Some(TaskSize::new(256, 2048))
+        );
         // 2100 MiB needs 512/3072 (256 tops out at 2048).
-        assert_eq!(cheapest_fit(100.0, 2100.0, Architecture::X86_64, &p), Some(TaskSize::new(512, 3072)));
+        assert_eq!(
+            cheapest_fit(100.0, 2100.0, Architecture::X86_64, &p),
+            Some(TaskSize::new(512, 3072))
+        );
         // Exactly on a boundary fits.
-        assert_eq!(cheapest_fit(1024.0, 2048.0, Architecture::X86_64, &p), Some(TaskSize::new(1024, 2048)));
+        assert_eq!(
+            cheapest_fit(1024.0, 2048.0, Architecture::X86_64, &p),
+            Some(TaskSize::new(1024, 2048))
+        );
         assert_eq!(cheapest_fit(20_000.0, 1.0, Architecture::X86_64, &p), None);
     }
 
@@ -431,55 +569,108 @@ mod tests {
     fn tiers_are_the_smallest_that_hold_the_size() {
         let t = default_tiers();
         assert_eq!(tier_for(&t, TaskSize::new(256, 512)).unwrap().name, "Dev");
-        assert_eq!(tier_for(&t, TaskSize::new(512, 2048)).unwrap().name, "Prod-Small");
-        assert_eq!(tier_for(&t, TaskSize::new(4096, 8192)).unwrap().name, "Prod-Large");
+        assert_eq!(
+            tier_for(&t, TaskSize::new(512, 2048)).unwrap().name,
+            "Prod-Small"
+        );
+        assert_eq!(
+            tier_for(&t, TaskSize::new(4096, 8192)).unwrap().name,
+            "Prod-Large"
+        );
         assert!(tier_for(&t, TaskSize::new(4096, 16384)).is_none());
     }
 
     #[test]
     fn capacity_provider_split_prices_spot_at_the_discount() {
         let strategy = vec![
-            StrategyItem { provider: "FARGATE".into(), base: 2, weight: 60 },
-            StrategyItem { provider: "FARGATE_SPOT".into(), base: 0, weight: 40 },
+            StrategyItem {
+                provider: "FARGATE".into(),
+                base: 2,
+                weight: 60,
+            },
+            StrategyItem {
+                provider: "FARGATE_SPOT".into(),
+                base: 0,
+                weight: 40,
+            },
         ];
         let p = PriceTable::default();
         let size = TaskSize::new(512, 1024);
         let hourly = p.hourly(size, Architecture::X86_64);
         // 12 tasks: 8 on demand, 4 on Spot at 30% of the price.
         let expect = (8.0 * hourly + 4.0 * hourly * 0.3) * 730.0;
-        assert!((monthly_cost(size, Architecture::X86_64, &strategy, 12.0, &p) - expect).abs() < 1e-9);
+        assert!(
+            (monthly_cost(size, Architecture::X86_64, &strategy, 12.0, &p) - expect).abs() < 1e-9
+        );
     }
 
     #[test]
     fn autoscaled_count_keeps_total_demand_within_bounds() {
-        let s = Autoscaling { min: 2.0, max: 10.0, tracks_cpu: true, tracks_memory: false };
+        let s = Autoscaling {
+            min: 2.0,
+            max: 10.0,
+            tracks_cpu: true,
+            tracks_memory: false,
+        };
         let cur = TaskSize::new(1024, 2048);
-        assert!((autoscaled_count(3.0, cur, TaskSize::new(512, 1024), Some(&s)) - 6.0).abs() < 1e-9);
-        assert!((autoscaled_count(3.0, cur, TaskSize::new(2048, 4096), Some(&s)) - 2.0).abs() < 1e-9, "bounded by min");
-        assert!((autoscaled_count(8.0, cur, TaskSize::new(512, 1024), Some(&s)) - 10.0).abs() < 1e-9, "bounded by max");
+        assert!(
+            (autoscaled_count(3.0, cur, TaskSize::new(512, 1024), Some(&s)) - 6.0).abs() < 1e-9
+        );
+        assert!(
+            (autoscaled_count(3.0, cur, TaskSize::new(2048, 4096), Some(&s)) - 2.0).abs() < 1e-9,
+            "bounded by min"
+        );
+        assert!(
+            (autoscaled_count(8.0, cur, TaskSize::new(512, 1024), Some(&s)) - 10.0).abs() < 1e-9,
+            "bounded by max"
+        );
         assert!((autoscaled_count(3.0, cur, TaskSize::new(512, 1024), None) - 3.0).abs() < 1e-9);
-        let both = Autoscaling { tracks_memory: true, ..s };
+        let both = Autoscaling {
+            tracks_memory: true,
+            ..s
+        };
         // CPU halves (x2 tasks), memory stays: scale-out wins.
-        assert!((autoscaled_count(3.0, cur, TaskSize::new(512, 2048), Some(&both)) - 6.0).abs() < 1e-9);
+        assert!(
+            (autoscaled_count(3.0, cur, TaskSize::new(512, 2048), Some(&both)) - 6.0).abs() < 1e-9
+        );
     }
 
     #[test]
     fn an_autoscaled_service_is_priced_at_its_new_count() {
         let mut f = facts(1024, 2048);
-        f.autoscaling = Some(Autoscaling { min: 1.0, max: 10.0, tracks_cpu: true, tracks_memory: false });
+        f.autoscaling = Some(Autoscaling {
+            min: 1.0,
+            max: 10.0,
+            tracks_cpu: true,
+            tracks_memory: false,
+        });
         let usage = flat_usage(20.0, 30.0, 4.0, 48 * 60);
-        let r = recommend(&f, &usage, &SizingRules::default(), &default_tiers(), &PriceTable::default());
+        let r = recommend(
+            &f,
+            &usage,
+            &SizingRules::default(),
+            &default_tiers(),
+            &PriceTable::default(),
+        );
         let new = r.recommended.as_ref().unwrap().size();
         assert_eq!(new, TaskSize::new(512, 1024));
         assert!((r.tasks.recommended.unwrap() - 8.0).abs() < 1e-9);
         assert!(r.reason.contains("autoscales on CPU"), "{}", r.reason);
         // Same total capacity, so the same cost: halving the size doubles the count.
-        assert!((r.monthly_cost_usd.recommended.unwrap() - r.monthly_cost_usd.current).abs() < 0.01);
+        assert!(
+            (r.monthly_cost_usd.recommended.unwrap() - r.monthly_cost_usd.current).abs() < 0.01
+        );
     }
 
     #[test]
     fn under_a_day_of_data_gives_no_size() {
-        let r = recommend(&facts(512, 1024), &flat_usage(50.0, 50.0, 2.0, 23 * 60), &SizingRules::default(), &default_tiers(), &PriceTable::default());
+        let r = recommend(
+            &facts(512, 1024),
+            &flat_usage(50.0, 50.0, 2.0, 23 * 60),
+            &SizingRules::default(),
+            &default_tiers(),
+            &PriceTable::default(),
+        );
         assert_eq!(r.finding, Finding::NotEnoughData);
         assert!(r.recommended.is_none());
         assert!(r.reason.contains("23.0 h"), "{}", r.reason);
@@ -488,11 +679,23 @@ mod tests {
     #[test]
     fn busy_service_is_under_provisioned_and_a_fitting_one_right_sized() {
         let rules = SizingRules::default();
-        let r = recommend(&facts(256, 512), &flat_usage(95.0, 90.0, 2.0, 1440), &rules, &default_tiers(), &PriceTable::default());
+        let r = recommend(
+            &facts(256, 512),
+            &flat_usage(95.0, 90.0, 2.0, 1440),
+            &rules,
+            &default_tiers(),
+            &PriceTable::default(),
+        );
         assert_eq!(r.finding, Finding::UnderProvisioned);
         // 0.2375 vCPU / 0.7 = 0.339 -> 512; 460.8 MiB x 1.15 = 530 -> 1024.
         assert_eq!(r.recommended.unwrap().size(), TaskSize::new(512, 1024));
-        let r = recommend(&facts(256, 512), &flat_usage(50.0, 60.0, 2.0, 1440), &rules, &default_tiers(), &PriceTable::default());
+        let r = recommend(
+            &facts(256, 512),
+            &flat_usage(50.0, 60.0, 2.0, 1440),
+            &rules,
+            &default_tiers(),
+            &PriceTable::default(),
+        );
         assert_eq!(r.finding, Finding::RightSized);
     }
 

@@ -66,15 +66,30 @@ mod tests {
     #[test]
     fn five_minute_buckets() {
         let pts: Vec<(i64, f64)> = (0..10).map(|m| (m * 60, m as f64)).collect();
-        assert_eq!(resample(&pts, 300, Statistic::Average), vec![(0, 2.0), (300, 7.0)]);
-        assert_eq!(resample(&pts, 300, Statistic::Maximum), vec![(0, 4.0), (300, 9.0)]);
-        assert_eq!(resample(&pts, 300, Statistic::Sum), vec![(0, 10.0), (300, 35.0)]);
-        assert_eq!(resample(&pts, 300, Statistic::Minimum), vec![(0, 0.0), (300, 5.0)]);
+        assert_eq!(
+            resample(&pts, 300, Statistic::Average),
+            vec![(0, 2.0), (300, 7.0)]
+        );
+        assert_eq!(
+            resample(&pts, 300, Statistic::Maximum),
+            vec![(0, 4.0), (300, 9.0)]
+        );
+        assert_eq!(
+            resample(&pts, 300, Statistic::Sum),
+            vec![(0, 10.0), (300, 35.0)]
+        );
+        assert_eq!(
+            resample(&pts, 300, Statistic::Minimum),
+            vec![(0, 0.0), (300, 5.0)]
+        );
     }
 
     #[test]
     fn gaps_leave_no_bucket() {
         let pts = vec![(0, 1.0), (900, 2.0)];
-        assert_eq!(resample(&pts, 300, Statistic::SampleCount), vec![(0, 1.0), (900, 1.0)]);
+        assert_eq!(
+            resample(&pts, 300, Statistic::SampleCount),
+            vec![(0, 1.0), (900, 1.0)]
+        );
     }
 }

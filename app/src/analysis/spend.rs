@@ -28,7 +28,10 @@ pub fn month_windows(now: i64) -> MonthWindows {
     let through_today = this_start + days_elapsed * DAY;
     MonthWindows {
         this_month: (this_start, through_today),
-        last_month_same_days: (last_start, (last_start + days_elapsed * DAY).min(this_start)),
+        last_month_same_days: (
+            last_start,
+            (last_start + days_elapsed * DAY).min(this_start),
+        ),
         last_month: (last_start, this_start),
         days_elapsed,
         days_in_month: (this_end - this_start) / DAY,
@@ -51,7 +54,12 @@ pub struct MonthToDate {
 }
 
 /// Compares this month's spend so far with last month's.
-pub fn month_to_date(w: &MonthWindows, this_month: f64, last_same_days: f64, last_month: f64) -> MonthToDate {
+pub fn month_to_date(
+    w: &MonthWindows,
+    this_month: f64,
+    last_same_days: f64,
+    last_month: f64,
+) -> MonthToDate {
     MonthToDate {
         this_month,
         last_month_same_days: last_same_days,

@@ -45,7 +45,10 @@ pub fn cdf_points(values: &[f64], steps: usize) -> Vec<(f64, f64)> {
         return Vec::new();
     }
     let stride = n.div_ceil(steps.max(1)).max(1);
-    let mut out: Vec<(f64, f64)> = (0..n).step_by(stride).map(|i| (sorted[i], (i + 1) as f64 / n as f64 * 100.0)).collect();
+    let mut out: Vec<(f64, f64)> = (0..n)
+        .step_by(stride)
+        .map(|i| (sorted[i], (i + 1) as f64 / n as f64 * 100.0))
+        .collect();
     out.push((sorted[n - 1], 100.0));
     out
 }
@@ -53,7 +56,12 @@ pub fn cdf_points(values: &[f64], steps: usize) -> Vec<(f64, f64)> {
 fn draw(c: &CdfChart, out: &mut String) -> Result<(), Box<dyn std::error::Error>> {
     let points = cdf_points(c.values, STEPS);
     let data_max = points.last().map_or(0.0, |p| p.0);
-    let line_max = c.lines.iter().filter(|l| l.kind != LineKind::Tier).map(|l| l.value).fold(0.0, f64::max);
+    let line_max = c
+        .lines
+        .iter()
+        .filter(|l| l.kind != LineKind::Tier)
+        .map(|l| l.value)
+        .fold(0.0, f64::max);
     let x_max = (data_max.max(line_max) * 1.1).max(if data_max == 0.0 { 1.0 } else { 0.0 });
     let root = SVGBackend::with_string(out, (c.width, c.height)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -80,16 +88,30 @@ fn draw(c: &CdfChart, out: &mut String) -> Result<(), Box<dyn std::error::Error>
     chart.draw_series(LineSeries::new(points.iter().copied(), USE.stroke_width(2)))?;
     for (i, line) in c.lines.iter().filter(|l| l.value <= x_max).enumerate() {
         let color = line_color(line.kind);
-        chart.draw_series(std::iter::once(PathElement::new(vec![(line.value, 0.0), (line.value, 100.0)], color.stroke_width(if line.kind == LineKind::Tier { 1 } else { 2 }))))?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(line.value, 0.0), (line.value, 100.0)],
+            color.stroke_width(if line.kind == LineKind::Tier { 1 } else { 2 }),
+        )))?;
         // Stagger labels so neighbouring lines stay readable; in the right half, put them left of
         // their line so they stay inside the chart.
         let y = 96.0 - (i % 4) as f64 * 8.0;
-        let label_width = line.label.chars().count() as f64 * 6.0 * x_max / f64::from(c.width.saturating_sub(70).max(1));
-        let x = if line.value > x_max / 2.0 { (line.value - label_width - x_max * 0.01).max(0.0) } else { line.value + x_max * 0.01 };
+        let label_width = line.label.chars().count() as f64 * 6.0 * x_max
+            / f64::from(c.width.saturating_sub(70).max(1));
+        let x = if line.value > x_max / 2.0 {
+            (line.value - label_width - x_max * 0.01).max(0.0)
+        } else {
+            line.value + x_max * 0.01
+        };
         chart.draw_series(std::iter::once(Text::new(
             line.label.clone(),
             (x, y),
-            (FONT, 11).into_font().color(&if line.kind == LineKind::Tier { MUTED } else { INK }),
+            (FONT, 11)
+                .into_font()
+                .color(&if line.kind == LineKind::Tier {
+                    MUTED
+                } else {
+                    INK
+                }),
         )))?;
     }
     root.present()?;
@@ -112,8 +134,19 @@ mod tests {
 
     #[test]
     fn renders_svg_with_escaped_labels() {
-        let lines = [RefLine { label: "<script>x</script> & co".into(), value: 0.5, kind: LineKind::Current }];
-        let svg = render(&CdfChart { x_label: "vCPU", values: &[0.1, 0.2, 0.3], lines: &lines, width: 400, height: 200, decimals: 2 });
+        let lines = [RefLine {
+            label: "<script>x</script> & co".into(),
+            value: 0.5,
+            kind: LineKind::Current,
+        }];
+        let svg = render(&CdfChart {
+            x_label: "vCPU",
+            values: &[0.1, 0.2, 0.3],
+            lines: &lines,
+            width: 400,
+            height: 200,
+            decimals: 2,
+        });
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("&lt;script&gt;x&lt;/script&gt; &amp; co"));
         assert!(!svg.contains("<script>"));

@@ -56,8 +56,15 @@ fn runs(bands: &[Band], gap: i64) -> Vec<&[Band]> {
 
 fn draw(c: &TimeChart, out: &mut String) -> Result<(), Box<dyn std::error::Error>> {
     let data_max = c.bands.iter().map(|b| b.max).fold(0.0, f64::max);
-    let line_max = c.lines.iter().filter(|l| l.kind != LineKind::Tier).map(|l| l.value).fold(0.0, f64::max);
-    let y_max = (data_max.max(line_max) * 1.15).max(f64::MIN_POSITIVE * 10.0).max(if data_max == 0.0 { 1.0 } else { 0.0 });
+    let line_max = c
+        .lines
+        .iter()
+        .filter(|l| l.kind != LineKind::Tier)
+        .map(|l| l.value)
+        .fold(0.0, f64::max);
+    let y_max = (data_max.max(line_max) * 1.15)
+        .max(f64::MIN_POSITIVE * 10.0)
+        .max(if data_max == 0.0 { 1.0 } else { 0.0 });
     let root = SVGBackend::with_string(out, (c.width, c.height)).into_drawing_area();
     root.fill(&WHITE)?;
     let span = c.to - c.from;
@@ -76,7 +83,13 @@ fn draw(c: &TimeChart, out: &mut String) -> Result<(), Box<dyn std::error::Error
         .axis_style(MUTED)
         .x_labels(7)
         .y_labels(6)
-        .x_label_formatter(&|t| if span <= 2 * 86_400 { format::hour_minute(*t) } else { format::month_day(*t) })
+        .x_label_formatter(&|t| {
+            if span <= 2 * 86_400 {
+                format::hour_minute(*t)
+            } else {
+                format::month_day(*t)
+            }
+        })
         .y_label_formatter(&|v| format!("{v:.decimals$}"))
         .y_desc(c.y_label)
         .label_style((FONT, 12).into_font().color(&MUTED))
@@ -88,18 +101,37 @@ fn draw(c: &TimeChart, out: &mut String) -> Result<(), Box<dyn std::error::Error
     for run in runs(c.bands, column * 3) {
         let upper = run.iter().map(|b| (b.ts, b.max));
         let lower = run.iter().rev().map(|b| (b.ts, b.min));
-        chart.draw_series(std::iter::once(Polygon::new(upper.chain(lower).collect::<Vec<_>>(), USE_BAND.filled())))?;
-        chart.draw_series(LineSeries::new(run.iter().map(|b| (b.ts, b.max)), USE.stroke_width(1)))?;
+        chart.draw_series(std::iter::once(Polygon::new(
+            upper.chain(lower).collect::<Vec<_>>(),
+            USE_BAND.filled(),
+        )))?;
+        chart.draw_series(LineSeries::new(
+            run.iter().map(|b| (b.ts, b.max)),
+            USE.stroke_width(1),
+        ))?;
     }
 
     for line in c.lines.iter().filter(|l| l.value <= y_max) {
         let color = line_color(line.kind);
-        let style = if line.kind == LineKind::Tier { color.stroke_width(1) } else { color.stroke_width(2) };
-        chart.draw_series(std::iter::once(PathElement::new(vec![(c.from, line.value), (c.to, line.value)], style)))?;
+        let style = if line.kind == LineKind::Tier {
+            color.stroke_width(1)
+        } else {
+            color.stroke_width(2)
+        };
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(c.from, line.value), (c.to, line.value)],
+            style,
+        )))?;
         chart.draw_series(std::iter::once(Text::new(
             line.label.clone(),
             (c.to, line.value),
-            (FONT, 12).into_font().color(&if line.kind == LineKind::Tier { MUTED } else { INK }),
+            (FONT, 12)
+                .into_font()
+                .color(&if line.kind == LineKind::Tier {
+                    MUTED
+                } else {
+                    INK
+                }),
         )))?;
     }
     root.present()?;

@@ -11,7 +11,9 @@ pub fn ErrorView(
     error: AppError,
 ) -> impl IntoView {
     let message = match &error {
-        AppError::Internal => "The server could not build this page; the details are in its log.".to_string(),
+        AppError::Internal => {
+            "The server could not build this page; the details are in its log.".to_string()
+        }
         other => other.to_string(),
     };
     view! {

@@ -9,7 +9,10 @@ use crate::error::AppError;
 
 /// Awaits a page's data and renders it, or renders the shared error view and sets the HTTP
 /// status to match the error.
-pub fn load_page<T, Fut, V>(data: Fut, render: impl FnOnce(T) -> V + Send + 'static) -> impl IntoView
+pub fn load_page<T, Fut, V>(
+    data: Fut,
+    render: impl FnOnce(T) -> V + Send + 'static,
+) -> impl IntoView
 where
     T: Send + 'static,
     Fut: Future<Output = Result<T, AppError>> + Send + 'static,

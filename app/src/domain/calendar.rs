@@ -19,7 +19,11 @@ pub fn month_start(ts: i64) -> i64 {
 /// The first instant of the month after the one holding `ts`.
 pub fn next_month_start(ts: i64) -> i64 {
     let d = date_of(ts);
-    let (y, m) = if d.month() == 12 { (d.year() + 1, 1) } else { (d.year(), d.month() + 1) };
+    let (y, m) = if d.month() == 12 {
+        (d.year() + 1, 1)
+    } else {
+        (d.year(), d.month() + 1)
+    };
     midnight(NaiveDate::from_ymd_opt(y, m, 1).expect("first of month exists"))
 }
 
@@ -30,12 +34,17 @@ pub fn prev_month_start(ts: i64) -> i64 {
 
 /// The calendar date of an epoch second.
 pub fn date_of(ts: i64) -> NaiveDate {
-    DateTime::<Utc>::from_timestamp(ts, 0).unwrap_or_default().date_naive()
+    DateTime::<Utc>::from_timestamp(ts, 0)
+        .unwrap_or_default()
+        .date_naive()
 }
 
 /// Epoch seconds at the start of a date.
 pub fn midnight(d: NaiveDate) -> i64 {
-    d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp()
+    d.and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+        .timestamp()
 }
 
 #[cfg(test)]
@@ -45,10 +54,19 @@ mod tests {
     #[test]
     fn months_roll_over_years() {
         let dec15 = midnight(NaiveDate::from_ymd_opt(2025, 12, 15).unwrap()) + 3600;
-        assert_eq!(date_of(month_start(dec15)), NaiveDate::from_ymd_opt(2025, 12, 1).unwrap());
-        assert_eq!(date_of(next_month_start(dec15)), NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+        assert_eq!(
+            date_of(month_start(dec15)),
+            NaiveDate::from_ymd_opt(2025, 12, 1).unwrap()
+        );
+        assert_eq!(
+            date_of(next_month_start(dec15)),
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+        );
         let jan3 = midnight(NaiveDate::from_ymd_opt(2026, 1, 3).unwrap());
-        assert_eq!(date_of(prev_month_start(jan3)), NaiveDate::from_ymd_opt(2025, 12, 1).unwrap());
+        assert_eq!(
+            date_of(prev_month_start(jan3)),
+            NaiveDate::from_ymd_opt(2025, 12, 1).unwrap()
+        );
         assert_eq!(day_start(jan3 + 5000), jan3);
     }
 }

@@ -45,7 +45,11 @@ pub fn split_tasks(strategy: &[StrategyItem], tasks: f64) -> TaskSplit {
         return split;
     }
     for item in strategy {
-        add(&mut split, item, left * f64::from(item.weight) / f64::from(total_weight));
+        add(
+            &mut split,
+            item,
+            left * f64::from(item.weight) / f64::from(total_weight),
+        );
     }
     split
 }
@@ -64,8 +68,16 @@ mod tests {
 
     fn seed_strategy() -> Vec<StrategyItem> {
         vec![
-            StrategyItem { provider: "FARGATE".into(), base: 2, weight: 60 },
-            StrategyItem { provider: "FARGATE_SPOT".into(), base: 0, weight: 40 },
+            StrategyItem {
+                provider: "FARGATE".into(),
+                base: 2,
+                weight: 60,
+            },
+            StrategyItem {
+                provider: "FARGATE_SPOT".into(),
+                base: 0,
+                weight: 40,
+            },
         ]
     }
 
@@ -79,11 +91,23 @@ mod tests {
     #[test]
     fn base_is_filled_first() {
         let s = split_tasks(&seed_strategy(), 1.5);
-        assert_eq!(s, TaskSplit { on_demand: 1.5, spot: 0.0 });
+        assert_eq!(
+            s,
+            TaskSplit {
+                on_demand: 1.5,
+                spot: 0.0
+            }
+        );
     }
 
     #[test]
     fn no_strategy_is_all_on_demand() {
-        assert_eq!(split_tasks(&[], 3.0), TaskSplit { on_demand: 3.0, spot: 0.0 });
+        assert_eq!(
+            split_tasks(&[], 3.0),
+            TaskSplit {
+                on_demand: 3.0,
+                spot: 0.0
+            }
+        );
     }
 }

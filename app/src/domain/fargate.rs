@@ -79,13 +79,16 @@ pub fn valid_sizes() -> impl Iterator<Item = TaskSize> {
     ];
     let small = [512, 1024, 2048].into_iter().map(|m| TaskSize::new(256, m));
     let rest = RANGES[1..].iter().flat_map(|&(cpu, lo, hi, step)| {
-        (lo..=hi).step_by(step as usize).map(move |m| TaskSize::new(cpu, m))
+        (lo..=hi)
+            .step_by(step as usize)
+            .map(move |m| TaskSize::new(cpu, m))
     });
     small.chain(rest)
 }
 
 /// On-demand list prices for one architecture, in dollars.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Rates {
     /// Per vCPU-hour.
     pub vcpu_hour: f64,
@@ -95,6 +98,7 @@ pub struct Rates {
 
 /// Fargate prices for both architectures and the Spot discount.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PriceTable {
     /// Linux/x86 on-demand rates.
     pub x86: Rates,
@@ -108,8 +112,14 @@ impl Default for PriceTable {
     /// us-east-1 list prices, Spot modelled at 70% off.
     fn default() -> Self {
         Self {
-            x86: Rates { vcpu_hour: 0.04048, gb_hour: 0.004445 },
-            arm: Rates { vcpu_hour: 0.03238, gb_hour: 0.00356 },
+            x86: Rates {
+                vcpu_hour: 0.04048,
+                gb_hour: 0.004445,
+            },
+            arm: Rates {
+                vcpu_hour: 0.03238,
+                gb_hour: 0.00356,
+            },
             spot_discount: 0.70,
         }
     }

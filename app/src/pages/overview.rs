@@ -63,21 +63,40 @@ pub async fn load(state: AppState) -> Result<OverviewData, AppError> {
     let now = state.clock.now();
     let store = &state.store;
     let w = month_windows(now);
-    let this = store.daily_spend_total(ACCOUNT, BY_SERVICE, w.this_month.0, w.this_month.1).await?;
-    let same = store
-        .daily_spend_total(ACCOUNT, BY_SERVICE, w.last_month_same_days.0, w.last_month_same_days.1)
+    let this = store
+        .daily_spend_total(ACCOUNT, BY_SERVICE, w.this_month.0, w.this_month.1)
         .await?;
-    let last = store.daily_spend_total(ACCOUNT, BY_SERVICE, w.last_month.0, w.last_month.1).await?;
-    let by_service = store.daily_spend_by_group(ACCOUNT, BY_SERVICE, w.this_month.0, w.this_month.1).await?;
+    let same = store
+        .daily_spend_total(
+            ACCOUNT,
+            BY_SERVICE,
+            w.last_month_same_days.0,
+            w.last_month_same_days.1,
+        )
+        .await?;
+    let last = store
+        .daily_spend_total(ACCOUNT, BY_SERVICE, w.last_month.0, w.last_month.1)
+        .await?;
+    let by_service = store
+        .daily_spend_by_group(ACCOUNT, BY_SERVICE, w.this_month.0, w.this_month.1)
+        .await?;
     let alarms = store.list_alarms(None).await?;
     Ok(OverviewData {
         now,
         spend: month_to_date(&w, this, same, last),
         by_service,
         estimated: store.any_estimated(w.this_month.0, w.this_month.1).await?,
-        services: store.list_services().await?.iter().map(|s| service_line(s, &state)).collect(),
+        services: store
+            .list_services()
+            .await?
+            .iter()
+            .map(|s| service_line(s, &state))
+            .collect(),
         alarm_total: alarms.len(),
-        firing: alarms.into_iter().filter(|a| a.state_value == "ALARM").collect(),
+        firing: alarms
+            .into_iter()
+            .filter(|a| a.state_value == "ALARM")
+            .collect(),
         last_sync: store.last_good_sync_run().await?,
         empty: store.is_empty().await?,
     })
@@ -111,7 +130,11 @@ fn capacity_words(svc: &crate::store::services::ServiceRecord) -> String {
     svc.strategy
         .iter()
         .map(|i| {
-            let base = if i.base > 0 { format!(" (base {})", i.base) } else { String::new() };
+            let base = if i.base > 0 {
+                format!(" (base {})", i.base)
+            } else {
+                String::new()
+            };
             format!("{} {}{base}", i.provider, i.weight)
         })
         .collect::<Vec<_>>()
@@ -143,7 +166,11 @@ fn overview_view(d: OverviewData) -> impl IntoView {
         .into_any();
     }
     let change = match d.spend.change_pct {
-        Some(p) => format!("{:+.1}% against the same days last month ({})", p, format::usd(d.spend.last_month_same_days)),
+        Some(p) => format!(
+            "{:+.1}% against the same days last month ({})",
+            p,
+            format::usd(d.spend.last_month_same_days)
+        ),
         None => "no spend over the same days last month".to_string(),
     };
     let change_class = match d.spend.change_pct {
@@ -156,12 +183,20 @@ fn overview_view(d: OverviewData) -> impl IntoView {
             "Data last synced {} ({}{})",
             format::ago(run.finished_at.unwrap_or(run.started_at), d.now),
             format::datetime(run.finished_at.unwrap_or(run.started_at)),
-            if run.trigger == "demo" { ", demo data" } else { "" }
+            if run.trigger == "demo" {
+                ", demo data"
+            } else {
+                ""
+            }
         ),
         None => "Never synced: run spendwatch sync to pull your account.".to_string(),
     };
     let firing_count = d.firing.len();
-    let firing_class = if firing_count > 0 { "kpi-value alarm" } else { "kpi-value ok" };
+    let firing_class = if firing_count > 0 {
+        "kpi-value alarm"
+    } else {
+        "kpi-value ok"
+    };
     view! {
         <p class="sync-status" id="last-sync">{synced}</p>
         <div class="kpis">

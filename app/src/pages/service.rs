@@ -61,22 +61,48 @@ pub struct ServiceQuery {
 }
 
 /// Finds the service, parses the range, sizes the service and draws its charts.
-pub async fn load(state: AppState, cluster: String, name: String, q: ServiceQuery) -> Result<ServiceData, AppError> {
+pub async fn load(
+    state: AppState,
+    cluster: String,
+    name: String,
+    q: ServiceQuery,
+) -> Result<ServiceData, AppError> {
     let now = state.clock.now();
     let rules = &state.settings.rules;
-    let range = DateRange::parse(q.range.as_deref(), q.from.as_deref(), q.to.as_deref(), now, rules.lookback_days)
-        .map_err(AppError::bad_request)?;
+    let range = DateRange::parse(
+        q.range.as_deref(),
+        q.from.as_deref(),
+        q.to.as_deref(),
+        now,
+        rules.lookback_days,
+    )
+    .map_err(AppError::bad_request)?;
     let store = &state.store;
     let service = store
         .list_services()
         .await?
         .into_iter()
         .find(|s| s.service.cluster == cluster && s.service.name == name)
-        .ok_or_else(|| AppError::not_found(format!("There is no service {name} in cluster {cluster}.")))?;
+        .ok_or_else(|| {
+            AppError::not_found(format!("There is no service {name} in cluster {cluster}."))
+        })?;
     let series = UsageSeries::pick(&store.list_series(Some(service.id)).await?);
-    let usage = load_usage(store, &service, &series, now - i64::from(rules.lookback_days) * DAY, now).await?;
+    let usage = load_usage(
+        store,
+        &service,
+        &series,
+        now - i64::from(rules.lookback_days) * DAY,
+        now,
+    )
+    .await?;
     let settings = &state.settings;
-    let rec = recommend(&facts(&service), &usage, rules, &settings.tiers, &settings.prices);
+    let rec = recommend(
+        &facts(&service),
+        &usage,
+        rules,
+        &settings.tiers,
+        &settings.prices,
+    );
 
     let size = service.service.size;
     let cpu_scale = size.vcpu() / 100.0;
@@ -85,15 +111,43 @@ pub async fn load(state: AppState, cluster: String, name: String, q: ServiceQuer
     let mem_bands = bands(store, series.mem_max.as_ref(), &range, mem_scale).await?;
     let task_bands = bands(store, series.tasks.as_ref(), &range, 1.0).await?;
     let recommended = rec.recommended.as_ref().map(|r| r.size());
-    let cpu_lines = ref_lines(size, recommended, &settings.tiers, |s| s.vcpu(), |v| format!("{v:.2}"));
-    let mem_lines = ref_lines(size, recommended, &settings.tiers, |s| f64::from(s.memory_mib), |v| format!("{v:.0}"));
+    let cpu_lines = ref_lines(
+        size,
+        recommended,
+        &settings.tiers,
+        |s| s.vcpu(),
+        |v| format!("{v:.2}"),
+    );
+    let mem_lines = ref_lines(
+        size,
+        recommended,
+        &settings.tiers,
+        |s| f64::from(s.memory_mib),
+        |v| format!("{v:.0}"),
+    );
     let cpu_values: Vec<f64> = usage.cpu_max_pct.iter().map(|p| p * cpu_scale).collect();
     let mem_values: Vec<f64> = usage.mem_max_pct.iter().map(|p| p * mem_scale).collect();
     let time = |y_label, bands: &[Band], lines: &[RefLine], decimals| {
-        time_series::render(&time_series::TimeChart { y_label, bands, lines, from: range.from, to: range.to, width: CHART_WIDTH, height: 300, decimals })
+        time_series::render(&time_series::TimeChart {
+            y_label,
+            bands,
+            lines,
+            from: range.from,
+            to: range.to,
+            width: CHART_WIDTH,
+            height: 300,
+            decimals,
+        })
     };
     let dist = |x_label, values: &[f64], lines: &[RefLine], decimals| {
-        cdf::render(&cdf::CdfChart { x_label, values, lines, width: 440, height: 280, decimals })
+        cdf::render(&cdf::CdfChart {
+            x_label,
+            values,
+            lines,
+            width: 440,
+            height: 280,
+            decimals,
+        })
     };
     Ok(ServiceData {
         has_data: !cpu_bands.is_empty() || !mem_bands.is_empty(),
@@ -110,8 +164,15 @@ pub async fn load(state: AppState, cluster: String, name: String, q: ServiceQuer
 }
 
 /// A series over the range, shrunk to chart columns and scaled into absolute units.
-async fn bands(store: &Store, series: Option<&StoredSeries>, range: &DateRange, scale: f64) -> StoreResult<Vec<Band>> {
-    let Some(s) = series else { return Ok(Vec::new()) };
+async fn bands(
+    store: &Store,
+    series: Option<&StoredSeries>,
+    range: &DateRange,
+    scale: f64,
+) -> StoreResult<Vec<Band>> {
+    let Some(s) = series else {
+        return Ok(Vec::new());
+    };
     let samples: Vec<(i64, f64, f64, f64, i64)> = if range.span() <= RAW_UP_TO {
         points_as_samples(&store.read_points(s.id, range.from, range.to).await?)
     } else {
@@ -123,10 +184,17 @@ async fn bands(store: &Store, series: Option<&StoredSeries>, range: &DateRange, 
             .map(|b| (b.hour.max(range.from), b.min, b.max, b.sum, b.count))
             .collect()
     };
-    Ok(downsample(&samples, range.from, range.to, CHART_WIDTH as usize)
-        .into_iter()
-        .map(|b| Band { ts: b.ts, min: b.min * scale, max: b.max * scale, mean: b.mean * scale })
-        .collect())
+    Ok(
+        downsample(&samples, range.from, range.to, CHART_WIDTH as usize)
+            .into_iter()
+            .map(|b| Band {
+                ts: b.ts,
+                min: b.min * scale,
+                max: b.max * scale,
+                mean: b.mean * scale,
+            })
+            .collect(),
+    )
 }
 
 /// Lines for the current size, the recommendation and each tier; lines at the same level share one
@@ -139,14 +207,21 @@ fn ref_lines(
     unit: impl Fn(f64) -> String,
 ) -> Vec<RefLine> {
     let mut lines: Vec<RefLine> = Vec::new();
-    let mut add = |name: String, v: f64, kind: LineKind| match lines.iter_mut().find(|l| (l.value - v).abs() < 1e-9) {
+    let mut add = |name: String, v: f64, kind: LineKind| match lines
+        .iter_mut()
+        .find(|l| (l.value - v).abs() < 1e-9)
+    {
         Some(l) => {
             l.label = format!("{name} · {}", l.label);
             if kind != LineKind::Tier && l.kind == LineKind::Tier {
                 l.kind = kind;
             }
         }
-        None => lines.push(RefLine { label: format!("{name} {}", unit(v)), value: v, kind }),
+        None => lines.push(RefLine {
+            label: format!("{name} {}", unit(v)),
+            value: v,
+            kind,
+        }),
     };
     for t in tiers {
         add(t.name.clone(), value(t.size()), LineKind::Tier);
@@ -164,14 +239,21 @@ pub fn ServicePage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let params = use_params_map().get_untracked();
     let q = use_query_map().get_untracked();
-    let query = ServiceQuery { range: q.get("range"), from: q.get("from"), to: q.get("to") };
+    let query = ServiceQuery {
+        range: q.get("range"),
+        from: q.get("from"),
+        to: q.get("to"),
+    };
     let cluster = params.get("cluster").unwrap_or_default();
     let name = params.get("name").unwrap_or_default();
     view! { <Layout title=name.clone()>{load_page(load(state, cluster, name, query), service_view)}</Layout> }
 }
 
 fn range_picker(d: &ServiceData) -> impl IntoView {
-    let base = format!("/services/{}/{}", d.service.service.cluster, d.service.service.name);
+    let base = format!(
+        "/services/{}/{}",
+        d.service.service.cluster, d.service.service.name
+    );
     let custom = d.range.preset == "custom";
     let from = format::date(d.range.from);
     let to = format::date(d.range.to - 1);
@@ -246,17 +328,37 @@ fn service_view(d: ServiceData) -> impl IntoView {
 
 fn recommendation_card(rec: &Recommendation, lookback_days: u32) -> impl IntoView {
     let size = |cpu: u32, mem: u32, tier: &Option<String>| {
-        format!("{} ({})", format::size(cpu, mem), tier.clone().unwrap_or_else(|| "no tier".into()))
+        format!(
+            "{} ({})",
+            format::size(cpu, mem),
+            tier.clone().unwrap_or_else(|| "no tier".into())
+        )
     };
     let current = size(rec.current.cpu, rec.current.memory_mib, &rec.current.tier);
-    let recommended = rec.recommended.as_ref().map(|r| size(r.cpu, r.memory_mib, &r.tier)).unwrap_or_else(|| "—".into());
-    let after = rec.monthly_cost_usd.recommended.map(format::usd).unwrap_or_else(|| "—".into());
+    let recommended = rec
+        .recommended
+        .as_ref()
+        .map(|r| size(r.cpu, r.memory_mib, &r.tier))
+        .unwrap_or_else(|| "—".into());
+    let after = rec
+        .monthly_cost_usd
+        .recommended
+        .map(format::usd)
+        .unwrap_or_else(|| "—".into());
     let projected = rec
         .projected
-        .map(|p| format!("p95 CPU {:.0}%, peak memory {:.0}% of the new size", p.cpu_p95_pct, p.memory_max_pct))
+        .map(|p| {
+            format!(
+                "p95 CPU {:.0}%, peak memory {:.0}% of the new size",
+                p.cpu_p95_pct, p.memory_max_pct
+            )
+        })
         .unwrap_or_default();
     let tasks = match rec.tasks.recommended {
-        Some(n) if (n - rec.tasks.current).abs() > 0.05 => format!("{:.1} tasks on average now, {n:.1} after", rec.tasks.current),
+        Some(n) if (n - rec.tasks.current).abs() > 0.05 => format!(
+            "{:.1} tasks on average now, {n:.1} after",
+            rec.tasks.current
+        ),
         _ => format!("{:.1} tasks on average", rec.tasks.current),
     };
     view! {

@@ -62,21 +62,38 @@ pub struct ServicesData {
 }
 
 /// Parses the sort query and builds the page.
-pub async fn load(state: AppState, sort: Option<String>, order: Option<String>) -> Result<ServicesData, AppError> {
+pub async fn load(
+    state: AppState,
+    sort: Option<String>,
+    order: Option<String>,
+) -> Result<ServicesData, AppError> {
     let key = match sort.as_deref().filter(|s| !s.is_empty()) {
         None => SortKey::Savings,
-        Some(s) => SortKey::parse(s).ok_or_else(|| AppError::bad_request(format!("'sort={s}' is not one of service, finding, cost, savings")))?,
+        Some(s) => SortKey::parse(s).ok_or_else(|| {
+            AppError::bad_request(format!(
+                "'sort={s}' is not one of service, finding, cost, savings"
+            ))
+        })?,
     };
     let descending = match order.as_deref().filter(|s| !s.is_empty()) {
         None => key != SortKey::Service,
         Some("desc") => true,
         Some("asc") => false,
-        Some(o) => return Err(AppError::bad_request(format!("'order={o}' is not asc or desc"))),
+        Some(o) => {
+            return Err(AppError::bad_request(format!(
+                "'order={o}' is not asc or desc"
+            )))
+        }
     };
-    let mut rows = recommendations::for_all(&state.store, &state.settings, state.clock.now()).await?;
+    let mut rows =
+        recommendations::for_all(&state.store, &state.settings, state.clock.now()).await?;
     sort_rows(&mut rows, key, descending);
     Ok(ServicesData {
-        total_savings: rows.iter().map(|r| r.rec.savings()).filter(|s| *s > 0.0).sum(),
+        total_savings: rows
+            .iter()
+            .map(|r| r.rec.savings())
+            .filter(|s| *s > 0.0)
+            .sum(),
         total_current: rows.iter().map(|r| r.rec.monthly_cost_usd.current).sum(),
         rows,
         sort: key,
@@ -98,7 +115,11 @@ pub fn sort_rows(rows: &mut [ServiceRecommendation], key: SortKey, descending: b
         let ord = match key {
             SortKey::Service => by_name,
             SortKey::Finding => urgency(b.rec.finding).cmp(&urgency(a.rec.finding)),
-            SortKey::Cost => a.rec.monthly_cost_usd.current.total_cmp(&b.rec.monthly_cost_usd.current),
+            SortKey::Cost => a
+                .rec
+                .monthly_cost_usd
+                .current
+                .total_cmp(&b.rec.monthly_cost_usd.current),
             SortKey::Savings => a.rec.savings().total_cmp(&b.rec.savings()),
         };
         let ord = if descending { ord.reverse() } else { ord };
@@ -116,9 +137,25 @@ pub fn ServicesPage() -> impl IntoView {
 
 fn sort_link(d: &ServicesData, key: SortKey, label: &'static str) -> impl IntoView {
     let active = d.sort == key;
-    let next_desc = if active { !d.descending } else { key != SortKey::Service };
-    let href = format!("/services?sort={}&order={}", key.as_str(), if next_desc { "desc" } else { "asc" });
-    let arrow = if active { if d.descending { " ▼" } else { " ▲" } } else { "" };
+    let next_desc = if active {
+        !d.descending
+    } else {
+        key != SortKey::Service
+    };
+    let href = format!(
+        "/services?sort={}&order={}",
+        key.as_str(),
+        if next_desc { "desc" } else { "asc" }
+    );
+    let arrow = if active {
+        if d.descending {
+            " ▼"
+        } else {
+            " ▲"
+        }
+    } else {
+        ""
+    };
     view! {
         <a class="sort" href=href aria-sort={if active { if d.descending { "descending" } else { "ascending" } } else { "none" }}>
             {label}

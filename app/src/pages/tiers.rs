@@ -46,14 +46,18 @@ pub struct TiersData {
 pub async fn load(state: AppState) -> Result<TiersData, AppError> {
     let s = &state.settings;
     let recs = recommendations::for_all(&state.store, s, state.clock.now()).await?;
-    let count = |pick: &dyn Fn(&recommendations::ServiceRecommendation) -> Option<crate::domain::fargate::TaskSize>, tier: Option<&str>| {
+    let count = |pick: &dyn Fn(
+        &recommendations::ServiceRecommendation,
+    ) -> Option<crate::domain::fargate::TaskSize>,
+                 tier: Option<&str>| {
         recs.iter()
             .filter_map(pick)
             .filter(|size| tier_for(&s.tiers, *size).map(|t| t.name.as_str()) == tier)
             .count()
     };
     let now_size = |r: &recommendations::ServiceRecommendation| Some(r.rec.current.size());
-    let rec_size = |r: &recommendations::ServiceRecommendation| r.rec.recommended.as_ref().map(|x| x.size());
+    let rec_size =
+        |r: &recommendations::ServiceRecommendation| r.rec.recommended.as_ref().map(|x| x.size());
     let mut tiers = s.tiers.clone();
     tiers.sort_by_key(|t| (t.cpu, t.memory_mib));
     let rows = tiers
@@ -90,7 +94,11 @@ fn tiers_view(d: TiersData) -> impl IntoView {
     let off: Vec<(String, f64)> = d
         .rows
         .iter()
-        .filter_map(|r| r.planned_two_tasks.filter(|p| *p > 0.0).map(|p| (r.name.clone(), r.two_tasks / p)))
+        .filter_map(|r| {
+            r.planned_two_tasks
+                .filter(|p| *p > 0.0)
+                .map(|p| (r.name.clone(), r.two_tasks / p))
+        })
         .filter(|(_, ratio)| !(0.9..=1.1).contains(ratio))
         .collect();
     let warning = (!off.is_empty()).then(|| {

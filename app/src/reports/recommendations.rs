@@ -56,9 +56,9 @@ impl UsageSeries {
 pub fn facts(s: &StoredService) -> ServiceFacts {
     let svc = &s.service;
     let tracks = |metric: &str| {
-        svc.policies
-            .iter()
-            .any(|p| p.policy_type == "TargetTrackingScaling" && p.metric.as_deref() == Some(metric))
+        svc.policies.iter().any(|p| {
+            p.policy_type == "TargetTrackingScaling" && p.metric.as_deref() == Some(metric)
+        })
     };
     let autoscaling = match (svc.scaling_min, svc.scaling_max) {
         (Some(min), Some(max)) => Some(Autoscaling {
@@ -69,11 +69,22 @@ pub fn facts(s: &StoredService) -> ServiceFacts {
         }),
         _ => None,
     };
-    ServiceFacts { size: svc.size, arch: svc.architecture, strategy: svc.strategy.clone(), autoscaling }
+    ServiceFacts {
+        size: svc.size,
+        arch: svc.architecture,
+        strategy: svc.strategy.clone(),
+        autoscaling,
+    }
 }
 
 /// Reads a service's usage over `[from, to)`.
-pub async fn load_usage(store: &Store, service: &StoredService, series: &UsageSeries, from: i64, to: i64) -> StoreResult<Usage> {
+pub async fn load_usage(
+    store: &Store,
+    service: &StoredService,
+    series: &UsageSeries,
+    from: i64,
+    to: i64,
+) -> StoreResult<Usage> {
     let read = |s: &Option<StoredSeries>| {
         let id = s.as_ref().map(|s| s.id);
         async move {
@@ -91,11 +102,21 @@ pub async fn load_usage(store: &Store, service: &StoredService, series: &UsageSe
         tasks = vec![service.service.desired_count as f64; cpu_max_pct.len().max(1)];
     }
     let period = series.cpu_max.as_ref().map_or(60, |s| s.key.period);
-    Ok(Usage { cpu_max_pct, mem_max_pct, tasks, period })
+    Ok(Usage {
+        cpu_max_pct,
+        mem_max_pct,
+        tasks,
+        period,
+    })
 }
 
 /// The recommendation for one service, sized on the `lookback` days before `now`.
-pub async fn for_service(store: &Store, settings: &Settings, service: &StoredService, now: i64) -> StoreResult<ServiceRecommendation> {
+pub async fn for_service(
+    store: &Store,
+    settings: &Settings,
+    service: &StoredService,
+    now: i64,
+) -> StoreResult<ServiceRecommendation> {
     let series = UsageSeries::pick(&store.list_series(Some(service.id)).await?);
     let from = now - i64::from(settings.rules.lookback_days) * DAY;
     let usage = load_usage(store, service, &series, from, now).await?;
@@ -103,12 +124,22 @@ pub async fn for_service(store: &Store, settings: &Settings, service: &StoredSer
         service_id: service.id,
         cluster: service.service.cluster.clone(),
         service: service.service.name.clone(),
-        rec: recommend(&facts(service), &usage, &settings.rules, &settings.tiers, &settings.prices),
+        rec: recommend(
+            &facts(service),
+            &usage,
+            &settings.rules,
+            &settings.tiers,
+            &settings.prices,
+        ),
     })
 }
 
 /// Recommendations for every stored service, by cluster then name.
-pub async fn for_all(store: &Store, settings: &Settings, now: i64) -> StoreResult<Vec<ServiceRecommendation>> {
+pub async fn for_all(
+    store: &Store,
+    settings: &Settings,
+    now: i64,
+) -> StoreResult<Vec<ServiceRecommendation>> {
     let services = store.list_services().await?;
     let mut out = Vec::with_capacity(services.len());
     for s in &services {

@@ -180,12 +180,11 @@ impl Store {
 
     /// Every alarm, optionally only those in one state, by name.
     pub async fn list_alarms(&self, state: Option<&str>) -> StoreResult<Vec<AlarmRecord>> {
-        let rows = sqlx::query(
-            "SELECT * FROM alarms WHERE ?1 IS NULL OR state_value = ?1 ORDER BY name",
-        )
-        .bind(state)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query("SELECT * FROM alarms WHERE ?1 IS NULL OR state_value = ?1 ORDER BY name")
+                .bind(state)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows
             .into_iter()
             .map(|r| AlarmRecord {

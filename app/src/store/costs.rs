@@ -83,7 +83,13 @@ impl Store {
     }
 
     /// Daily spend summed over groups for days starting in `[from, to)`.
-    pub async fn daily_spend_total(&self, scope: &str, group_by: &str, from: i64, to: i64) -> StoreResult<f64> {
+    pub async fn daily_spend_total(
+        &self,
+        scope: &str,
+        group_by: &str,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<f64> {
         let total: Option<f64> = sqlx::query_scalar(
             "SELECT sum(amount) FROM costs
              WHERE granularity = 'DAILY' AND scope = ?1 AND group_by = ?2 AND metric = ?3
@@ -122,15 +128,20 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|r| GroupTotal { key: r.get("group_key"), amount: r.get("amount") })
+            .map(|r| GroupTotal {
+                key: r.get("group_key"),
+                amount: r.get("amount"),
+            })
             .collect())
     }
 
     /// The latest day with cost data, if any.
     pub async fn last_cost_day(&self) -> StoreResult<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT max(period_start) FROM costs WHERE granularity = 'DAILY'")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT max(period_start) FROM costs WHERE granularity = 'DAILY'")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Whether any day in `[from, to)` is still flagged as estimated.

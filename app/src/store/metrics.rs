@@ -91,7 +91,11 @@ impl Store {
     /// Writes datapoints (epoch second, value) to a series and refreshes the hourly rollups they
     /// touch, all in one transaction. A point already stored with the same value is not counted;
     /// one with a new value replaces the old.
-    pub async fn write_points(&self, series_id: i64, points: &[(i64, f64)]) -> StoreResult<WriteStats> {
+    pub async fn write_points(
+        &self,
+        series_id: i64,
+        points: &[(i64, f64)],
+    ) -> StoreResult<WriteStats> {
         if points.is_empty() {
             return Ok(WriteStats::default());
         }
@@ -123,7 +127,11 @@ impl Store {
             .await?;
             stats.changed += done.rows_affected();
         }
-        let (lo, hi) = points.iter().fold((i64::MAX, i64::MIN), |(lo, hi), (t, _)| (lo.min(*t), hi.max(*t)));
+        let (lo, hi) = points
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(lo, hi), (t, _)| {
+                (lo.min(*t), hi.max(*t))
+            });
         refresh_hourly(&mut tx, series_id, lo, hi).await?;
         tx.commit().await?;
         Ok(stats)
@@ -156,7 +164,12 @@ impl Store {
     }
 
     /// Datapoints of a series in `[from, to)`, oldest first.
-    pub async fn read_points(&self, series_id: i64, from: i64, to: i64) -> StoreResult<Vec<(i64, f64)>> {
+    pub async fn read_points(
+        &self,
+        series_id: i64,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<Vec<(i64, f64)>> {
         let rows = sqlx::query_as::<_, (i64, f64)>(
             "SELECT ts, value FROM datapoints WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts",
         )
@@ -184,7 +197,12 @@ impl Store {
     }
 
     /// Hourly rollups of a series for hours starting in `[from, to)`, oldest first.
-    pub async fn read_hourly(&self, series_id: i64, from: i64, to: i64) -> StoreResult<Vec<HourlyBucket>> {
+    pub async fn read_hourly(
+        &self,
+        series_id: i64,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<Vec<HourlyBucket>> {
         let rows = sqlx::query(
             "SELECT hour, min, max, sum, count FROM datapoints_hourly
              WHERE series_id = ?1 AND hour >= ?2 AND hour < ?3 ORDER BY hour",
@@ -208,22 +226,28 @@ impl Store {
 
     /// The newest datapoint time of a series, if it has any.
     pub async fn last_point_time(&self, series_id: i64) -> StoreResult<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT max(ts) FROM datapoints WHERE series_id = ?1")
-            .bind(series_id)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT max(ts) FROM datapoints WHERE series_id = ?1")
+                .bind(series_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// The newest datapoint time across all series.
     pub async fn last_metric_time(&self) -> StoreResult<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT max(hour) + 3600 FROM datapoints_hourly")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT max(hour) + 3600 FROM datapoints_hourly")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Total stored datapoints (a count over the whole table: for tests and status, not pages).
     pub async fn count_points(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT count(*) FROM datapoints").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT count(*) FROM datapoints")
+            .fetch_one(&self.pool)
+            .await?)
     }
 }
 

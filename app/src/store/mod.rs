@@ -14,7 +14,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 /// The schema migrations, compiled into the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
@@ -98,7 +100,10 @@ impl Store {
             check_schema_version(path).await?;
         }
         let options = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(|source| StoreError::Open { path: path.into(), source })?
+            .map_err(|source| StoreError::Open {
+                path: path.into(),
+                source,
+            })?
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -110,11 +115,17 @@ impl Store {
             .max_connections(8)
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Open { path: path.into(), source })?;
+            .map_err(|source| StoreError::Open {
+                path: path.into(),
+                source,
+            })?;
         MIGRATOR
             .run(&pool)
             .await
-            .map_err(|source| StoreError::Migrate { path: path.into(), source })?;
+            .map_err(|source| StoreError::Migrate {
+                path: path.into(),
+                source,
+            })?;
         Ok(Self { pool })
     }
 
@@ -152,7 +163,10 @@ fn check_location(path: &Path) -> StoreResult<()> {
         });
     }
     if path.is_dir() {
-        return Err(StoreError::Location { path: path.into(), reason: "it is a folder".into() });
+        return Err(StoreError::Location {
+            path: path.into(),
+            reason: "it is a folder".into(),
+        });
     }
     Ok(())
 }
@@ -160,8 +174,10 @@ fn check_location(path: &Path) -> StoreResult<()> {
 fn check_header(path: &Path) -> StoreResult<()> {
     use std::io::Read;
     let mut header = [0u8; 16];
-    let mut file = std::fs::File::open(path)
-        .map_err(|e| StoreError::Location { path: path.into(), reason: e.to_string() })?;
+    let mut file = std::fs::File::open(path).map_err(|e| StoreError::Location {
+        path: path.into(),
+        reason: e.to_string(),
+    })?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     if len == 0 {
         return Ok(()); // an empty file is a fresh database to SQLite
@@ -177,25 +193,38 @@ async fn check_schema_version(path: &Path) -> StoreResult<()> {
     let options = SqliteConnectOptions::new().filename(path).read_only(true);
     let mut conn = sqlx::ConnectOptions::connect(&options)
         .await
-        .map_err(|source| StoreError::Open { path: path.into(), source })?;
+        .map_err(|source| StoreError::Open {
+            path: path.into(),
+            source,
+        })?;
     let has_table: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
     )
     .fetch_one(&mut conn)
     .await
-    .map_err(|source| StoreError::Open { path: path.into(), source })?;
+    .map_err(|source| StoreError::Open {
+        path: path.into(),
+        source,
+    })?;
     let found: Option<i64> = if has_table > 0 {
         sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
             .fetch_one(&mut conn)
             .await
-            .map_err(|source| StoreError::Open { path: path.into(), source })?
+            .map_err(|source| StoreError::Open {
+                path: path.into(),
+                source,
+            })?
     } else {
         None
     };
     sqlx::Connection::close(conn).await.ok();
     let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
     match found {
-        Some(found) if found > known => Err(StoreError::NewerSchema { path: path.into(), found, known }),
+        Some(found) if found > known => Err(StoreError::NewerSchema {
+            path: path.into(),
+            found,
+            known,
+        }),
         _ => Ok(()),
     }
 }

@@ -117,7 +117,11 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
 
-        for table in ["capacity_provider_strategy", "scaling_policies", "service_target_groups"] {
+        for table in [
+            "capacity_provider_strategy",
+            "scaling_policies",
+            "service_target_groups",
+        ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE service_id = ?1"))
                 .bind(id)
                 .execute(&mut *tx)

@@ -75,10 +75,11 @@ impl Store {
 
     /// The most recent runs, newest first.
     pub async fn list_sync_runs(&self, limit: i64) -> StoreResult<Vec<SyncRun>> {
-        let rows = sqlx::query("SELECT * FROM sync_runs ORDER BY started_at DESC, id DESC LIMIT ?1")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT * FROM sync_runs ORDER BY started_at DESC, id DESC LIMIT ?1")
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows.into_iter().map(|r| row_to_run(&r)).collect())
     }
 

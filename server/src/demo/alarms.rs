@@ -25,21 +25,114 @@ struct Def {
 }
 
 fn defs() -> Vec<Def> {
-    let rule = |threshold, comparison, n, m| AlarmRule { threshold, comparison, evaluation_periods: n, datapoints_to_alarm: m };
+    let rule = |threshold, comparison, n, m| AlarmRule {
+        threshold,
+        comparison,
+        evaluation_periods: n,
+        datapoints_to_alarm: m,
+    };
     use Comparison::*;
     vec![
-        Def { name: "server-cpu-high", description: "Prevent performance degradation", service: 0, namespace: "AWS/ECS", metric: "CPUUtilization", statistic: Statistic::Average, stat_name: "Average", period: 300, rule: rule(85.0, GreaterThan, 2, 2), alb: false, value: |m| m.cpu_avg },
-        Def { name: "server-memory-high", description: "Prevent OOM kills", service: 0, namespace: "AWS/ECS", metric: "MemoryUtilization", statistic: Statistic::Average, stat_name: "Average", period: 300, rule: rule(90.0, GreaterThan, 2, 2), alb: false, value: |m| m.mem_avg },
-        Def { name: "server-task-count-low", description: "Detect service failures", service: 0, namespace: "ECS/ContainerInsights", metric: "RunningTaskCount", statistic: Statistic::Average, stat_name: "Average", period: 60, rule: rule(2.0, LessThan, 2, 2), alb: false, value: |m| f64::from(m.tasks) },
-        Def { name: "client-cpu-high", description: "Client performance", service: 1, namespace: "AWS/ECS", metric: "CPUUtilization", statistic: Statistic::Average, stat_name: "Average", period: 300, rule: rule(85.0, GreaterThan, 2, 2), alb: false, value: |m| m.cpu_avg },
-        Def { name: "alb-5xx-errors", description: "Backend errors", service: 0, namespace: "AWS/ApplicationELB", metric: "HTTPCode_Target_5XX_Count", statistic: Statistic::Sum, stat_name: "Sum", period: 300, rule: rule(10.0, GreaterThan, 1, 1), alb: true, value: |m| m.errors_5xx },
-        Def { name: "server-target-unhealthy", description: "Critical availability", service: 0, namespace: "AWS/ApplicationELB", metric: "HealthyHostCount", statistic: Statistic::Minimum, stat_name: "Minimum", period: 60, rule: rule(1.0, LessThan, 2, 2), alb: true, value: |m| m.healthy },
-        Def { name: "client-target-unhealthy", description: "Frontend availability", service: 1, namespace: "AWS/ApplicationELB", metric: "HealthyHostCount", statistic: Statistic::Minimum, stat_name: "Minimum", period: 60, rule: rule(1.0, LessThan, 2, 2), alb: true, value: |m| m.healthy },
+        Def {
+            name: "server-cpu-high",
+            description: "Prevent performance degradation",
+            service: 0,
+            namespace: "AWS/ECS",
+            metric: "CPUUtilization",
+            statistic: Statistic::Average,
+            stat_name: "Average",
+            period: 300,
+            rule: rule(85.0, GreaterThan, 2, 2),
+            alb: false,
+            value: |m| m.cpu_avg,
+        },
+        Def {
+            name: "server-memory-high",
+            description: "Prevent OOM kills",
+            service: 0,
+            namespace: "AWS/ECS",
+            metric: "MemoryUtilization",
+            statistic: Statistic::Average,
+            stat_name: "Average",
+            period: 300,
+            rule: rule(90.0, GreaterThan, 2, 2),
+            alb: false,
+            value: |m| m.mem_avg,
+        },
+        Def {
+            name: "server-task-count-low",
+            description: "Detect service failures",
+            service: 0,
+            namespace: "ECS/ContainerInsights",
+            metric: "RunningTaskCount",
+            statistic: Statistic::Average,
+            stat_name: "Average",
+            period: 60,
+            rule: rule(2.0, LessThan, 2, 2),
+            alb: false,
+            value: |m| f64::from(m.tasks),
+        },
+        Def {
+            name: "client-cpu-high",
+            description: "Client performance",
+            service: 1,
+            namespace: "AWS/ECS",
+            metric: "CPUUtilization",
+            statistic: Statistic::Average,
+            stat_name: "Average",
+            period: 300,
+            rule: rule(85.0, GreaterThan, 2, 2),
+            alb: false,
+            value: |m| m.cpu_avg,
+        },
+        Def {
+            name: "alb-5xx-errors",
+            description: "Backend errors",
+            service: 0,
+            namespace: "AWS/ApplicationELB",
+            metric: "HTTPCode_Target_5XX_Count",
+            statistic: Statistic::Sum,
+            stat_name: "Sum",
+            period: 300,
+            rule: rule(10.0, GreaterThan, 1, 1),
+            alb: true,
+            value: |m| m.errors_5xx,
+        },
+        Def {
+            name: "server-target-unhealthy",
+            description: "Critical availability",
+            service: 0,
+            namespace: "AWS/ApplicationELB",
+            metric: "HealthyHostCount",
+            statistic: Statistic::Minimum,
+            stat_name: "Minimum",
+            period: 60,
+            rule: rule(1.0, LessThan, 2, 2),
+            alb: true,
+            value: |m| m.healthy,
+        },
+        Def {
+            name: "client-target-unhealthy",
+            description: "Frontend availability",
+            service: 1,
+            namespace: "AWS/ApplicationELB",
+            metric: "HealthyHostCount",
+            statistic: Statistic::Minimum,
+            stat_name: "Minimum",
+            period: 60,
+            rule: rule(1.0, LessThan, 2, 2),
+            alb: true,
+            value: |m| m.healthy,
+        },
     ]
 }
 
 /// Alarms and their history for the services present (the seed's alarms watch services 0 and 1).
-pub fn alarms(fleet: &[Profile], traces: &[Trace], end: i64) -> (Vec<AlarmRecord>, Vec<AlarmHistoryRecord>) {
+pub fn alarms(
+    fleet: &[Profile],
+    traces: &[Trace],
+    end: i64,
+) -> (Vec<AlarmRecord>, Vec<AlarmHistoryRecord>) {
     let mut records = Vec::new();
     let mut history = Vec::new();
     for def in defs().into_iter().filter(|d| d.service < traces.len()) {
@@ -55,9 +148,15 @@ pub fn alarms(fleet: &[Profile], traces: &[Trace], end: i64) -> (Vec<AlarmRecord
         let values = resample(&minute_values, def.period, def.statistic);
         let transitions = evaluate(&def.rule, &values, AlarmState::InsufficientData);
         let dimensions = if def.alb {
-            canonical_dimensions([("LoadBalancer", LOAD_BALANCER), ("TargetGroup", profile.target_group.as_str())])
+            canonical_dimensions([
+                ("LoadBalancer", LOAD_BALANCER),
+                ("TargetGroup", profile.target_group.as_str()),
+            ])
         } else {
-            canonical_dimensions([("ClusterName", CLUSTER), ("ServiceName", profile.name.as_str())])
+            canonical_dimensions([
+                ("ClusterName", CLUSTER),
+                ("ServiceName", profile.name.as_str()),
+            ])
         };
         history.push(AlarmHistoryRecord {
             region: REGION.into(),
@@ -94,18 +193,30 @@ pub fn alarms(fleet: &[Profile], traces: &[Trace], end: i64) -> (Vec<AlarmRecord
                     "newState": { "stateValue": tr.to.as_str(), "stateReason": reason, "stateReasonData": data }
                 })
                 .to_string(),
-                ..AlarmHistoryRecord::default()
             });
             last = Some((at, tr, data));
         }
         let (state, reason_text, reason_data, updated) = match &last {
-            Some((at, tr, data)) => (tr.to.as_str(), reason(&def, tr, *at).0, Some(data.to_string()), *at),
-            None => ("INSUFFICIENT_DATA", "Unchecked: Initial alarm creation".to_string(), None, created),
+            Some((at, tr, data)) => (
+                tr.to.as_str(),
+                reason(&def, tr, *at).0,
+                Some(data.to_string()),
+                *at,
+            ),
+            None => (
+                "INSUFFICIENT_DATA",
+                "Unchecked: Initial alarm creation".to_string(),
+                None,
+                created,
+            ),
         };
         records.push(AlarmRecord {
             region: REGION.into(),
             name: def.name.into(),
-            arn: Some(format!("arn:aws:cloudwatch:{REGION}:123456789012:alarm:{}", def.name)),
+            arn: Some(format!(
+                "arn:aws:cloudwatch:{REGION}:123456789012:alarm:{}",
+                def.name
+            )),
             alarm_type: "MetricAlarm".into(),
             description: Some(def.description.into()),
             namespace: Some(def.namespace.into()),
@@ -140,7 +251,12 @@ fn reason(def: &Def, tr: &Transition, at: i64) -> (String, serde_json::Value) {
         .recent
         .iter()
         .enumerate()
-        .map(|(i, v)| format!("{v:.1} ({})", format::datetime(tr.ts - def.period * i as i64)))
+        .map(|(i, v)| {
+            format!(
+                "{v:.1} ({})",
+                format::datetime(tr.ts - def.period * i as i64)
+            )
+        })
         .collect();
     let verb = match def.rule.comparison {
         Comparison::GreaterThan => "greater than",

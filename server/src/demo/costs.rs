@@ -28,43 +28,75 @@ const OTHERS: [(&str, f64, f64); 8] = [
 ];
 
 /// Every cost row for the days covered by the traces' daily usage, `[first day, end)`.
-pub fn costs(fleet: &[Profile], traces: &[Trace], prices: &PriceTable, seed: u64, end: i64) -> Vec<CostRecord> {
+pub fn costs(
+    fleet: &[Profile],
+    traces: &[Trace],
+    prices: &PriceTable,
+    seed: u64,
+    end: i64,
+) -> Vec<CostRecord> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xc057);
-    let days: Vec<i64> = traces.first().map(|t| t.days.iter().map(|d| d.day).collect()).unwrap_or_default();
+    let days: Vec<i64> = traces
+        .first()
+        .map(|t| t.days.iter().map(|d| d.day).collect())
+        .unwrap_or_default();
     let estimated_from = end - 3 * DAY;
     let mut rows = Vec::new();
     for (di, &day) in days.iter().enumerate() {
         let hours_today = ((end - day) as f64 / 3600.0).min(24.0);
         let estimated = day + DAY > estimated_from;
-        let row = |scope: &str, group_by: &str, key: &str, metric: &str, amount: f64, unit: &str| CostRecord {
-            granularity: "DAILY".into(),
-            period_start: day,
-            period_end: day + DAY,
-            scope: scope.into(),
-            group_by: group_by.into(),
-            group_key: key.into(),
-            metric: metric.into(),
-            amount: (amount * 1e6).round() / 1e6,
-            unit: unit.into(),
-            estimated,
-        };
+        let row =
+            |scope: &str, group_by: &str, key: &str, metric: &str, amount: f64, unit: &str| {
+                CostRecord {
+                    granularity: "DAILY".into(),
+                    period_start: day,
+                    period_end: day + DAY,
+                    scope: scope.into(),
+                    group_by: group_by.into(),
+                    group_key: key.into(),
+                    metric: metric.into(),
+                    amount: (amount * 1e6).round() / 1e6,
+                    unit: unit.into(),
+                    estimated,
+                }
+            };
 
         let mut usage: std::collections::BTreeMap<String, (f64, f64, &str)> = Default::default();
         let mut ecs_total = 0.0;
         for (p, t) in fleet.iter().zip(traces) {
             let Some(d) = t.days.get(di) else { continue };
             let rates = prices.rates(p.arch);
-            let arm = if p.arch == Architecture::Arm64 { "ARM-" } else { "" };
+            let arm = if p.arch == Architecture::Arm64 {
+                "ARM-"
+            } else {
+                ""
+            };
             let mut service_cost = 0.0;
             for (spot, hours) in [(false, d.on_demand_task_hours), (true, d.spot_task_hours)] {
-                let factor = if spot { 1.0 - prices.spot_discount } else { 1.0 };
+                let factor = if spot {
+                    1.0 - prices.spot_discount
+                } else {
+                    1.0
+                };
                 let vcpu_h = hours * p.size.vcpu();
                 let gb_h = hours * p.size.memory_gb();
-                let (vcpu_cost, gb_cost) = (vcpu_h * rates.vcpu_hour * factor, gb_h * rates.gb_hour * factor);
-                let prefix = if spot { "USE1-SpotUsage-Fargate-" } else { "USE1-Fargate-" };
-                for (kind, qty, cost, unit) in [("vCPU-Hours:perCPU", vcpu_h, vcpu_cost, "Hrs"), ("GB-Hours", gb_h, gb_cost, "GB-Hours")] {
+                let (vcpu_cost, gb_cost) = (
+                    vcpu_h * rates.vcpu_hour * factor,
+                    gb_h * rates.gb_hour * factor,
+                );
+                let prefix = if spot {
+                    "USE1-SpotUsage-Fargate-"
+                } else {
+                    "USE1-Fargate-"
+                };
+                for (kind, qty, cost, unit) in [
+                    ("vCPU-Hours:perCPU", vcpu_h, vcpu_cost, "Hrs"),
+                    ("GB-Hours", gb_h, gb_cost, "GB-Hours"),
+                ] {
                     if qty > 0.0 {
-                        let e = usage.entry(format!("{prefix}{arm}{kind}")).or_insert((0.0, 0.0, unit));
+                        let e = usage
+                            .entry(format!("{prefix}{arm}{kind}"))
+                            .or_insert((0.0, 0.0, unit));
                         e.0 += cost;
                         e.1 += qty;
                     }
@@ -72,11 +104,25 @@ pub fn costs(fleet: &[Profile], traces: &[Trace], prices: &PriceTable, seed: u64
                 service_cost += vcpu_cost + gb_cost;
             }
             ecs_total += service_cost;
-            rows.push(row(ECS, SERVICE_TAG, &format!("aws:ecs:serviceName${}", p.name), UNBLENDED, service_cost, "USD"));
+            rows.push(row(
+                ECS,
+                SERVICE_TAG,
+                &format!("aws:ecs:serviceName${}", p.name),
+                UNBLENDED,
+                service_cost,
+                "USD",
+            ));
         }
         for (usage_type, (cost, qty, unit)) in usage {
             rows.push(row(ECS, BY_USAGE_TYPE, &usage_type, UNBLENDED, cost, "USD"));
-            rows.push(row(ECS, BY_USAGE_TYPE, &usage_type, "UsageQuantity", qty, unit));
+            rows.push(row(
+                ECS,
+                BY_USAGE_TYPE,
+                &usage_type,
+                "UsageQuantity",
+                qty,
+                unit,
+            ));
         }
         rows.push(row(ACCOUNT, BY_SERVICE, ECS, UNBLENDED, ecs_total, "USD"));
 
@@ -84,7 +130,14 @@ pub fn costs(fleet: &[Profile], traces: &[Trace], prices: &PriceTable, seed: u64
         let growth = (1.0 - 0.25 * age_years).max(0.5);
         for (name, per_day, noise) in OTHERS {
             let jitter = 1.0 + noise * (rng.gen::<f64>() * 2.0 - 1.0);
-            rows.push(row(ACCOUNT, BY_SERVICE, name, UNBLENDED, per_day * growth * jitter * hours_today / 24.0, "USD"));
+            rows.push(row(
+                ACCOUNT,
+                BY_SERVICE,
+                name,
+                UNBLENDED,
+                per_day * growth * jitter * hours_today / 24.0,
+                "USD",
+            ));
         }
     }
     rows

@@ -61,14 +61,39 @@ pub struct Profile {
 /// The seed's capacity provider strategy: base 2 on FARGATE, then 60/40 FARGATE/FARGATE_SPOT.
 pub fn seed_strategy() -> Vec<StrategyItem> {
     vec![
-        StrategyItem { provider: "FARGATE".into(), base: 2, weight: 60 },
-        StrategyItem { provider: "FARGATE_SPOT".into(), base: 0, weight: 40 },
+        StrategyItem {
+            provider: "FARGATE".into(),
+            base: 2,
+            weight: 60,
+        },
+        StrategyItem {
+            provider: "FARGATE_SPOT".into(),
+            base: 0,
+            weight: 40,
+        },
     ]
 }
 
 const WORDS: [&str; 20] = [
-    "worker", "api", "search", "notifications", "media", "billing", "auth", "feeds", "render", "export",
-    "import", "webhooks", "scheduler", "analytics", "reports", "admin", "gateway", "mailer", "thumbnails",
+    "worker",
+    "api",
+    "search",
+    "notifications",
+    "media",
+    "billing",
+    "auth",
+    "feeds",
+    "render",
+    "export",
+    "import",
+    "webhooks",
+    "scheduler",
+    "analytics",
+    "reports",
+    "admin",
+    "gateway",
+    "mailer",
+    "thumbnails",
     "indexer",
 ];
 
@@ -134,14 +159,29 @@ fn client() -> Profile {
 }
 
 fn generated(i: usize, rng: &mut ChaCha8Rng) -> Profile {
-    const SIZES: [(u32, u32); 6] = [(256, 512), (512, 1024), (512, 2048), (1024, 2048), (1024, 4096), (2048, 4096)];
+    const SIZES: [(u32, u32); 6] = [
+        (256, 512),
+        (512, 1024),
+        (512, 2048),
+        (1024, 2048),
+        (1024, 4096),
+        (2048, 4096),
+    ];
     let word = WORDS[(i - 2) % WORDS.len()];
-    let short = if i - 2 < WORDS.len() { word.to_string() } else { format!("{word}-{}", (i - 2) / WORDS.len() + 1) };
+    let short = if i - 2 < WORDS.len() {
+        word.to_string()
+    } else {
+        format!("{word}-{}", (i - 2) / WORDS.len() + 1)
+    };
     let (cpu, mem) = SIZES[rng.gen_range(0..SIZES.len())];
     let size = TaskSize::new(cpu, mem);
     let autoscaled = rng.gen_bool(0.7);
     let min = rng.gen_range(1..=3);
-    let max = if autoscaled { min + rng.gen_range(2..=8) } else { min };
+    let max = if autoscaled {
+        min + rng.gen_range(2..=8)
+    } else {
+        min
+    };
     // How busy the fleet is at peak relative to its minimum capacity: some services idle along,
     // some run hot, so recommendations go both ways.
     let busy = rng.gen_range(0.08..1.1);
@@ -150,7 +190,11 @@ fn generated(i: usize, rng: &mut ChaCha8Rng) -> Profile {
         target_group: format!("targetgroup/mangu-{short}-tg/{:016x}", rng.gen::<u64>()),
         short,
         size,
-        arch: if rng.gen_bool(0.25) { Architecture::Arm64 } else { Architecture::X86_64 },
+        arch: if rng.gen_bool(0.25) {
+            Architecture::Arm64
+        } else {
+            Architecture::X86_64
+        },
         min,
         max,
         autoscaled,
@@ -158,13 +202,21 @@ fn generated(i: usize, rng: &mut ChaCha8Rng) -> Profile {
         idle_vcpu: size.vcpu() * 0.02,
         mem_base_mib: f64::from(mem) * rng.gen_range(0.15..0.6),
         mem_per_vcpu_mib: rng.gen_range(50.0..400.0),
-        leak_mib_per_hour: if rng.gen_bool(0.15) { f64::from(mem) * 0.002 } else { 0.0 },
+        leak_mib_per_hour: if rng.gen_bool(0.15) {
+            f64::from(mem) * 0.002
+        } else {
+            0.0
+        },
         deploy_every_hours: rng.gen_range(48.0..240.0),
         cpu_target: if rng.gen_bool(0.5) { 70.0 } else { 60.0 },
         mem_target: 80.0,
         requests_per_vcpu_min: rng.gen_range(500.0..6000.0),
         errors_per_min_at_peak: rng.gen_range(0.0..0.5),
         incident_multiplier: 1.0,
-        strategy: if rng.gen_bool(0.5) { seed_strategy() } else { Vec::new() },
+        strategy: if rng.gen_bool(0.5) {
+            seed_strategy()
+        } else {
+            Vec::new()
+        },
     }
 }

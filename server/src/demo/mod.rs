@@ -36,7 +36,12 @@ pub struct DemoSpec {
 impl DemoSpec {
     /// The default demo (2 services, 90 days, seed 42) ending at `end`.
     pub fn default_ending(end: i64) -> Self {
-        Self { services: 2, days: 90, seed: 42, end }
+        Self {
+            services: 2,
+            days: 90,
+            seed: 42,
+            end,
+        }
     }
 }
 
@@ -54,21 +59,55 @@ pub struct DemoReport {
 }
 
 /// One stored metric of a service: namespace, name, statistic, whether it is an ALB metric, value.
-type MetricDef = (&'static str, &'static str, &'static str, bool, fn(&Minute) -> f64);
+type MetricDef = (
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+    fn(&Minute) -> f64,
+);
 
 const METRICS: [MetricDef; 8] = [
     ("AWS/ECS", "CPUUtilization", "Average", false, |m| m.cpu_avg),
     ("AWS/ECS", "CPUUtilization", "Maximum", false, |m| m.cpu_max),
-    ("AWS/ECS", "MemoryUtilization", "Average", false, |m| m.mem_avg),
-    ("AWS/ECS", "MemoryUtilization", "Maximum", false, |m| m.mem_max),
-    ("ECS/ContainerInsights", "RunningTaskCount", "Average", false, |m| f64::from(m.tasks)),
-    ("AWS/ApplicationELB", "RequestCount", "Sum", true, |m| m.requests),
-    ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", true, |m| m.errors_5xx),
-    ("AWS/ApplicationELB", "HealthyHostCount", "Minimum", true, |m| m.healthy),
+    ("AWS/ECS", "MemoryUtilization", "Average", false, |m| {
+        m.mem_avg
+    }),
+    ("AWS/ECS", "MemoryUtilization", "Maximum", false, |m| {
+        m.mem_max
+    }),
+    (
+        "ECS/ContainerInsights",
+        "RunningTaskCount",
+        "Average",
+        false,
+        |m| f64::from(m.tasks),
+    ),
+    ("AWS/ApplicationELB", "RequestCount", "Sum", true, |m| {
+        m.requests
+    }),
+    (
+        "AWS/ApplicationELB",
+        "HTTPCode_Target_5XX_Count",
+        "Sum",
+        true,
+        |m| m.errors_5xx,
+    ),
+    (
+        "AWS/ApplicationELB",
+        "HealthyHostCount",
+        "Minimum",
+        true,
+        |m| m.healthy,
+    ),
 ];
 
 /// Simulates the demo and writes it into `store`, recorded as a sync run with trigger `demo`.
-pub async fn generate(store: &Store, spec: &DemoSpec, progress: bool) -> anyhow::Result<DemoReport> {
+pub async fn generate(
+    store: &Store,
+    spec: &DemoSpec,
+    progress: bool,
+) -> anyhow::Result<DemoReport> {
     let end = spec.end;
     let metrics_start = end - i64::from(spec.days) * DAY;
     // Cost Explorer keeps the current month and the 13 before it.
@@ -84,10 +123,18 @@ pub async fn generate(store: &Store, spec: &DemoSpec, progress: bool) -> anyhow:
     for (i, profile) in fleet.iter().enumerate() {
         bar.set_message(profile.name.clone());
         let trace = simulate::simulate(profile, i, spec.seed, sim_start, metrics_start, end);
-        report.datapoints += write_service(store, profile, &trace, end).await
+        report.datapoints += write_service(store, profile, &trace, end)
+            .await
             .with_context(|| format!("writing demo service {}", profile.name))?;
         // Keep only what alarms and costs need from services beyond the seed's two.
-        traces.push(if i < 2 { trace } else { Trace { minutes: Vec::new(), ..trace } });
+        traces.push(if i < 2 {
+            trace
+        } else {
+            Trace {
+                minutes: Vec::new(),
+                ..trace
+            }
+        });
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -111,7 +158,10 @@ pub async fn generate(store: &Store, spec: &DemoSpec, progress: bool) -> anyhow:
                 datapoints_written: report.datapoints as i64,
                 rows_written: (report.alarms + report.history_items + report.cost_rows) as i64,
                 api_cost_usd: 0.0,
-                summary: Some(format!("demo: {} services, {} days (seed {})", spec.services, spec.days, spec.seed)),
+                summary: Some(format!(
+                    "demo: {} services, {} days (seed {})",
+                    spec.services, spec.days, spec.seed
+                )),
             },
             end,
         )
@@ -125,9 +175,11 @@ fn progress_bar(show: bool, len: u64) -> ProgressBar {
     }
     let bar = ProgressBar::new(len);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} simulating services [{bar:30}] {pos}/{len} {wide_msg}")
-            .expect("template is valid")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} simulating services [{bar:30}] {pos}/{len} {wide_msg}",
+        )
+        .expect("template is valid")
+        .progress_chars("=> "),
     );
     bar
 }
@@ -136,15 +188,25 @@ fn progress_bar(show: bool, len: u64) -> ProgressBar {
 async fn write_service(store: &Store, p: &Profile, trace: &Trace, end: i64) -> anyhow::Result<u64> {
     let last = trace.minutes.last().copied();
     let running = last.map(|m| i64::from(m.tasks)).unwrap_or(i64::from(p.min));
-    let service_id = store.upsert_service(&service_record(p, running), end).await?;
-    let ecs_dims = canonical_dimensions([("ClusterName", CLUSTER), ("ServiceName", p.name.as_str())]);
-    let alb_dims = canonical_dimensions([("LoadBalancer", LOAD_BALANCER), ("TargetGroup", p.target_group.as_str())]);
+    let service_id = store
+        .upsert_service(&service_record(p, running), end)
+        .await?;
+    let ecs_dims =
+        canonical_dimensions([("ClusterName", CLUSTER), ("ServiceName", p.name.as_str())]);
+    let alb_dims = canonical_dimensions([
+        ("LoadBalancer", LOAD_BALANCER),
+        ("TargetGroup", p.target_group.as_str()),
+    ]);
     let mut written = 0;
     for (namespace, metric_name, statistic, alb, value) in METRICS {
         let key = SeriesKey {
             namespace: namespace.into(),
             metric_name: metric_name.into(),
-            dimensions: if alb { alb_dims.clone() } else { ecs_dims.clone() },
+            dimensions: if alb {
+                alb_dims.clone()
+            } else {
+                ecs_dims.clone()
+            },
             statistic: statistic.into(),
             period: 60,
         };
@@ -152,7 +214,9 @@ async fn write_service(store: &Store, p: &Profile, trace: &Trace, end: i64) -> a
             "CPUUtilization" | "MemoryUtilization" => "Percent",
             _ => "Count",
         };
-        let id = store.upsert_series(&key, Some(unit), Some(service_id)).await?;
+        let id = store
+            .upsert_series(&key, Some(unit), Some(service_id))
+            .await?;
         let points: Vec<(i64, f64)> = trace
             .minutes
             .iter()
@@ -179,8 +243,15 @@ fn service_record(p: &Profile, running: i64) -> ServiceRecord {
         region: REGION.into(),
         cluster: CLUSTER.into(),
         name: p.name.clone(),
-        arn: Some(format!("arn:aws:ecs:{REGION}:123456789012:service/{CLUSTER}/{}", p.name)),
-        launch_type: if p.strategy.is_empty() { Some("FARGATE".into()) } else { None },
+        arn: Some(format!(
+            "arn:aws:ecs:{REGION}:123456789012:service/{CLUSTER}/{}",
+            p.name
+        )),
+        launch_type: if p.strategy.is_empty() {
+            Some("FARGATE".into())
+        } else {
+            None
+        },
         architecture: p.arch,
         task_definition: Some(format!("{}:42", p.name)),
         size: p.size,
@@ -191,12 +262,23 @@ fn service_record(p: &Profile, running: i64) -> ServiceRecord {
         strategy: p.strategy.clone(),
         policies: if p.autoscaled {
             vec![
-                policy("cpu-target-tracking", "ECSServiceAverageCPUUtilization", p.cpu_target),
-                policy("memory-target-tracking", "ECSServiceAverageMemoryUtilization", p.mem_target),
+                policy(
+                    "cpu-target-tracking",
+                    "ECSServiceAverageCPUUtilization",
+                    p.cpu_target,
+                ),
+                policy(
+                    "memory-target-tracking",
+                    "ECSServiceAverageMemoryUtilization",
+                    p.mem_target,
+                ),
             ]
         } else {
             Vec::new()
         },
-        target_groups: vec![TargetGroup { target_group: p.target_group.clone(), load_balancer: LOAD_BALANCER.into() }],
+        target_groups: vec![TargetGroup {
+            target_group: p.target_group.clone(),
+            load_balancer: LOAD_BALANCER.into(),
+        }],
     }
 }

@@ -60,15 +60,27 @@ pub struct Trace {
 /// The incident window `[start, end)`: a Tuesday-ish afternoon 23 days before the end (or halfway
 /// through a shorter window).
 pub fn incident_window(metrics_start: i64, end: i64) -> (i64, i64) {
-    let back = if end - metrics_start >= 30 * DAY { 23 * DAY } else { (end - metrics_start) / 2 };
+    let back = if end - metrics_start >= 30 * DAY {
+        23 * DAY
+    } else {
+        (end - metrics_start) / 2
+    };
     let start = day_start(end - back) + 14 * 3600 + 10 * 60;
     (start, start + 150 * 60)
 }
 
 /// Simulates `profile` minute by minute over `[sim_start, end)`, keeping minutes from
 /// `metrics_start` on.
-pub fn simulate(profile: &Profile, index: usize, seed: u64, sim_start: i64, metrics_start: i64, end: i64) -> Trace {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ index as u64);
+pub fn simulate(
+    profile: &Profile,
+    index: usize,
+    seed: u64,
+    sim_start: i64,
+    metrics_start: i64,
+    end: i64,
+) -> Trace {
+    let mut rng =
+        ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ index as u64);
     let (inc_start, inc_end) = incident_window(metrics_start, end);
     let cap = profile.size.vcpu();
     let mem = f64::from(profile.size.memory_mib);
@@ -91,8 +103,13 @@ pub fn simulate(profile: &Profile, index: usize, seed: u64, sim_start: i64, metr
         }
         let hour = (t.rem_euclid(DAY)) as f64 / 3600.0;
         let weekday = (t.div_euclid(DAY) + 4).rem_euclid(7); // 0 = Sunday
-        let daily = 0.32 + 0.68 * (0.5 + 0.5 * (std::f64::consts::TAU * (hour - 15.0) / 24.0).cos()).powf(1.6);
-        let weekly = if weekday == 0 || weekday == 6 { 0.7 } else { 1.0 };
+        let daily = 0.32
+            + 0.68 * (0.5 + 0.5 * (std::f64::consts::TAU * (hour - 15.0) / 24.0).cos()).powf(1.6);
+        let weekly = if weekday == 0 || weekday == 6 {
+            0.7
+        } else {
+            1.0
+        };
         let growth = (1.0 + 0.4 * (t - end) as f64 / YEAR).max(0.3);
         noise = 0.97 * noise + 0.035 * normal(&mut rng);
         if spike.0 == 0 && rng.gen_bool(0.0015) {
@@ -105,15 +122,22 @@ pub fn simulate(profile: &Profile, index: usize, seed: u64, sim_start: i64, metr
             1.0
         };
         let in_incident = t >= inc_start && t < inc_end;
-        let incident = if in_incident { incident_shape(t, inc_start, inc_end, profile.incident_multiplier) } else { 1.0 };
-        let demand = profile.peak_vcpu * daily * weekly * growth * noise.exp() * spike_factor * incident;
+        let incident = if in_incident {
+            incident_shape(t, inc_start, inc_end, profile.incident_multiplier)
+        } else {
+            1.0
+        };
+        let demand =
+            profile.peak_vcpu * daily * weekly * growth * noise.exp() * spike_factor * incident;
 
         let n = f64::from(tasks);
         let per_task = demand / n + profile.idle_vcpu;
         let cpu_avg = (per_task / cap * 100.0).min(100.0);
         let cpu_max = (cpu_avg * (1.0 + imbalance + 0.05 * rng.gen::<f64>())).min(100.0);
         let age_h = (t - deployed_at) as f64 / 3600.0;
-        let task_mem = profile.mem_base_mib + profile.mem_per_vcpu_mib * (demand / n) + profile.leak_mib_per_hour * age_h;
+        let task_mem = profile.mem_base_mib
+            + profile.mem_per_vcpu_mib * (demand / n)
+            + profile.leak_mib_per_hour * age_h;
         let mem_avg = (task_mem * (0.94 + 0.02 * rng.gen::<f64>()) / mem * 100.0).min(100.0);
         let mem_max = (task_mem * (1.03 + 0.03 * rng.gen::<f64>()) / mem * 100.0).min(100.0);
         if mem_max >= 99.5 {
@@ -142,7 +166,10 @@ pub fn simulate(profile: &Profile, index: usize, seed: u64, sim_start: i64, metr
 
         let day = day_start(t);
         if days.last().map(|d| d.day) != Some(day) {
-            days.push(DayUsage { day, ..DayUsage::default() });
+            days.push(DayUsage {
+                day,
+                ..DayUsage::default()
+            });
         }
         let split = split_tasks(&profile.strategy, n);
         let today = days.last_mut().expect("pushed above");
@@ -168,12 +195,15 @@ pub fn simulate(profile: &Profile, index: usize, seed: u64, sim_start: i64, metr
             let under = cpu_avg < 0.9 * profile.cpu_target && mem_avg < 0.9 * profile.mem_target;
             high = if over { high + 1 } else { 0 };
             low = if under { low + 1 } else { 0 };
-            let want = (n * cpu_avg / profile.cpu_target).max(n * mem_avg / profile.mem_target).ceil() as u32;
+            let want = (n * cpu_avg / profile.cpu_target)
+                .max(n * mem_avg / profile.mem_target)
+                .ceil() as u32;
             if high >= 3 && t - last_out >= 60 && want > tasks {
                 tasks = want.min(profile.max);
                 last_out = t;
                 high = 0;
-            } else if low >= 15 && t - last_in >= 300 && t - last_out >= 300 && tasks > profile.min {
+            } else if low >= 15 && t - last_in >= 300 && t - last_out >= 300 && tasks > profile.min
+            {
                 tasks -= 1; // scale-in is gradual
                 last_in = t;
                 low = 0;
@@ -181,13 +211,23 @@ pub fn simulate(profile: &Profile, index: usize, seed: u64, sim_start: i64, metr
         }
         t += 60;
     }
-    Trace { metrics_start, minutes, days }
+    Trace {
+        metrics_start,
+        minutes,
+        days,
+    }
 }
 
 /// Demand multiplier during the incident: a fast ramp, a plateau, a slow recovery.
 fn incident_shape(t: i64, start: i64, end: i64, peak: f64) -> f64 {
     let x = (t - start) as f64 / (end - start) as f64;
-    let level = if x < 0.1 { x / 0.1 } else if x < 0.7 { 1.0 } else { (1.0 - x) / 0.3 };
+    let level = if x < 0.1 {
+        x / 0.1
+    } else if x < 0.7 {
+        1.0
+    } else {
+        (1.0 - x) / 0.3
+    };
     1.0 + (peak - 1.0) * level
 }
 
@@ -237,8 +277,17 @@ mod tests {
         let server = &fleet(2, 42)[0];
         let trace = simulate(server, 0, 42, start, start, end);
         assert_eq!(trace.minutes.len(), 40 * 1440);
-        assert!(trace.minutes.iter().all(|m| m.tasks >= server.min && m.tasks <= server.max));
-        assert!(trace.minutes.iter().any(|m| m.tasks == server.max), "the incident scales out to the maximum");
-        assert!(trace.minutes.iter().any(|m| m.healthy == 0.0), "the incident leaves no healthy target for a while");
+        assert!(trace
+            .minutes
+            .iter()
+            .all(|m| m.tasks >= server.min && m.tasks <= server.max));
+        assert!(
+            trace.minutes.iter().any(|m| m.tasks == server.max),
+            "the incident scales out to the maximum"
+        );
+        assert!(
+            trace.minutes.iter().any(|m| m.healthy == 0.0),
+            "the incident leaves no healthy target for a while"
+        );
     }
 }

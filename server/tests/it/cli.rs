@@ -18,7 +18,10 @@ fn help_teaches_the_commands() {
     }
     let out = spendwatch().args(["demo", "--help"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("--services") && text.contains("--days") && text.contains("--seed"), "{text}");
+    assert!(
+        text.contains("--services") && text.contains("--days") && text.contains("--seed"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -26,17 +29,38 @@ fn a_file_that_is_not_sqlite_is_refused_and_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("important.csv");
     std::fs::write(&path, "a,b,c\n1,2,3\n").unwrap();
-    let out = spendwatch().arg("--db").arg(&path).args(["demo", "--days", "1"]).output().unwrap();
+    let out = spendwatch()
+        .arg("--db")
+        .arg(&path)
+        .args(["demo", "--days", "1"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("important.csv") && err.contains("not an SQLite database"), "{err}");
+    assert!(
+        err.contains("important.csv") && err.contains("not an SQLite database"),
+        "{err}"
+    );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "a,b,c\n1,2,3\n");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no -wal or -shm file was created");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no -wal or -shm file was created"
+    );
 }
 
 #[test]
 fn an_unwritable_place_is_named() {
-    let out = spendwatch().args(["--db", "/nonexistent-spendwatch/sub/x.db", "demo", "--days", "1"]).output().unwrap();
+    let out = spendwatch()
+        .args([
+            "--db",
+            "/nonexistent-spendwatch/sub/x.db",
+            "demo",
+            "--days",
+            "1",
+        ])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/nonexistent-spendwatch/sub/x.db"), "{err}");
@@ -44,8 +68,128 @@ fn an_unwritable_place_is_named() {
 
 #[test]
 fn a_bad_end_date_is_explained() {
-    let out = spendwatch().args(["demo", "--end", "yesterday"]).output().unwrap();
+    let out = spendwatch()
+        .args(["demo", "--end", "yesterday"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("'yesterday' is not YYYY-MM-DD"), "{err}");
+}
+
+#[test]
+fn recommend_prints_json_csv_and_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.db");
+    let ok = spendwatch()
+        .arg("--db")
+        .arg(&db)
+        .args(["demo", "--days", "3", "--end", "2026-11-27T13:00"])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    let out = spendwatch()
+        .arg("--db")
+        .arg(&db)
+        .args(["recommend", "--format", "json", "--at", "2026-11-27T13:00"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let services = v.as_array().unwrap();
+    assert_eq!(services.len(), 2);
+    for s in services {
+        assert_eq!(s["cluster"], "mangu-publishing-cluster-production");
+        for k in ["cpu", "memory_mib", "tier"] {
+            assert!(
+                s["current"].get(k).is_some() && s["recommended"].get(k).is_some(),
+                "{k} in {s}"
+            );
+        }
+        for k in [
+            "cpu_p95_vcpu",
+            "cpu_max_vcpu",
+            "memory_max_mib",
+            "hours_of_data",
+        ] {
+            assert!(s["usage"][k].is_number(), "{k} in {s}");
+        }
+        assert!(
+            s["monthly_cost_usd"]["current"].is_number()
+                && s["monthly_cost_usd"]["recommended"].is_number()
+        );
+        assert!(s["reason"].as_str().unwrap().starts_with("p95 CPU"));
+        assert!(
+            (s["usage"]["hours_of_data"].as_f64().unwrap() - 72.0).abs() < 0.01,
+            "3 days of data"
+        );
+    }
+
+    let out = spendwatch()
+        .arg("--db")
+        .arg(&db)
+        .args(["recommend", "--format", "csv", "--at", "2026-11-27T13:00"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 3);
+    assert!(text.starts_with("cluster,service,finding,"));
+
+    let out = spendwatch()
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "recommend",
+            "--at",
+            "2026-11-27T13:00",
+            "--lookback",
+            "1",
+            "--min-hours",
+            "48",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("not-enough-data"),
+        "flags override the defaults: {text}"
+    );
+}
+
+#[test]
+fn a_bad_config_names_the_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("spendwatch.toml");
+    std::fs::write(
+        &config,
+        "[recommend]\nlookback_days = 14\ncpu_target_utilization = 70\n",
+    )
+    .unwrap();
+    let out = spendwatch()
+        .arg("--config")
+        .arg(&config)
+        .arg("--db")
+        .arg(dir.path().join("d.db"))
+        .arg("recommend")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 3") && err.contains("cpu_target_utilization"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("d.db").exists(),
+        "nothing is written when the config is bad"
+    );
 }

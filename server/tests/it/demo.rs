@@ -45,13 +45,22 @@ async fn the_demo_is_the_same_twice() {
     let a = spawn_app(Some(small_spec())).await;
     let b = spawn_app(Some(small_spec())).await;
     let (da, db) = (dump(&a.store).await, dump(&b.store).await);
-    assert!(da.len() > 100_000, "the demo writes a real dataset: {} rows", da.len());
+    assert!(
+        da.len() > 100_000,
+        "the demo writes a real dataset: {} rows",
+        da.len()
+    );
     assert_eq!(da.len(), db.len());
     assert!(da == db, "two runs of the same demo differ");
 
     // Writing it again over itself changes nothing either.
-    let report = demo::generate(&a.store, &small_spec(), false).await.unwrap();
-    assert_eq!(report.datapoints, 0, "a repeated demo rewrites no datapoint");
+    let report = demo::generate(&a.store, &small_spec(), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.datapoints, 0,
+        "a repeated demo rewrites no datapoint"
+    );
 }
 
 #[tokio::test]
@@ -59,21 +68,61 @@ async fn demo_has_the_seeds_shape() {
     let app = spawn_app(Some(small_spec())).await;
     let services = app.store.list_services().await.unwrap();
     assert_eq!(services.len(), 2);
-    let server = services.iter().find(|s| s.service.name == "mangu-publishing-server-production").unwrap();
-    assert_eq!((server.service.size.cpu, server.service.size.memory_mib), (512, 1024));
-    assert_eq!((server.service.scaling_min, server.service.scaling_max), (Some(2), Some(10)));
+    let server = services
+        .iter()
+        .find(|s| s.service.name == "mangu-publishing-server-production")
+        .unwrap();
+    assert_eq!(
+        (server.service.size.cpu, server.service.size.memory_mib),
+        (512, 1024)
+    );
+    assert_eq!(
+        (server.service.scaling_min, server.service.scaling_max),
+        (Some(2), Some(10))
+    );
     assert_eq!(server.service.strategy.len(), 2);
     let alarms = app.store.list_alarms(None).await.unwrap();
     let names: Vec<&str> = alarms.iter().map(|a| a.name.as_str()).collect();
-    for n in ["server-cpu-high", "server-memory-high", "server-task-count-low", "client-cpu-high", "alb-5xx-errors", "server-target-unhealthy", "client-target-unhealthy"] {
+    for n in [
+        "server-cpu-high",
+        "server-memory-high",
+        "server-task-count-low",
+        "client-cpu-high",
+        "alb-5xx-errors",
+        "server-target-unhealthy",
+        "client-target-unhealthy",
+    ] {
         assert!(names.contains(&n), "alarm {n} missing from {names:?}");
     }
-    let history = app.store.list_alarm_history(Some("server-target-unhealthy"), 100).await.unwrap();
-    assert!(history.iter().any(|h| h.new_state.as_deref() == Some("ALARM")), "the incident fired the unhealthy-target alarm");
-    let flaps = app.store.list_alarm_history(Some("alb-5xx-errors"), 10_000).await.unwrap();
-    assert!(flaps.iter().filter(|h| h.new_state.as_deref() == Some("ALARM")).count() >= 5, "alb-5xx-errors flaps");
+    let history = app
+        .store
+        .list_alarm_history(Some("server-target-unhealthy"), 100)
+        .await
+        .unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|h| h.new_state.as_deref() == Some("ALARM")),
+        "the incident fired the unhealthy-target alarm"
+    );
+    let flaps = app
+        .store
+        .list_alarm_history(Some("alb-5xx-errors"), 10_000)
+        .await
+        .unwrap();
+    assert!(
+        flaps
+            .iter()
+            .filter(|h| h.new_state.as_deref() == Some("ALARM"))
+            .count()
+            >= 5,
+        "alb-5xx-errors flaps"
+    );
     // 14 months of costs: this month and the 13 before it.
-    let first: i64 = sqlx::query_scalar("SELECT min(period_start) FROM costs").fetch_one(app.store.pool()).await.unwrap();
+    let first: i64 = sqlx::query_scalar("SELECT min(period_start) FROM costs")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
     let mut m = month_windows(test_end()).this_month.0;
     for _ in 0..13 {
         m = app::domain::calendar::prev_month_start(m);
@@ -89,8 +138,15 @@ async fn fargate_costs_agree_with_task_hours_at_list_prices() {
     let mut expected = 0.0;
     for s in app.store.list_services().await.unwrap() {
         let series = app.store.list_series(Some(s.id)).await.unwrap();
-        let tasks = series.iter().find(|x| x.key.metric_name == "RunningTaskCount").unwrap();
-        let points = app.store.read_points(tasks.id, day, day + DAY).await.unwrap();
+        let tasks = series
+            .iter()
+            .find(|x| x.key.metric_name == "RunningTaskCount")
+            .unwrap();
+        let points = app
+            .store
+            .read_points(tasks.id, day, day + DAY)
+            .await
+            .unwrap();
         assert_eq!(points.len(), 1440);
         for (_, n) in points {
             let split = split_tasks(&s.service.strategy, n);
@@ -107,7 +163,10 @@ async fn fargate_costs_agree_with_task_hours_at_list_prices() {
     .fetch_one(app.store.pool())
     .await
     .unwrap();
-    assert!((billed - expected).abs() < 0.001, "billed {billed} vs task-hours {expected}");
+    assert!(
+        (billed - expected).abs() < 0.001,
+        "billed {billed} vs task-hours {expected}"
+    );
     let usage_types: f64 = sqlx::query_scalar(
         "SELECT sum(amount) FROM costs WHERE scope = ?1 AND group_by = 'USAGE_TYPE' AND metric = 'UnblendedCost' AND period_start = ?2",
     )
@@ -116,5 +175,8 @@ async fn fargate_costs_agree_with_task_hours_at_list_prices() {
     .fetch_one(app.store.pool())
     .await
     .unwrap();
-    assert!((usage_types - billed).abs() < 0.001, "usage types add up to the service total");
+    assert!(
+        (usage_types - billed).abs() < 0.001,
+        "usage types add up to the service total"
+    );
 }

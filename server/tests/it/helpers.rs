@@ -15,12 +15,22 @@ use server::demo::{self, DemoSpec};
 
 /// 2026-11-27 13:00 UTC: the end of every test demo.
 pub fn test_end() -> i64 {
-    chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap().and_hms_opt(13, 0, 0).unwrap().and_utc().timestamp()
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 27)
+        .unwrap()
+        .and_hms_opt(13, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp()
 }
 
 /// A small demo: the seed's two services over 14 days of minutes (costs span 14 months anyway).
 pub fn small_spec() -> DemoSpec {
-    DemoSpec { services: 2, days: 14, seed: 42, end: test_end() }
+    DemoSpec {
+        services: 2,
+        days: 14,
+        seed: 42,
+        end: test_end(),
+    }
 }
 
 /// A running app over a temporary database.
@@ -42,14 +52,27 @@ pub async fn spawn_app(spec: Option<DemoSpec>) -> TestApp {
     if let Some(spec) = &spec {
         demo::generate(&store, spec, false).await.unwrap();
     }
-    let state = AppState::new(store.clone(), Arc::new(FixedClock(test_end())), Settings::default());
-    TestApp { _dir: dir, router: server::startup::router(state), store }
+    let state = AppState::new(
+        store.clone(),
+        Arc::new(FixedClock(test_end())),
+        Settings::default(),
+    );
+    TestApp {
+        _dir: dir,
+        router: server::startup::router(state),
+        store,
+    }
 }
 
 impl TestApp {
     /// GETs `uri` and returns the status and body text.
     pub async fn get(&self, uri: &str) -> (StatusCode, String) {
-        let res = self.router.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+        let res = self
+            .router
+            .clone()
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
         let status = res.status();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
         (status, String::from_utf8(bytes.to_vec()).unwrap())

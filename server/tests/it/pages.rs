@@ -15,16 +15,35 @@ async fn overview_shows_month_to_date_services_and_sync_time() {
     assert_eq!(status, StatusCode::OK);
 
     let w = month_windows(test_end());
-    let mtd = app.store.daily_spend_total(ACCOUNT, BY_SERVICE, w.this_month.0, w.this_month.1).await.unwrap();
+    let mtd = app
+        .store
+        .daily_spend_total(ACCOUNT, BY_SERVICE, w.this_month.0, w.this_month.1)
+        .await
+        .unwrap();
     assert!(mtd > 50.0, "the demo has real spend this month: {mtd}");
-    assert!(html.contains(&format!(">{}</p>", format::usd(mtd))), "month-to-date {} not in page", format::usd(mtd));
-    let last = app.store.daily_spend_total(ACCOUNT, BY_SERVICE, w.last_month.0, w.last_month.1).await.unwrap();
-    assert!(html.contains(&format::usd(last)), "last month's {} not in page", format::usd(last));
+    assert!(
+        html.contains(&format!(">{}</p>", format::usd(mtd))),
+        "month-to-date {} not in page",
+        format::usd(mtd)
+    );
+    let last = app
+        .store
+        .daily_spend_total(ACCOUNT, BY_SERVICE, w.last_month.0, w.last_month.1)
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format::usd(last)),
+        "last month's {} not in page",
+        format::usd(last)
+    );
 
     assert!(html.contains("mangu-publishing-server-production"));
     assert!(html.contains("mangu-publishing-client-production"));
     assert!(html.contains("512 / 1024") && html.contains("256 / 512"));
-    assert!(html.contains("2026-11-27 13:00 UTC, demo data"), "last sync shown");
+    assert!(
+        html.contains("2026-11-27 13:00 UTC, demo data"),
+        "last sync shown"
+    );
     assert!(html.contains("<title>Overview · Spendwatch</title>"));
 }
 
@@ -38,7 +57,14 @@ async fn overview_lists_alarms_in_alarm_state() {
     let (_, html) = app.get("/").await;
     assert!(html.contains(&alarm.name));
     assert!(html.contains("Threshold Crossed: a test reason"));
-    assert!(html.contains(r#"id="alarms-firing" class="kpi-value alarm">1<"#), "firing count shown");
+    assert!(
+        inside(&html, "alarms-firing").starts_with("1<"),
+        "firing count shown"
+    );
+    assert!(
+        html.contains(r#"id="alarms-firing" class="kpi-value alarm""#),
+        "in alarm colours"
+    );
 }
 
 #[tokio::test]
@@ -53,7 +79,11 @@ async fn empty_store_explains_how_to_get_data() {
 #[tokio::test]
 async fn pages_not_built_yet_say_so() {
     let app = spawn_app(None).await;
-    for (path, title) in [("/costs", "Costs"), ("/alarms", "Alarms"), ("/sync", "Sync")] {
+    for (path, title) in [
+        ("/costs", "Costs"),
+        ("/alarms", "Alarms"),
+        ("/sync", "Sync"),
+    ] {
         let (status, html) = app.get(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(html.contains(&format!("<h1>{title}</h1>")), "{path}");
@@ -66,8 +96,14 @@ async fn unknown_urls_get_a_styled_404() {
     let app = spawn_app(None).await;
     let (status, html) = app.get("/no/such/page?x=1").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(html.contains("There is no page at /no/such/page."), "{html}");
-    assert!(html.contains("/style.css"), "the 404 uses the site's layout");
+    assert!(
+        html.contains("There is no page at /no/such/page."),
+        "{html}"
+    );
+    assert!(
+        html.contains("/style.css"),
+        "the 404 uses the site's layout"
+    );
 }
 
 #[tokio::test]
@@ -79,4 +115,184 @@ async fn stylesheet_and_icon_are_served() {
     let (status, svg) = app.get("/favicon.svg").await;
     assert_eq!(status, StatusCode::OK);
     assert!(svg.starts_with("<svg"));
+}
+
+/// The markup right after the opening tag of the element with `id`.
+fn inside<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!(r#"id="{id}""#))
+        .unwrap_or_else(|| panic!("no element with id {id}"));
+    let close = html[at..].find('>').unwrap();
+    &html[at + close + 1..]
+}
+
+const SERVER: &str =
+    "/services/mangu-publishing-cluster-production/mangu-publishing-server-production";
+
+#[tokio::test]
+async fn services_page_shows_the_analysis_numbers() {
+    let app = spawn_app(Some(small_spec())).await;
+    let settings = app::settings::Settings::default();
+    let recs = app::reports::recommendations::for_all(&app.store, &settings, test_end())
+        .await
+        .unwrap();
+    assert_eq!(recs.len(), 2);
+    let (status, html) = app.get("/services").await;
+    assert_eq!(status, StatusCode::OK);
+    for r in &recs {
+        assert!(html.contains(&r.service));
+        assert!(
+            html.contains(r.rec.finding.as_str()),
+            "finding of {}",
+            r.service
+        );
+        assert!(
+            html.contains(&format::usd(r.rec.monthly_cost_usd.current)),
+            "cost now of {}",
+            r.service
+        );
+        let after = r.rec.monthly_cost_usd.recommended.unwrap();
+        assert!(
+            html.contains(&format::usd(after)),
+            "cost after of {}",
+            r.service
+        );
+    }
+    let total: f64 = recs
+        .iter()
+        .map(|r| r.rec.savings())
+        .filter(|s| *s > 0.0)
+        .sum();
+    assert!(inside(&html, "total-savings").starts_with(&format!("{}<", format::usd(total))));
+}
+
+#[tokio::test]
+async fn services_page_sorts_by_query() {
+    let app = spawn_app(Some(small_spec())).await;
+    let (_, asc) = app.get("/services?sort=service&order=asc").await;
+    let (_, desc) = app.get("/services?sort=service&order=desc").await;
+    let pos = |html: &str, name: &str| html.find(&format!(">{name}</a>")).unwrap();
+    assert!(
+        pos(&asc, "mangu-publishing-client-production")
+            < pos(&asc, "mangu-publishing-server-production")
+    );
+    assert!(
+        pos(&desc, "mangu-publishing-client-production")
+            > pos(&desc, "mangu-publishing-server-production")
+    );
+    let (status, html) = app.get("/services?sort=price").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        html.contains("&#x27;sort=price&#x27; is not one of")
+            || html.contains("'sort=price' is not one of"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn service_page_shows_charts_and_the_recommendation() {
+    let app = spawn_app(Some(small_spec())).await;
+    let settings = app::settings::Settings::default();
+    let services = app.store.list_services().await.unwrap();
+    let server = services
+        .iter()
+        .find(|s| s.service.name.contains("server"))
+        .unwrap();
+    let rec = app::reports::recommendations::for_service(&app.store, &settings, server, test_end())
+        .await
+        .unwrap()
+        .rec;
+    let (status, html) = app.get(SERVER).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&rec.reason.replace("->", "-&gt;")) || html.contains(&rec.reason),
+        "reasoning shown"
+    );
+    assert!(html.contains(&format::usd(rec.monthly_cost_usd.current)));
+    for id in [
+        "cpu-chart",
+        "mem-chart",
+        "cpu-cdf",
+        "mem-cdf",
+        "tasks-chart",
+    ] {
+        assert!(inside(&html, id).starts_with("<svg"), "{id} holds an SVG");
+    }
+    // Tier lines are labelled on the CPU chart.
+    assert!(html.contains("Prod-Small"));
+    assert!(
+        html.contains("current · Dev 0.50"),
+        "current size line labelled with its tier"
+    );
+
+    let (status, html90) = app.get(&format!("{SERVER}?range=90d")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html90.contains(r#"mangu-publishing-server-production?range=90d" class="chip active""#),
+        "the picker marks 90 days"
+    );
+    let (status, _) = app
+        .get(&format!(
+            "{SERVER}?range=custom&from=2026-11-20&to=2026-11-21"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn service_page_rejects_bad_input() {
+    let app = spawn_app(Some(small_spec())).await;
+    let (status, html) = app.get(&format!("{SERVER}?range=abc")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("range=abc"), "{html}");
+    let (status, html) = app
+        .get(&format!(
+            "{SERVER}?range=custom&from=2026-11-20&to=2026-11-01"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("starts"), "{html}");
+    let (status, html) = app
+        .get("/services/mangu-publishing-cluster-production/no-such-service")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        html.contains("There is no service no-such-service"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn tiers_page_prices_tiers_and_flags_the_seed_table() {
+    let app = spawn_app(Some(small_spec())).await;
+    let (status, html) = app.get("/tiers").await;
+    assert_eq!(status, StatusCode::OK);
+    // Dev: 512/1024 is $18.02 a task-month, $36.04 for two against the seed's $17.52: 2.06x.
+    assert!(
+        html.contains("$18.02") && html.contains("$36.04") && html.contains("$17.52"),
+        "{html}"
+    );
+    assert!(html.contains("2.06x"));
+    assert!(html.contains("Your planning table is off"));
+}
+
+#[tokio::test]
+async fn recommendations_json_endpoint() {
+    let app = spawn_app(Some(small_spec())).await;
+    let (status, body) = app.get("/api/recommendations").await;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let first = &v.as_array().unwrap()[0];
+    for key in [
+        "cluster",
+        "service",
+        "finding",
+        "current",
+        "recommended",
+        "usage",
+        "monthly_cost_usd",
+        "reason",
+    ] {
+        assert!(first.get(key).is_some(), "{key} missing in {first}");
+    }
 }

@@ -1,0 +1,244 @@
+//! `spendwatch.toml`: prices, sizing rules and tiers (and, for sync, what to watch). Every
+//! setting has a default; a bad file is refused with the key and line named.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use app::analysis::recommend::{default_tiers, SizingRules, Tier};
+use app::domain::fargate::PriceTable;
+use app::settings::Settings;
+
+/// The file's contents.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Fargate rates and Spot discount.
+    pub prices: PriceTable,
+    /// Sizing rules.
+    pub recommend: SizingRules,
+    /// Named tiers.
+    pub tiers: Vec<Tier>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            prices: PriceTable::default(),
+            recommend: SizingRules::default(),
+            tiers: default_tiers(),
+        }
+    }
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file named with --config does not exist or cannot be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// TOML syntax or an unknown/mistyped key (toml's message names the line and key).
+    #[error("config file {path}: {message}")]
+    Parse {
+        /// The path.
+        path: PathBuf,
+        /// toml's message.
+        message: String,
+    },
+    /// A value out of range.
+    #[error("config {where_}: `{key}` {problem}")]
+    Invalid {
+        /// `file, line N` or `flag`.
+        where_: String,
+        /// The key.
+        key: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// The default config file name, read when present.
+pub const DEFAULT_PATH: &str = "spendwatch.toml";
+
+impl Config {
+    /// Loads `path`; when `path` is None, `spendwatch.toml` if it exists, else defaults.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let (path, required) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from(DEFAULT_PATH), false),
+        };
+        if !required && !path.exists() {
+            return Ok(Self::default());
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Self::parse(&text, &path)
+    }
+
+    /// Parses and validates TOML text (`path` is only for messages).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let config: Self = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.into(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        config.validate(|key| match line_of(text, key) {
+            Some(n) => format!("{}, line {n}", path.display()),
+            None => path.display().to_string(),
+        })?;
+        Ok(config)
+    }
+
+    /// Checks ranges; `place` says where a key was set.
+    pub fn validate(&self, place: impl Fn(&str) -> String) -> Result<(), ConfigError> {
+        let r = &self.recommend;
+        let p = &self.prices;
+        let checks: [(&str, bool, &str); 8] = [
+            (
+                "lookback_days",
+                r.lookback_days >= 1 && r.lookback_days <= 455,
+                "must be between 1 and 455 days",
+            ),
+            ("min_hours", r.min_hours >= 0.0, "must not be negative"),
+            (
+                "cpu_percentile",
+                (0.0..=100.0).contains(&r.cpu_percentile),
+                "must be between 0 and 100",
+            ),
+            (
+                "cpu_target_utilization",
+                r.cpu_target_utilization > 0.0 && r.cpu_target_utilization <= 1.0,
+                "must be above 0 and at most 1 (0.70 = 70%)",
+            ),
+            (
+                "memory_buffer",
+                (0.0..=10.0).contains(&r.memory_buffer),
+                "must be between 0 and 10 (0.15 = 15%)",
+            ),
+            (
+                "spot_discount",
+                (0.0..1.0).contains(&p.spot_discount),
+                "must be at least 0 and below 1 (0.70 = 70% off)",
+            ),
+            (
+                "vcpu_hour",
+                p.x86.vcpu_hour > 0.0 && p.arm.vcpu_hour > 0.0,
+                "must be a positive price",
+            ),
+            (
+                "gb_hour",
+                p.x86.gb_hour > 0.0 && p.arm.gb_hour > 0.0,
+                "must be a positive price",
+            ),
+        ];
+        if let Some((key, _, problem)) = checks.iter().find(|(_, ok, _)| !ok) {
+            return Err(ConfigError::Invalid {
+                where_: place(key),
+                key: (*key).into(),
+                problem: (*problem).into(),
+            });
+        }
+        if let Some(t) = self
+            .tiers
+            .iter()
+            .find(|t| t.cpu == 0 || t.memory_mib == 0 || t.name.trim().is_empty())
+        {
+            return Err(ConfigError::Invalid {
+                where_: place("name"),
+                key: "tiers".into(),
+                problem: format!(
+                    "entry '{}' needs a name, cpu and memory_mib above 0",
+                    t.name
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The settings pages and the CLI use.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            prices: self.prices,
+            rules: self.recommend,
+            tiers: self.tiers.clone(),
+        }
+    }
+}
+
+/// The 1-based line where `key = ...` is first set, if it is.
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("spendwatch.toml"))
+    }
+
+    #[test]
+    fn empty_file_is_all_defaults() {
+        assert_eq!(parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn settings_are_read() {
+        let c = parse(
+            "[recommend]\nlookback_days = 30\ncpu_target_utilization = 0.6\n\n[prices]\nspot_discount = 0.5\n\n[[tiers]]\nname = \"S\"\ncpu = 256\nmemory_mib = 512\n",
+        )
+        .unwrap();
+        assert_eq!(c.recommend.lookback_days, 30);
+        assert_eq!(c.recommend.cpu_target_utilization, 0.6);
+        assert_eq!(
+            c.recommend.cpu_percentile, 95.0,
+            "unset keys keep their defaults"
+        );
+        assert_eq!(c.prices.spot_discount, 0.5);
+        assert_eq!(c.tiers.len(), 1);
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let msg = parse("[recommend]\nlookback_days = 14\nlookbak = 3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("line 3") && msg.contains("lookbak"), "{msg}");
+    }
+
+    #[test]
+    fn wrong_type_names_key_and_line() {
+        let msg = parse("[recommend]\n\ncpu_percentile = \"high\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("line 3") && msg.contains("cpu_percentile"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn out_of_range_names_key_and_line() {
+        let msg = parse("[recommend]\nmin_hours = 1\ncpu_target_utilization = 70\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("spendwatch.toml, line 3") && msg.contains("cpu_target_utilization"),
+            "{msg}"
+        );
+    }
+}

@@ -1,0 +1,175 @@
+//! Printing recommendations for `spendwatch recommend`: an aligned table, JSON or CSV.
+
+use app::format;
+use app::reports::recommendations::ServiceRecommendation;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people, with the reasoning underneath.
+    Table,
+    /// An array of objects, one per service.
+    Json,
+    /// One row per service with a header, for spreadsheets.
+    Csv,
+}
+
+/// Renders recommendations in a format.
+pub fn render(recs: &[ServiceRecommendation], format: Format) -> String {
+    match format {
+        Format::Table => table(recs),
+        Format::Json => {
+            serde_json::to_string_pretty(recs).expect("recommendations serialize") + "\n"
+        }
+        Format::Csv => csv(recs),
+    }
+}
+
+fn size(cpu: u32, mem: u32) -> String {
+    format!("{cpu}/{mem}")
+}
+
+fn table(recs: &[ServiceRecommendation]) -> String {
+    if recs.is_empty() {
+        return "No services in the database. Load the demo (spendwatch demo) or sync an account (spendwatch sync).\n".into();
+    }
+    let header = [
+        "SERVICE",
+        "CURRENT",
+        "TIER",
+        "RECOMMENDED",
+        "TIER",
+        "FINDING",
+        "NOW $/MO",
+        "AFTER $/MO",
+        "SAVINGS",
+        "DATA H",
+    ];
+    let rows: Vec<[String; 10]> = recs
+        .iter()
+        .map(|r| {
+            let rec = &r.rec;
+            let (rsize, rtier) = match &rec.recommended {
+                Some(s) => (
+                    size(s.cpu, s.memory_mib),
+                    s.tier.clone().unwrap_or_else(|| "-".into()),
+                ),
+                None => ("-".into(), "-".into()),
+            };
+            [
+                r.service.clone(),
+                size(rec.current.cpu, rec.current.memory_mib),
+                rec.current.tier.clone().unwrap_or_else(|| "-".into()),
+                rsize,
+                rtier,
+                rec.finding.as_str().into(),
+                format!("{:.2}", rec.monthly_cost_usd.current),
+                rec.monthly_cost_usd
+                    .recommended
+                    .map(|c| format!("{c:.2}"))
+                    .unwrap_or_else(|| "-".into()),
+                format!("{:.2}", rec.savings()),
+                format!("{:.0}", rec.usage.hours_of_data),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let numeric = |i: usize| i >= 6;
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if numeric(i) {
+                    format!("{c:>w$}", w = widths[i])
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = line(header.to_vec()) + "\n";
+    for row in &rows {
+        out += &(line(row.iter().map(String::as_str).collect()) + "\n");
+    }
+    let savings: f64 = recs
+        .iter()
+        .map(|r| r.rec.savings())
+        .filter(|s| *s > 0.0)
+        .sum();
+    out += &format!(
+        "\nPossible savings: {} a month.\n\nWhy:\n",
+        format::usd(savings)
+    );
+    for r in recs {
+        out += &format!("  {}: {}\n", r.service, r.rec.reason);
+        for risk in &r.rec.risks {
+            out += &format!("    risk: {risk}\n");
+        }
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn csv(recs: &[ServiceRecommendation]) -> String {
+    let mut out = String::from(
+        "cluster,service,finding,current_cpu,current_memory_mib,current_tier,recommended_cpu,recommended_memory_mib,recommended_tier,cpu_p95_vcpu,cpu_max_vcpu,memory_max_mib,hours_of_data,monthly_cost_current_usd,monthly_cost_recommended_usd,monthly_savings_usd,reason\n",
+    );
+    for r in recs {
+        let rec = &r.rec;
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        let fields = [
+            r.cluster.clone(),
+            r.service.clone(),
+            rec.finding.as_str().into(),
+            rec.current.cpu.to_string(),
+            rec.current.memory_mib.to_string(),
+            opt(rec.current.tier.clone()),
+            opt(rec.recommended.as_ref().map(|s| s.cpu.to_string())),
+            opt(rec.recommended.as_ref().map(|s| s.memory_mib.to_string())),
+            opt(rec.recommended.as_ref().and_then(|s| s.tier.clone())),
+            format!("{:.4}", rec.usage.cpu_p95_vcpu),
+            format!("{:.4}", rec.usage.cpu_max_vcpu),
+            format!("{:.1}", rec.usage.memory_max_mib),
+            format!("{:.1}", rec.usage.hours_of_data),
+            format!("{:.2}", rec.monthly_cost_usd.current),
+            opt(rec.monthly_cost_usd.recommended.map(|c| format!("{c:.2}"))),
+            format!("{:.2}", rec.savings()),
+            rec.reason.clone(),
+        ];
+        out += &fields
+            .iter()
+            .map(|f| csv_field(f))
+            .collect::<Vec<_>>()
+            .join(",");
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_quotes_only_when_needed() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a, b"), "\"a, b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}
