@@ -16,4 +16,4 @@ pub mod state;
 pub mod store;
 
 pub use routes::{shell, App};
-pub use state::AppState;
+pub use state::{AppState, SyncTrigger};

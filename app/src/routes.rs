@@ -6,11 +6,12 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::pages::{
-    not_built::{AlarmsPage, CostsPage, SyncPage},
+    not_built::{AlarmsPage, CostsPage},
     not_found::NotFoundPage,
     overview::OverviewPage,
     service::ServicePage,
     services::ServicesPage,
+    sync::SyncPage,
     tiers::TiersPage,
 };
 

@@ -6,7 +6,17 @@ use crate::clock::SharedClock;
 use crate::settings::Settings;
 use crate::store::Store;
 
-/// Everything a page or server function needs: the store, the clock and the settings.
+/// Starts syncs from AWS on behalf of a page (the "Sync now" button). The server provides the
+/// real one; tests provide their own.
+pub trait SyncTrigger: Send + Sync {
+    /// Starts a sync in the background; Err with a message when one cannot start now.
+    fn start(&self) -> Result<(), String>;
+    /// Whether a sync started here is running.
+    fn is_running(&self) -> bool;
+}
+
+/// Everything a page or server function needs: the store, the clock, the settings, and what
+/// starts a sync.
 #[derive(Clone)]
 pub struct AppState {
     /// The SQLite store.
@@ -15,15 +25,24 @@ pub struct AppState {
     pub clock: SharedClock,
     /// Prices and analysis settings.
     pub settings: Arc<Settings>,
+    /// Starts syncs; None where syncing is not possible.
+    pub sync: Option<Arc<dyn SyncTrigger>>,
 }
 
 impl AppState {
-    /// Builds the state.
+    /// Builds the state (without a sync trigger: see [`AppState::with_sync`]).
     pub fn new(store: Store, clock: SharedClock, settings: Settings) -> Self {
         Self {
             store,
             clock,
             settings: Arc::new(settings),
+            sync: None,
         }
+    }
+
+    /// Adds what starts syncs.
+    pub fn with_sync(mut self, sync: Arc<dyn SyncTrigger>) -> Self {
+        self.sync = Some(sync);
+        self
     }
 }

@@ -12,9 +12,12 @@ use app::settings::Settings;
 use app::store::Store;
 use app::AppState;
 
+use crate::aws::SdkSettings;
+use crate::background::BackgroundSync;
 use crate::config::Config;
 use crate::demo::{self, DemoSpec};
 use crate::output::{self, Format};
+use crate::sync::{Phase, SyncOptions};
 
 /// Spendwatch: what your ECS/Fargate services cost, whether they are the right size, and whether
 /// their alarms and scaling thresholds are set right.
@@ -23,7 +26,7 @@ use crate::output::{self, Format};
     name = "spendwatch",
     version,
     about,
-    after_help = "Start here:\n  spendwatch serve --demo        serve the built-in demo at http://127.0.0.1:3000/\n  spendwatch recommend           the cheapest Fargate size that fits each service\n  spendwatch demo --services 50 --days 90 --db big.db   a bigger demo database\n\nAll data lives in one SQLite file (--db). Settings (prices, sizing rules, tiers) come from\nspendwatch.toml when it exists (--config to name another); flags override the file. Times are UTC."
+    after_help = "Start here:\n  spendwatch serve --demo        serve the built-in demo at http://127.0.0.1:3000/\n  spendwatch recommend           the cheapest Fargate size that fits each service\n  spendwatch sync                pull your AWS account (see README for the IAM policy)\n  spendwatch demo --services 50 --days 90 --db big.db   a bigger demo database\n\nAll data lives in one SQLite file (--db). Settings (prices, sizing rules, tiers) come from\nspendwatch.toml when it exists (--config to name another); flags override the file. Times are UTC."
 )]
 pub struct Cli {
     /// SQLite database file (created if missing).
@@ -67,6 +70,15 @@ pub enum Command {
     /// over the last 14 days; the cheapest valid Fargate size that holds both wins. Every number
     /// can be changed in spendwatch.toml ([recommend], [prices], [[tiers]]) or by the flags below.
     Recommend(RecommendArgs),
+    /// Pull ECS inventory and scaling, CloudWatch metrics, alarms and their history, and Cost
+    /// Explorer spend from AWS into --db.
+    ///
+    /// Credentials come from the standard chain (AWS_ACCESS_KEY_ID..., AWS_PROFILE or --profile,
+    /// SSO, roles, instance roles); AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> are honoured.
+    /// The first sync reads the lookback (90 days of metrics, 14 months of costs); later syncs only
+    /// what is new. GetMetricData ($0.01 per 1,000 metrics) and Cost Explorer ($0.01 per request)
+    /// cost money: the summary says how much. The README lists the read-only IAM policy it needs.
+    Sync(SyncArgs),
 }
 
 /// Options for `serve`.
@@ -78,9 +90,98 @@ pub struct ServeArgs {
     /// Fill an empty database with the demo dataset before serving.
     #[arg(long)]
     pub demo: bool,
+    /// Also sync from AWS this often in the background (e.g. 30m, 1h, 1d).
+    #[arg(long, value_name = "EVERY", value_parser = crate::background::parse_every)]
+    pub sync_every: Option<std::time::Duration>,
     /// Sizing overrides.
     #[command(flatten)]
     pub sizing: SizingArgs,
+    /// Where the "Sync now" button and --sync-every read from.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Options for `sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Where to read from.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Skip a phase (repeatable).
+    #[arg(long = "skip", value_enum, value_name = "PHASE")]
+    pub skip: Vec<Phase>,
+    /// No progress bars (logs and the summary only).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Flags that override spendwatch.toml's [aws] section.
+#[derive(Debug, Args, Default)]
+pub struct AwsArgs {
+    /// Region to sync; repeat for several [aws.regions; default: AWS_REGION or the profile's].
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Named AWS profile [aws.profile; default: the standard credential chain].
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Cluster to watch; repeat for several [aws.clusters; default: every cluster].
+    #[arg(long = "cluster", value_name = "NAME")]
+    pub clusters: Vec<String>,
+    /// Days of metrics a first sync reads [aws.lookback_days, 90].
+    #[arg(long = "sync-lookback", value_name = "DAYS")]
+    pub lookback: Option<u32>,
+    /// Cost allocation tag to group ECS spend by; repeat for several [aws.cost_tags].
+    #[arg(long = "cost-tag", value_name = "KEY")]
+    pub cost_tags: Vec<String>,
+}
+
+impl AwsArgs {
+    /// Sync options from the config file with these flags over it.
+    pub fn options(&self, config: &Config, trigger: &str) -> anyhow::Result<SyncOptions> {
+        let mut aws = config.aws.clone();
+        if !self.regions.is_empty() {
+            aws.regions = self.regions.clone();
+        }
+        if self.profile.is_some() {
+            aws.profile = self.profile.clone();
+        }
+        if !self.clusters.is_empty() {
+            aws.clusters = self.clusters.clone();
+        }
+        if let Some(d) = self.lookback {
+            aws.lookback_days = d;
+        }
+        if !self.cost_tags.is_empty() {
+            aws.cost_tags = self.cost_tags.clone();
+        }
+        Config {
+            aws: aws.clone(),
+            ..config.clone()
+        }
+        .validate(|key| format!("(file or flag for {key})"))?;
+        let regions: Vec<Option<String>> = if aws.regions.is_empty() {
+            vec![None]
+        } else {
+            aws.regions.iter().cloned().map(Some).collect()
+        };
+        Ok(SyncOptions {
+            regions: regions
+                .into_iter()
+                .map(|region| SdkSettings {
+                    region,
+                    profile: aws.profile.clone(),
+                })
+                .collect(),
+            clusters: aws.clusters,
+            lookback_days: aws.lookback_days,
+            cost_tags: aws.cost_tags,
+            restate_days: aws.cost_restate_days,
+            overlap_secs: i64::from(aws.metric_overlap_minutes) * 60,
+            skip: Default::default(),
+            trigger: trigger.into(),
+            progress: true,
+        })
+    }
 }
 
 /// Options for `demo`.
@@ -169,6 +270,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve(args) => {
+            let sync_options = args.aws.options(&config, "button")?;
             let settings = args.sizing.apply(config)?.settings();
             let store = open(&cli.db).await?;
             if args.demo && store.is_empty().await? {
@@ -178,11 +280,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
                 demo::generate(&store, &DemoSpec::default_ending(now_hour()), true).await?;
             }
-            crate::startup::serve(
-                AppState::new(store, Arc::new(SystemClock), settings),
-                args.bind,
-            )
-            .await
+            let trigger = Arc::new(BackgroundSync::new(
+                store.clone(),
+                cli.db.clone(),
+                sync_options,
+            ));
+            if let Some(every) = args.sync_every {
+                println!("Syncing from AWS every {} minutes.", every.as_secs() / 60);
+                crate::background::schedule(trigger.clone(), every);
+            }
+            let state = AppState::new(store, Arc::new(SystemClock), settings).with_sync(trigger);
+            crate::startup::serve(state, args.bind).await
+        }
+        Command::Sync(args) => {
+            let mut options = args.aws.options(&config, "cli")?;
+            options.skip = args.skip.iter().copied().collect();
+            options.progress = !args.no_progress;
+            let store = open(&cli.db).await?;
+            let started = std::time::Instant::now();
+            let report =
+                crate::sync::run(&store, &cli.db, &options, chrono::Utc::now().timestamp()).await?;
+            store.close().await;
+            print!(
+                "{}",
+                output::sync_summary(&report, started.elapsed().as_secs_f64())
+            );
+            if report.outcome == "failed" {
+                anyhow::bail!(
+                    "the sync failed: {}",
+                    report
+                        .errors
+                        .last()
+                        .map(String::as_str)
+                        .unwrap_or("see above")
+                );
+            }
+            Ok(())
         }
         Command::Demo(args) => {
             let store = open(&cli.db).await?;

@@ -19,6 +19,8 @@ pub struct Config {
     pub recommend: SizingRules,
     /// Named tiers.
     pub tiers: Vec<Tier>,
+    /// What `sync` reads from AWS.
+    pub aws: AwsConfig,
 }
 
 impl Default for Config {
@@ -27,6 +29,41 @@ impl Default for Config {
             prices: PriceTable::default(),
             recommend: SizingRules::default(),
             tiers: default_tiers(),
+            aws: AwsConfig::default(),
+        }
+    }
+}
+
+/// The `[aws]` section: where to sync from.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AwsConfig {
+    /// Regions to sync; empty: the region of the environment or profile.
+    pub regions: Vec<String>,
+    /// Named profile; None: the default credential chain.
+    pub profile: Option<String>,
+    /// Clusters to watch; empty: every cluster in each region.
+    pub clusters: Vec<String>,
+    /// Days of metrics fetched on a first sync.
+    pub lookback_days: u32,
+    /// Cost allocation tags to group ECS spend by (each costs one request per sync).
+    pub cost_tags: Vec<String>,
+    /// Recent days of costs re-fetched because Cost Explorer restates them.
+    pub cost_restate_days: u32,
+    /// Minutes re-fetched before each metric's newest point, for late datapoints.
+    pub metric_overlap_minutes: u32,
+}
+
+impl Default for AwsConfig {
+    fn default() -> Self {
+        Self {
+            regions: Vec::new(),
+            profile: None,
+            clusters: Vec::new(),
+            lookback_days: 90,
+            cost_tags: vec!["aws:ecs:serviceName".into()],
+            cost_restate_days: 5,
+            metric_overlap_minutes: 15,
         }
     }
 }
@@ -96,46 +133,64 @@ impl Config {
         Ok(config)
     }
 
-    /// Checks ranges; `place` says where a key was set.
+    /// Checks ranges; `place` says where a key (`section.key`) was set.
     pub fn validate(&self, place: impl Fn(&str) -> String) -> Result<(), ConfigError> {
-        let r = &self.recommend;
-        let p = &self.prices;
-        let checks: [(&str, bool, &str); 8] = [
+        let (r, p, a) = (&self.recommend, &self.prices, &self.aws);
+        let checks: [(&str, bool, &str); 11] = [
             (
-                "lookback_days",
-                r.lookback_days >= 1 && r.lookback_days <= 455,
+                "recommend.lookback_days",
+                (1..=455).contains(&r.lookback_days),
                 "must be between 1 and 455 days",
             ),
-            ("min_hours", r.min_hours >= 0.0, "must not be negative"),
             (
-                "cpu_percentile",
+                "recommend.min_hours",
+                r.min_hours >= 0.0,
+                "must not be negative",
+            ),
+            (
+                "recommend.cpu_percentile",
                 (0.0..=100.0).contains(&r.cpu_percentile),
                 "must be between 0 and 100",
             ),
             (
-                "cpu_target_utilization",
+                "recommend.cpu_target_utilization",
                 r.cpu_target_utilization > 0.0 && r.cpu_target_utilization <= 1.0,
                 "must be above 0 and at most 1 (0.70 = 70%)",
             ),
             (
-                "memory_buffer",
+                "recommend.memory_buffer",
                 (0.0..=10.0).contains(&r.memory_buffer),
                 "must be between 0 and 10 (0.15 = 15%)",
             ),
             (
-                "spot_discount",
+                "prices.spot_discount",
                 (0.0..1.0).contains(&p.spot_discount),
                 "must be at least 0 and below 1 (0.70 = 70% off)",
             ),
             (
-                "vcpu_hour",
+                "prices.vcpu_hour",
                 p.x86.vcpu_hour > 0.0 && p.arm.vcpu_hour > 0.0,
                 "must be a positive price",
             ),
             (
-                "gb_hour",
+                "prices.gb_hour",
                 p.x86.gb_hour > 0.0 && p.arm.gb_hour > 0.0,
                 "must be a positive price",
+            ),
+            (
+                "aws.lookback_days",
+                (1..=455).contains(&a.lookback_days),
+                "must be between 1 and 455 days (CloudWatch keeps hourly data 455 days)",
+            ),
+            (
+                "aws.cost_restate_days",
+                a.cost_restate_days <= 60,
+                "must be at most 60",
+            ),
+            (
+                "aws.metric_overlap_minutes",
+                a.metric_overlap_minutes <= 1440,
+                "must be at most 1440 (a day)",
             ),
         ];
         if let Some((key, _, problem)) = checks.iter().find(|(_, ok, _)| !ok) {
@@ -151,7 +206,7 @@ impl Config {
             .find(|t| t.cpu == 0 || t.memory_mib == 0 || t.name.trim().is_empty())
         {
             return Err(ConfigError::Invalid {
-                where_: place("name"),
+                where_: place("tiers.name"),
                 key: "tiers".into(),
                 problem: format!(
                     "entry '{}' needs a name, cpu and memory_mib above 0",
@@ -172,15 +227,32 @@ impl Config {
     }
 }
 
-/// The 1-based line where `key = ...` is first set, if it is.
-fn line_of(text: &str, key: &str) -> Option<usize> {
-    text.lines()
-        .position(|l| {
-            let l = l.trim_start();
-            l.strip_prefix(key)
+/// The 1-based line where `section.key = ...` is set: the key's first line after the section's
+/// header (`[prices.x86]` and `[prices.arm]` count as `prices`).
+fn line_of(text: &str, dotted: &str) -> Option<usize> {
+    let (section, key) = dotted.split_once('.')?;
+    let mut current = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if let Some(h) = l.strip_prefix('[') {
+            current = h
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .split('.')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            continue;
+        }
+        if current == section
+            && l.strip_prefix(key)
                 .is_some_and(|rest| rest.trim_start().starts_with('='))
-        })
-        .map(|i| i + 1)
+        {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -2,9 +2,13 @@
 //! the app's pages.
 
 pub mod assets;
+pub mod aws;
+pub mod background;
 pub mod cli;
+pub mod collectors;
 pub mod config;
 pub mod demo;
 pub mod output;
 pub mod startup;
+pub mod sync;
 pub mod telemetry;

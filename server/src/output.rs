@@ -162,6 +162,52 @@ fn csv(recs: &[ServiceRecommendation]) -> String {
     out
 }
 
+/// The end-of-sync summary: what was fetched, the calls and their cost, phase timings, errors.
+pub fn sync_summary(r: &crate::sync::SyncReport, seconds: f64) -> String {
+    let mut out = format!(
+        "\nSync {} ({}) in {seconds:.1} s: {} datapoints and {} other rows written.\n",
+        r.run_id, r.outcome, r.datapoints_written, r.rows_written
+    );
+    out += "\nPhases:\n";
+    for p in &r.phases {
+        out += &format!(
+            "  {:<14} {:>6.1} s  {}\n",
+            p.phase.name(),
+            p.seconds,
+            p.summary
+        );
+    }
+    out += "\nAWS calls:\n";
+    for (api, calls, units) in &r.calls {
+        let cost = crate::aws::calls::cost_of(api, *calls, *units);
+        let units = if *units > 0 && *units != *calls {
+            format!(" ({units} units)")
+        } else {
+            String::new()
+        };
+        out += &format!("  {api:<48} {calls:>6}{units}  {}\n", format::usd(cost));
+    }
+    out += &format!(
+        "  {:<48} {:>6}  {}\n",
+        "total",
+        r.calls.iter().map(|c| c.1).sum::<u64>(),
+        format::usd(r.cost_usd)
+    );
+    if r.metric_calls.0 > 0 {
+        out += &format!(
+            "\nGetMetricData: {} calls; the fewest the API's limits allow for these windows: {}.\n",
+            r.metric_calls.0, r.metric_calls.1
+        );
+    }
+    if !r.errors.is_empty() {
+        out += "\nErrors (the sync carried on past them):\n";
+        for e in &r.errors {
+            out += &format!("  - {e}\n");
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::csv_field;

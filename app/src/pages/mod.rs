@@ -5,4 +5,5 @@ pub mod not_found;
 pub mod overview;
 pub mod service;
 pub mod services;
+pub mod sync;
 pub mod tiers;

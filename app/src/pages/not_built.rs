@@ -41,14 +41,3 @@ pub fn AlarmsPage() -> impl IntoView {
         />
     }
 }
-
-/// Sync: the history of syncs (coming).
-#[component]
-pub fn SyncPage() -> impl IntoView {
-    view! {
-        <NotBuilt
-            title="Sync"
-            what="This page will list every sync from AWS with its calls, cost and errors, and start a new one."
-        />
-    }
-}

@@ -178,6 +178,16 @@ impl Store {
         Ok(added)
     }
 
+    /// The newest stored history item time in a region.
+    pub async fn last_alarm_history_time(&self, region: &str) -> StoreResult<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT max(ts) FROM alarm_history WHERE region = ?1")
+                .bind(region)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     /// Every alarm, optionally only those in one state, by name.
     pub async fn list_alarms(&self, state: Option<&str>) -> StoreResult<Vec<AlarmRecord>> {
         let rows =

@@ -39,6 +39,25 @@ pub struct CostRecord {
     pub estimated: bool,
 }
 
+/// A GetCostForecast result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Forecast {
+    /// Inclusive start.
+    pub period_start: i64,
+    /// Exclusive end.
+    pub period_end: i64,
+    /// Metric forecast.
+    pub metric: String,
+    /// Mean value.
+    pub mean: f64,
+    /// Lower bound of the prediction interval.
+    pub lower: Option<f64>,
+    /// Upper bound.
+    pub upper: Option<f64>,
+    /// When the forecast was made.
+    pub made_at: i64,
+}
+
 /// A total for one group key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupTotal {
@@ -80,6 +99,75 @@ impl Store {
         }
         tx.commit().await?;
         Ok(changed)
+    }
+
+    /// Stores a forecast, replacing an older one for the same period and metric.
+    pub async fn upsert_forecast(&self, f: &Forecast) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO cost_forecasts (period_start, period_end, metric, mean, lower, upper, made_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (period_start, period_end, metric) DO UPDATE SET
+                 mean = excluded.mean, lower = excluded.lower, upper = excluded.upper, made_at = excluded.made_at",
+        )
+        .bind(f.period_start)
+        .bind(f.period_end)
+        .bind(&f.metric)
+        .bind(f.mean)
+        .bind(f.lower)
+        .bind(f.upper)
+        .bind(f.made_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest forecast covering `ts`, if any.
+    pub async fn forecast_at(&self, ts: i64) -> StoreResult<Option<Forecast>> {
+        let row = sqlx::query(
+            "SELECT * FROM cost_forecasts WHERE period_start <= ?1 AND period_end > ?1 ORDER BY made_at DESC LIMIT 1",
+        )
+        .bind(ts)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| Forecast {
+            period_start: r.get("period_start"),
+            period_end: r.get("period_end"),
+            metric: r.get("metric"),
+            mean: r.get("mean"),
+            lower: r.get("lower"),
+            upper: r.get("upper"),
+            made_at: r.get("made_at"),
+        }))
+    }
+
+    /// The latest day with cost data in a scope and grouping, if any.
+    pub async fn last_cost_day_for(&self, scope: &str, group_by: &str) -> StoreResult<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT max(period_start) FROM costs WHERE granularity = 'DAILY' AND scope = ?1 AND group_by = ?2",
+        )
+        .bind(scope)
+        .bind(group_by)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Cost rows in a scope and grouping for days starting in `[from, to)`.
+    pub async fn count_cost_rows(
+        &self,
+        scope: &str,
+        group_by: &str,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT count(*) FROM costs WHERE scope = ?1 AND group_by = ?2 AND period_start >= ?3 AND period_start < ?4",
+        )
+        .bind(scope)
+        .bind(group_by)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// Daily spend summed over groups for days starting in `[from, to)`.

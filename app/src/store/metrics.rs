@@ -243,6 +243,41 @@ impl Store {
         )
     }
 
+    /// Records that a series has been fetched up to `until` (never moves backwards).
+    pub async fn mark_fetched(&self, series_id: i64, until: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE metric_series SET fetched_until = max(coalesce(fetched_until, 0), ?2) WHERE id = ?1")
+            .bind(series_id)
+            .bind(until)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// How far a metric (all periods of it) is known: its newest datapoint; for a metric that has
+    /// none (a silent metric), how far it has been fetched. None when it was never fetched.
+    pub async fn metric_known_until(
+        &self,
+        namespace: &str,
+        metric_name: &str,
+        dimensions: &str,
+        statistic: &str,
+    ) -> StoreResult<Option<i64>> {
+        let (last_point, fetched): (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT max((SELECT max(ts) FROM datapoints d WHERE d.series_id = s.id)), max(s.fetched_until)
+             FROM metric_series s
+             WHERE namespace = ?1 AND metric_name = ?2 AND dimensions = ?3 AND statistic = ?4",
+        )
+        .bind(namespace)
+        .bind(metric_name)
+        .bind(dimensions)
+        .bind(statistic)
+        .fetch_one(&self.pool)
+        .await?;
+        // Late datapoints land behind what was fetched, so a metric with data resumes from its
+        // newest point (the caller subtracts an overlap), never from the fetch cursor.
+        Ok(last_point.or(fetched))
+    }
+
     /// Total stored datapoints (a count over the whole table: for tests and status, not pages).
     pub async fn count_points(&self) -> StoreResult<i64> {
         Ok(sqlx::query_scalar("SELECT count(*) FROM datapoints")

@@ -73,6 +73,82 @@ impl Store {
         Ok(())
     }
 
+    /// Marks runs left `running` by a process that died as `interrupted` (call with the sync lock
+    /// held: then no run can really be running). Returns how many there were.
+    pub async fn interrupt_stale_runs(&self, now: i64) -> StoreResult<u64> {
+        Ok(sqlx::query(
+            "UPDATE sync_runs SET outcome = 'interrupted', finished_at = ?1,
+                 summary = coalesce(summary, 'the process stopped before the sync finished')
+             WHERE outcome = 'running'",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Records calls made to one API during a run (adds to what is there).
+    pub async fn record_api_calls(
+        &self,
+        run_id: i64,
+        api: &str,
+        calls: u64,
+        units: u64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sync_api_calls (run_id, api, calls, units) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (run_id, api) DO UPDATE SET calls = calls + excluded.calls, units = units + excluded.units",
+        )
+        .bind(run_id)
+        .bind(api)
+        .bind(calls as i64)
+        .bind(units as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records an error met during a run.
+    pub async fn record_sync_error(
+        &self,
+        run_id: i64,
+        at: i64,
+        api: Option<&str>,
+        message: &str,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT INTO sync_errors (run_id, at, api, message) VALUES (?1, ?2, ?3, ?4)")
+            .bind(run_id)
+            .bind(at)
+            .bind(api)
+            .bind(message)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Calls per API of a run: (api, calls, units), by API.
+    pub async fn sync_api_calls(&self, run_id: i64) -> StoreResult<Vec<(String, i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT api, calls, units FROM sync_api_calls WHERE run_id = ?1 ORDER BY api",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Errors of a run: (at, api, message), oldest first.
+    pub async fn sync_errors(
+        &self,
+        run_id: i64,
+    ) -> StoreResult<Vec<(i64, Option<String>, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT at, api, message FROM sync_errors WHERE run_id = ?1 ORDER BY rowid",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// The most recent runs, newest first.
     pub async fn list_sync_runs(&self, limit: i64) -> StoreResult<Vec<SyncRun>> {
         let rows =

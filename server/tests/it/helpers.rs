@@ -46,17 +46,47 @@ pub struct TestApp {
 /// Builds the app on an empty database, optionally filled with `spec`'s demo, with the clock
 /// stopped at the demo's end.
 pub async fn spawn_app(spec: Option<DemoSpec>) -> TestApp {
+    spawn_app_with(spec, None).await
+}
+
+/// A sync trigger that counts its starts instead of calling AWS.
+#[derive(Default)]
+pub struct FakeSync {
+    /// How many times a sync was started.
+    pub started: std::sync::atomic::AtomicUsize,
+}
+
+impl app::SyncTrigger for FakeSync {
+    fn start(&self) -> Result<(), String> {
+        self.started
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn is_running(&self) -> bool {
+        false
+    }
+}
+
+/// Like [`spawn_app`], with a sync trigger.
+pub async fn spawn_app_with(
+    spec: Option<DemoSpec>,
+    sync: Option<Arc<dyn app::SyncTrigger>>,
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("spendwatch.db");
     let store = Store::open(&db_path).await.unwrap();
     if let Some(spec) = &spec {
         demo::generate(&store, spec, false).await.unwrap();
     }
-    let state = AppState::new(
+    let mut state = AppState::new(
         store.clone(),
         Arc::new(FixedClock(test_end())),
         Settings::default(),
     );
+    if let Some(sync) = sync {
+        state = state.with_sync(sync);
+    }
     TestApp {
         _dir: dir,
         router: server::startup::router(state),
@@ -65,6 +95,18 @@ pub async fn spawn_app(spec: Option<DemoSpec>) -> TestApp {
 }
 
 impl TestApp {
+    /// Sends a request and returns the status, the Location header and the body text.
+    pub async fn send(&self, req: Request<Body>) -> (StatusCode, Option<String>, String) {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string());
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (status, location, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
     /// GETs `uri` and returns the status and body text.
     pub async fn get(&self, uri: &str) -> (StatusCode, String) {
         let res = self

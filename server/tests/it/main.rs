@@ -1,6 +1,9 @@
 //! Integration tests for the spendwatch process: one binary, modules by area.
 
+mod aws_mocks;
 mod cli;
 mod demo;
 mod helpers;
+mod moto;
 mod pages;
+mod sync;

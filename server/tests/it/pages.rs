@@ -79,11 +79,7 @@ async fn empty_store_explains_how_to_get_data() {
 #[tokio::test]
 async fn pages_not_built_yet_say_so() {
     let app = spawn_app(None).await;
-    for (path, title) in [
-        ("/costs", "Costs"),
-        ("/alarms", "Alarms"),
-        ("/sync", "Sync"),
-    ] {
+    for (path, title) in [("/costs", "Costs"), ("/alarms", "Alarms")] {
         let (status, html) = app.get(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(html.contains(&format!("<h1>{title}</h1>")), "{path}");
@@ -295,4 +291,87 @@ async fn recommendations_json_endpoint() {
     ] {
         assert!(first.get(key).is_some(), "{key} missing in {first}");
     }
+}
+
+#[tokio::test]
+async fn sync_page_lists_runs_and_its_button_starts_a_sync_without_javascript() {
+    let fake = std::sync::Arc::new(crate::helpers::FakeSync::default());
+    let app = crate::helpers::spawn_app_with(Some(small_spec()), Some(fake.clone())).await;
+    let run = app
+        .store
+        .start_sync_run("cli", test_end() - 3600)
+        .await
+        .unwrap();
+    app.store
+        .record_api_calls(run, "cloudwatch:GetMetricData", 3, 1200)
+        .await
+        .unwrap();
+    app.store
+        .record_sync_error(
+            run,
+            test_end(),
+            Some("ce:GetCostAndUsage"),
+            "AWS denied ce:GetCostAndUsage (AccessDenied)",
+        )
+        .await
+        .unwrap();
+    app.store
+        .finish_sync_run(
+            run,
+            &app::store::sync_runs::RunTotals {
+                outcome: "partial".into(),
+                datapoints_written: 42,
+                rows_written: 7,
+                api_cost_usd: 0.012,
+                summary: None,
+            },
+            test_end() - 3500,
+        )
+        .await
+        .unwrap();
+
+    let (status, html) = app.get("/sync").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("cloudwatch:GetMetricData ×3"),
+        "calls per API shown"
+    );
+    assert!(
+        html.contains("AWS denied ce:GetCostAndUsage"),
+        "errors shown"
+    );
+    assert!(
+        html.contains(">partial<") && html.contains(">demo<"),
+        "outcomes and triggers"
+    );
+    assert!(
+        html.contains(r#"action="/api/sync_now""#),
+        "a plain form posts to the server function"
+    );
+
+    let req = axum::http::Request::post("/api/sync_now")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "text/html,application/xhtml+xml") // what a browser sends with a form
+        .header("referer", "http://localhost/sync")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let (status, location, _) = app.send(req).await;
+    assert!(status.is_redirection(), "{status}");
+    assert!(
+        location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("http://localhost/sync")),
+        "back to the page: {location:?}"
+    );
+    assert_eq!(fake.started.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn sync_page_without_aws_says_how_to_sync() {
+    let app = spawn_app(None).await;
+    let (status, html) = app.get("/sync").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("No sync has run yet"));
+    assert!(html.contains("spendwatch sync"));
+    assert!(!html.contains("sync_now"));
 }

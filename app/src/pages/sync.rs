@@ -1,0 +1,156 @@
+//! Sync: the history of syncs from AWS (calls, cost, errors) and a button to start one.
+
+use leptos::prelude::*;
+
+use crate::components::{load_page, Layout};
+use crate::error::AppError;
+use crate::format;
+use crate::state::AppState;
+use crate::store::sync_runs::SyncRun;
+
+/// One run with its calls and errors.
+#[derive(Debug, Clone)]
+pub struct RunLine {
+    /// The run.
+    pub run: SyncRun,
+    /// (api, calls, units).
+    pub calls: Vec<(String, i64, i64)>,
+    /// (at, api, message).
+    pub errors: Vec<(i64, Option<String>, String)>,
+}
+
+/// The Sync page's data.
+#[derive(Debug, Clone)]
+pub struct SyncData {
+    /// Newest first.
+    pub runs: Vec<RunLine>,
+    /// Whether this server can start a sync.
+    pub can_sync: bool,
+    /// Whether one is running now.
+    pub running: bool,
+    /// Page time.
+    pub now: i64,
+}
+
+/// Reads the last 50 runs.
+pub async fn load(state: AppState) -> Result<SyncData, AppError> {
+    let store = &state.store;
+    let mut runs = Vec::new();
+    for run in store.list_sync_runs(50).await? {
+        let calls = store.sync_api_calls(run.id).await?;
+        let errors = store.sync_errors(run.id).await?;
+        runs.push(RunLine { run, calls, errors });
+    }
+    let running = state.sync.as_ref().is_some_and(|s| s.is_running())
+        || runs.iter().any(|r| r.run.outcome == "running");
+    Ok(SyncData {
+        runs,
+        can_sync: state.sync.is_some(),
+        running,
+        now: state.clock.now(),
+    })
+}
+
+/// Starts a sync in the background; without JavaScript the browser is sent back to the page.
+#[server(endpoint = "sync_now")]
+pub async fn sync_now() -> Result<(), ServerFnError> {
+    let state = expect_context::<AppState>();
+    match &state.sync {
+        Some(trigger) => trigger.start().map_err(ServerFnError::new),
+        None => Err(ServerFnError::new(
+            "this server was started without AWS access",
+        )),
+    }
+}
+
+/// The Sync page.
+#[component]
+pub fn SyncPage() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! { <Layout title="Sync">{load_page(load(state), sync_view)}</Layout> }
+}
+
+fn sync_view(d: SyncData) -> impl IntoView {
+    let action = ServerAction::<SyncNow>::new();
+    let button = if d.running {
+        view! { <p class="note" id="sync-running">"A sync is running; reload to follow it."</p> }
+            .into_any()
+    } else if d.can_sync {
+        view! {
+            <ActionForm action=action>
+                <button type="submit" class="chip active" id="sync-now">"Sync now"</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! { <p class="note">"This server cannot start syncs. Run " <code>"spendwatch sync"</code> " from a shell with AWS credentials."</p> }.into_any()
+    };
+    let now = d.now;
+    view! {
+        <section class="card">
+            <div class="card-head">
+                <h2>"Syncs"</h2>
+                {button}
+            </div>
+            {if d.runs.is_empty() {
+                view! { <p class="empty">"No sync has run yet. Start one here or with " <code>"spendwatch sync"</code> "."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="data" id="sync-runs">
+                        <thead>
+                            <tr>
+                                <th>"Started"</th>
+                                <th>"Trigger"</th>
+                                <th>"Outcome"</th>
+                                <th class="num">"Took"</th>
+                                <th class="num">"Datapoints"</th>
+                                <th class="num">"Rows"</th>
+                                <th>"AWS calls"</th>
+                                <th class="num">"API cost"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {d.runs.into_iter().map(|r| run_row(r, now)).collect_view()}
+                        </tbody>
+                    </table>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}
+
+fn run_row(r: RunLine, now: i64) -> impl IntoView {
+    let run = r.run;
+    let took = run
+        .finished_at
+        .map(|f| format!("{} s", (f - run.started_at).max(0)))
+        .unwrap_or_else(|| "…".into());
+    let calls = r
+        .calls
+        .iter()
+        .map(|(api, n, _)| format!("{api} ×{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let errors = r.errors;
+    view! {
+        <tr>
+            <td title=format::datetime(run.started_at)>{format::ago(run.started_at, now)}</td>
+            <td>{run.trigger}</td>
+            <td>
+                <span class=format!("badge outcome-{}", run.outcome)>{run.outcome.clone()}</span>
+                {run.summary.map(|s| view! { <div class="sub">{s}</div> })}
+                {(!errors.is_empty()).then(|| view! {
+                    <ul class="risks">
+                        {errors.into_iter().map(|(_, _, m)| view! { <li>{m}</li> }).collect_view()}
+                    </ul>
+                })}
+            </td>
+            <td class="num">{took}</td>
+            <td class="num">{run.datapoints_written}</td>
+            <td class="num">{run.rows_written}</td>
+            <td class="sub">{if calls.is_empty() { "—".to_string() } else { calls }}</td>
+            <td class="num">{format::usd(run.api_cost_usd)}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,118 @@
+//! Syncs started by the server: the "Sync now" button and `serve --sync-every`.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::store::Store;
+use app::SyncTrigger;
+
+use crate::sync::{self, SyncOptions};
+
+/// Runs syncs in the background, one at a time.
+pub struct BackgroundSync {
+    store: Store,
+    db: PathBuf,
+    options: SyncOptions,
+    running: Arc<AtomicBool>,
+}
+
+impl BackgroundSync {
+    /// A trigger syncing `store` (file `db`) with `options`.
+    pub fn new(store: Store, db: PathBuf, options: SyncOptions) -> Self {
+        Self {
+            store,
+            db,
+            options: SyncOptions {
+                progress: false,
+                ..options
+            },
+            running: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Starts a sync recorded with `trigger` unless one is running.
+    pub fn start_as(&self, trigger: &str) -> Result<(), String> {
+        if self.running.swap(true, Ordering::SeqCst) {
+            return Err("a sync is already running".into());
+        }
+        let (store, db, running) = (self.store.clone(), self.db.clone(), self.running.clone());
+        let options = SyncOptions {
+            trigger: trigger.into(),
+            ..self.options.clone()
+        };
+        tokio::spawn(async move {
+            let now = chrono::Utc::now().timestamp();
+            match sync::run(&store, &db, &options, now).await {
+                Ok(r) => {
+                    tracing::info!(run = r.run_id, outcome = %r.outcome, datapoints = r.datapoints_written, "sync finished")
+                }
+                Err(e) => tracing::warn!("sync did not run: {e}"),
+            }
+            running.store(false, Ordering::SeqCst);
+        });
+        Ok(())
+    }
+}
+
+impl SyncTrigger for BackgroundSync {
+    fn start(&self) -> Result<(), String> {
+        self.start_as("button")
+    }
+
+    fn is_running(&self) -> bool {
+        self.running.load(Ordering::SeqCst)
+    }
+}
+
+/// Starts a sync every `every`, skipping a turn while one is still running.
+pub fn schedule(trigger: Arc<BackgroundSync>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            ticker.tick().await;
+            if let Err(e) = trigger.start_as("schedule") {
+                tracing::info!("scheduled sync skipped: {e}");
+            }
+        }
+    })
+}
+
+/// Parses `90s`, `15m`, `1h`, `1d` (at least a minute).
+pub fn parse_every(s: &str) -> Result<Duration, String> {
+    let err = || format!("'{s}' is not a duration like 30m, 1h or 1d");
+    let (num, unit) = s.trim().split_at(
+        s.trim()
+            .find(|c: char| !c.is_ascii_digit())
+            .ok_or_else(err)?,
+    );
+    let n: u64 = num.parse().map_err(|_| err())?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(err()),
+    };
+    if secs < 60 {
+        return Err(format!("'{s}' is too often: sync at most once a minute"));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_every("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_every("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_every("2d"), Ok(Duration::from_secs(172_800)));
+        assert!(parse_every("10s").unwrap_err().contains("too often"));
+        assert!(parse_every("hourly").is_err());
+        assert!(parse_every("5w").is_err());
+    }
+}

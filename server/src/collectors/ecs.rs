@@ -1,0 +1,243 @@
+//! ECS inventory: clusters, services, their task definitions.
+
+use std::collections::HashMap;
+
+use aws_sdk_ecs::types::{Service, TaskDefinition};
+
+use app::domain::capacity::StrategyItem;
+use app::domain::fargate::{Architecture, TaskSize};
+use app::store::services::{ServiceRecord, TargetGroup};
+
+use crate::aws::{classify, AwsClients, AwsError, CallLog};
+
+/// A service with its task definition, as ECS described them.
+#[derive(Debug, Clone)]
+pub struct EcsService {
+    /// Cluster name.
+    pub cluster: String,
+    /// The service.
+    pub service: Service,
+    /// Its task definition, when it could be described.
+    pub task_definition: Option<TaskDefinition>,
+}
+
+/// The last part of an ARN (`.../name`), or the string itself.
+pub fn name_from_arn(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+/// Lists clusters (or takes `only`), their services, and the task definitions they run.
+pub async fn fetch(
+    clients: &AwsClients,
+    only: &[String],
+    log: &CallLog,
+) -> Result<Vec<EcsService>, AwsError> {
+    let clusters: Vec<String> = if only.is_empty() {
+        let mut arns = Vec::new();
+        let mut pages = clients.ecs.list_clusters().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            log.record("ecs:ListClusters", 0);
+            arns.extend(
+                page.map_err(|e| classify("ecs:ListClusters", e))?
+                    .cluster_arns()
+                    .iter()
+                    .cloned(),
+            );
+        }
+        arns.iter().map(|a| name_from_arn(a).to_string()).collect()
+    } else {
+        only.to_vec()
+    };
+
+    let mut out = Vec::new();
+    let mut task_defs: HashMap<String, Option<TaskDefinition>> = HashMap::new();
+    for cluster in clusters {
+        let mut arns = Vec::new();
+        let mut pages = clients
+            .ecs
+            .list_services()
+            .cluster(&cluster)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            log.record("ecs:ListServices", 0);
+            arns.extend(
+                page.map_err(|e| classify("ecs:ListServices", e))?
+                    .service_arns()
+                    .iter()
+                    .cloned(),
+            );
+        }
+        for batch in arns.chunks(10) {
+            log.record("ecs:DescribeServices", 0);
+            let described = clients
+                .ecs
+                .describe_services()
+                .cluster(&cluster)
+                .set_services(Some(batch.to_vec()))
+                .send()
+                .await
+                .map_err(|e| classify("ecs:DescribeServices", e))?;
+            for service in described.services() {
+                let td_arn = service.task_definition().unwrap_or_default().to_string();
+                if !td_arn.is_empty() && !task_defs.contains_key(&td_arn) {
+                    log.record("ecs:DescribeTaskDefinition", 0);
+                    let td = clients
+                        .ecs
+                        .describe_task_definition()
+                        .task_definition(&td_arn)
+                        .send()
+                        .await
+                        .map_err(|e| classify("ecs:DescribeTaskDefinition", e))?
+                        .task_definition()
+                        .cloned();
+                    task_defs.insert(td_arn.clone(), td);
+                }
+                out.push(EcsService {
+                    cluster: cluster.clone(),
+                    service: service.clone(),
+                    task_definition: task_defs.get(&td_arn).cloned().flatten(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Converts a described service into a store record (scaling is filled in by the caller).
+pub fn to_record(region: &str, s: &EcsService) -> ServiceRecord {
+    let svc = &s.service;
+    let td = s.task_definition.as_ref();
+    let parse = |v: Option<&str>| v.and_then(|x| x.trim().parse::<u32>().ok()).unwrap_or(0);
+    let size = TaskSize::new(
+        parse(td.and_then(|t| t.cpu())),
+        parse(td.and_then(|t| t.memory())),
+    );
+    let architecture = td
+        .and_then(|t| t.runtime_platform())
+        .and_then(|p| p.cpu_architecture())
+        .and_then(|a| Architecture::parse(a.as_str()))
+        .unwrap_or_default();
+    ServiceRecord {
+        region: region.to_string(),
+        cluster: s.cluster.clone(),
+        name: svc.service_name().unwrap_or_default().to_string(),
+        arn: svc.service_arn().map(str::to_string),
+        launch_type: svc.launch_type().map(|l| l.as_str().to_string()),
+        architecture,
+        task_definition: td.map(|t| format!("{}:{}", t.family().unwrap_or_default(), t.revision())),
+        size,
+        desired_count: i64::from(svc.desired_count()),
+        running_count: i64::from(svc.running_count()),
+        scaling_min: None,
+        scaling_max: None,
+        strategy: svc
+            .capacity_provider_strategy()
+            .iter()
+            .map(|i| StrategyItem {
+                provider: i.capacity_provider().to_string(),
+                base: i.base().max(0) as u32,
+                weight: i.weight().max(0) as u32,
+            })
+            .collect(),
+        policies: Vec::new(),
+        target_groups: svc
+            .load_balancers()
+            .iter()
+            .filter_map(|lb| lb.target_group_arn())
+            .filter_map(target_group_dimension)
+            .map(|target_group| TargetGroup {
+                target_group,
+                load_balancer: String::new(),
+            })
+            .collect(),
+    }
+}
+
+/// `targetgroup/NAME/ID` (the CloudWatch dimension value) from a target group ARN.
+pub fn target_group_dimension(arn: &str) -> Option<String> {
+    arn.find("targetgroup/").map(|i| arn[i..].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ecs::types::{
+        CapacityProviderStrategyItem, CpuArchitecture, LoadBalancer, RuntimePlatform,
+    };
+
+    #[test]
+    fn converts_a_described_service() {
+        let service = Service::builder()
+            .service_name("web")
+            .service_arn("arn:aws:ecs:us-east-1:1:service/prod/web")
+            .desired_count(3)
+            .running_count(2)
+            .capacity_provider_strategy(
+                CapacityProviderStrategyItem::builder()
+                    .capacity_provider("FARGATE")
+                    .base(2)
+                    .weight(60)
+                    .build()
+                    .unwrap(),
+            )
+            .capacity_provider_strategy(
+                CapacityProviderStrategyItem::builder()
+                    .capacity_provider("FARGATE_SPOT")
+                    .weight(40)
+                    .build()
+                    .unwrap(),
+            )
+            .load_balancers(
+                LoadBalancer::builder()
+                    .target_group_arn(
+                        "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/web-tg/abc123",
+                    )
+                    .build(),
+            )
+            .build();
+        let td = TaskDefinition::builder()
+            .family("web")
+            .revision(7)
+            .cpu("512")
+            .memory("1024")
+            .runtime_platform(
+                RuntimePlatform::builder()
+                    .cpu_architecture(CpuArchitecture::Arm64)
+                    .build(),
+            )
+            .build();
+        let r = to_record(
+            "us-east-1",
+            &EcsService {
+                cluster: "prod".into(),
+                service,
+                task_definition: Some(td),
+            },
+        );
+        assert_eq!(r.name, "web");
+        assert_eq!(r.size, TaskSize::new(512, 1024));
+        assert_eq!(r.architecture, Architecture::Arm64);
+        assert_eq!(r.task_definition.as_deref(), Some("web:7"));
+        assert_eq!((r.desired_count, r.running_count), (3, 2));
+        assert_eq!(
+            r.strategy[0],
+            StrategyItem {
+                provider: "FARGATE".into(),
+                base: 2,
+                weight: 60
+            }
+        );
+        assert_eq!(r.strategy[1].weight, 40);
+        assert_eq!(r.target_groups[0].target_group, "targetgroup/web-tg/abc123");
+    }
+
+    #[test]
+    fn names_come_from_arns() {
+        assert_eq!(
+            name_from_arn("arn:aws:ecs:us-east-1:1:cluster/prod"),
+            "prod"
+        );
+        assert_eq!(name_from_arn("prod"), "prod");
+    }
+}
