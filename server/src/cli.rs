@@ -129,7 +129,7 @@ pub struct AwsArgs {
     pub clusters: Vec<String>,
     /// Days of metrics a first sync reads [aws.lookback_days, 90].
     #[arg(long = "sync-lookback", value_name = "DAYS")]
-    pub lookback: Option<u32>,
+    pub sync_lookback: Option<u32>,
     /// Cost allocation tag to group ECS spend by; repeat for several [aws.cost_tags].
     #[arg(long = "cost-tag", value_name = "KEY")]
     pub cost_tags: Vec<String>,
@@ -148,7 +148,7 @@ impl AwsArgs {
         if !self.clusters.is_empty() {
             aws.clusters = self.clusters.clone();
         }
-        if let Some(d) = self.lookback {
+        if let Some(d) = self.sync_lookback {
             aws.lookback_days = d;
         }
         if !self.cost_tags.is_empty() {
@@ -373,4 +373,15 @@ fn parse_time(s: &str) -> Result<i64, String> {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
         .map(|d| d.and_utc().timestamp())
         .map_err(|_| format!("'{s}' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }
