@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::clock::SharedClock;
+use crate::reports::cache::EvidenceCache;
 use crate::settings::Settings;
 use crate::store::Store;
 
@@ -27,6 +28,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Starts syncs; None where syncing is not possible.
     pub sync: Option<Arc<dyn SyncTrigger>>,
+    /// Recommendations shared by requests.
+    pub recommendations: Arc<EvidenceCache>,
 }
 
 impl AppState {
@@ -37,6 +40,7 @@ impl AppState {
             clock,
             settings: Arc::new(settings),
             sync: None,
+            recommendations: Arc::default(),
         }
     }
 

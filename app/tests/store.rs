@@ -275,3 +275,45 @@ async fn names_a_missing_folder() {
         "{msg}"
     );
 }
+
+#[tokio::test]
+async fn regular_points_write_like_timed_points() {
+    let (_dir, store) = fresh().await;
+    let a = store.upsert_series(&key(), None, None).await.unwrap();
+    let mut other = key();
+    other.statistic = "Average".into();
+    let b = store.upsert_series(&other, None, None).await.unwrap();
+    let values: Vec<f64> = (0..130)
+        .map(|i| if i == 7 { f64::NAN } else { i as f64 * 1.5 })
+        .collect();
+    let timed: Vec<(i64, f64)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (600 + i as i64 * 60, *v))
+        .collect();
+    assert_eq!(
+        store
+            .write_regular_points(a, 600, 60, &values)
+            .await
+            .unwrap()
+            .changed,
+        129,
+        "the NaN is a gap"
+    );
+    store.write_points(b, &timed).await.unwrap();
+    let read = |id| store.read_points(id, 0, i64::MAX);
+    assert_eq!(read(a).await.unwrap(), read(b).await.unwrap());
+    assert_eq!(
+        store.read_hourly(a, 0, 99_999).await.unwrap(),
+        store.read_hourly(b, 0, 99_999).await.unwrap()
+    );
+    assert_eq!(
+        store
+            .write_regular_points(a, 600, 60, &values)
+            .await
+            .unwrap()
+            .changed,
+        0,
+        "idempotent"
+    );
+}

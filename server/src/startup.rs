@@ -55,8 +55,15 @@ pub fn router(state: AppState) -> Router {
 
 /// GET /api/recommendations: the same JSON as `spendwatch recommend --format json`.
 async fn recommendations_json(State(ServerState { app, .. }): State<ServerState>) -> Response {
-    match app::reports::recommendations::for_all(&app.store, &app.settings, app.clock.now()).await {
-        Ok(recs) => axum::Json(recs).into_response(),
+    match app
+        .recommendations
+        .get(&app.store, &app.settings, app.clock.now())
+        .await
+    {
+        Ok(evidence) => {
+            let recs: Vec<_> = evidence.iter().map(|e| &e.recommendation).collect();
+            axum::Json(recs).into_response()
+        }
         Err(e) => {
             tracing::error!(error = %e, "recommendations failed");
             (

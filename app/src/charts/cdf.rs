@@ -11,8 +11,8 @@ use super::{LineKind, RefLine};
 pub struct CdfChart<'a> {
     /// Axis label for the values, e.g. `vCPU`.
     pub x_label: &'a str,
-    /// The values (any order).
-    pub values: &'a [f64],
+    /// The CDF: (value, percent of values at or below it), ascending (see [`cdf_points`]).
+    pub points: &'a [(f64, f64)],
     /// Reference lines.
     pub lines: &'a [RefLine],
     /// Pixel width.
@@ -22,9 +22,6 @@ pub struct CdfChart<'a> {
     /// Digits after the point on the x axis.
     pub decimals: usize,
 }
-
-/// At most this many steps are drawn: a CDF needs no more to look exact.
-const STEPS: usize = 400;
 
 /// Renders the chart as an SVG document.
 pub fn render(c: &CdfChart) -> String {
@@ -54,7 +51,7 @@ pub fn cdf_points(values: &[f64], steps: usize) -> Vec<(f64, f64)> {
 }
 
 fn draw(c: &CdfChart, out: &mut String) -> Result<(), Box<dyn std::error::Error>> {
-    let points = cdf_points(c.values, STEPS);
+    let points = c.points;
     let data_max = points.last().map_or(0.0, |p| p.0);
     let line_max = c
         .lines
@@ -139,9 +136,10 @@ mod tests {
             value: 0.5,
             kind: LineKind::Current,
         }];
+        let points = cdf_points(&[0.1, 0.2, 0.3], 10);
         let svg = render(&CdfChart {
             x_label: "vCPU",
-            values: &[0.1, 0.2, 0.3],
+            points: &points,
             lines: &lines,
             width: 400,
             height: 200,

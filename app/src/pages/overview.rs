@@ -56,6 +56,8 @@ pub struct OverviewData {
     pub last_sync: Option<SyncRun>,
     /// Whether the store holds nothing yet.
     pub empty: bool,
+    /// Cost Explorer's forecast for the rest of the month, if a sync fetched one.
+    pub forecast: Option<f64>,
 }
 
 /// Builds the overview from the store.
@@ -99,6 +101,7 @@ pub async fn load(state: AppState) -> Result<OverviewData, AppError> {
             .collect(),
         last_sync: store.last_good_sync_run().await?,
         empty: store.is_empty().await?,
+        forecast: store.forecast_at(now).await?.map(|f| f.mean),
     })
 }
 
@@ -212,6 +215,9 @@ fn overview_view(d: OverviewData) -> impl IntoView {
                 <h2>"Last month"</h2>
                 <p class="kpi-value" id="last-month-spend">{format::usd(d.spend.last_month)}</p>
                 <p class="delta">{format!("This month on its current pace: {}", format::usd(d.spend.projected))}</p>
+                {d.forecast.map(|f| view! {
+                    <p class="note" id="forecast">{format!("Cost Explorer forecasts {} for the rest of the month, today included.", format::usd(f))}</p>
+                })}
             </section>
             <section class="card kpi">
                 <h2>"Alarms firing"</h2>

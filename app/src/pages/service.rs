@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::analysis::downsample::{downsample, points_as_samples, Band};
-use crate::analysis::recommend::{recommend, Recommendation, Tier};
+use crate::analysis::recommend::{Recommendation, Tier};
 use crate::charts::{cdf, time_series, LineKind, RefLine};
 use crate::components::{load_page, FindingBadge, Layout};
 use crate::domain::calendar::DAY;
@@ -13,7 +13,7 @@ use crate::domain::fargate::TaskSize;
 use crate::domain::range::{DateRange, PRESETS};
 use crate::error::AppError;
 use crate::format;
-use crate::reports::recommendations::{facts, load_usage, UsageSeries};
+use crate::reports::recommendations::UsageSeries;
 use crate::state::AppState;
 use crate::store::metrics::StoredSeries;
 use crate::store::services::StoredService;
@@ -87,22 +87,17 @@ pub async fn load(
             AppError::not_found(format!("There is no service {name} in cluster {cluster}."))
         })?;
     let series = UsageSeries::pick(&store.list_series(Some(service.id)).await?);
-    let usage = load_usage(
-        store,
-        &service,
-        &series,
-        now - i64::from(rules.lookback_days) * DAY,
-        now,
-    )
-    .await?;
     let settings = &state.settings;
-    let rec = recommend(
-        &facts(&service),
-        &usage,
-        rules,
-        &settings.tiers,
-        &settings.prices,
-    );
+    let evidence = state.recommendations.get(store, settings, now).await?;
+    let evidence = evidence
+        .iter()
+        .find(|e| e.recommendation.service_id == service.id)
+        .ok_or_else(|| {
+            AppError::not_found(format!(
+                "{name} was added after this page's data was read: reload."
+            ))
+        })?;
+    let rec = evidence.recommendation.rec.clone();
 
     let size = service.service.size;
     let cpu_scale = size.vcpu() / 100.0;
@@ -125,8 +120,6 @@ pub async fn load(
         |s| f64::from(s.memory_mib),
         |v| format!("{v:.0}"),
     );
-    let cpu_values: Vec<f64> = usage.cpu_max_pct.iter().map(|p| p * cpu_scale).collect();
-    let mem_values: Vec<f64> = usage.mem_max_pct.iter().map(|p| p * mem_scale).collect();
     let time = |y_label, bands: &[Band], lines: &[RefLine], decimals| {
         time_series::render(&time_series::TimeChart {
             y_label,
@@ -139,10 +132,10 @@ pub async fn load(
             decimals,
         })
     };
-    let dist = |x_label, values: &[f64], lines: &[RefLine], decimals| {
+    let dist = |x_label, points: &[(f64, f64)], lines: &[RefLine], decimals| {
         cdf::render(&cdf::CdfChart {
             x_label,
-            values,
+            points,
             lines,
             width: 440,
             height: 280,
@@ -154,8 +147,8 @@ pub async fn load(
         cpu_chart: time("vCPU, busiest task", &cpu_bands, &cpu_lines, 2),
         mem_chart: time("MiB, busiest task", &mem_bands, &mem_lines, 0),
         tasks_chart: time("running tasks", &task_bands, &[], 0),
-        cpu_cdf: dist("vCPU, busiest task", &cpu_values, &cpu_lines, 2),
-        mem_cdf: dist("MiB, busiest task", &mem_values, &mem_lines, 0),
+        cpu_cdf: dist("vCPU, busiest task", &evidence.cpu_cdf, &cpu_lines, 2),
+        mem_cdf: dist("MiB, busiest task", &evidence.mem_cdf, &mem_lines, 0),
         lookback_days: rules.lookback_days,
         service,
         rec,

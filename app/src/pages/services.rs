@@ -7,7 +7,7 @@ use crate::analysis::recommend::Finding;
 use crate::components::{load_page, FindingBadge, Layout};
 use crate::error::AppError;
 use crate::format;
-use crate::reports::recommendations::{self, ServiceRecommendation};
+use crate::reports::recommendations::ServiceRecommendation;
 use crate::state::AppState;
 
 /// Columns the table can be sorted by.
@@ -85,8 +85,12 @@ pub async fn load(
             )))
         }
     };
-    let mut rows =
-        recommendations::for_all(&state.store, &state.settings, state.clock.now()).await?;
+    let evidence = state
+        .recommendations
+        .get(&state.store, &state.settings, state.clock.now())
+        .await?;
+    let mut rows: Vec<ServiceRecommendation> =
+        evidence.iter().map(|e| e.recommendation.clone()).collect();
     sort_rows(&mut rows, key, descending);
     Ok(ServicesData {
         total_savings: rows

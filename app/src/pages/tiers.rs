@@ -45,7 +45,12 @@ pub struct TiersData {
 /// Prices every tier and counts services in each.
 pub async fn load(state: AppState) -> Result<TiersData, AppError> {
     let s = &state.settings;
-    let recs = recommendations::for_all(&state.store, s, state.clock.now()).await?;
+    let evidence = state
+        .recommendations
+        .get(&state.store, s, state.clock.now())
+        .await?;
+    let recs: Vec<recommendations::ServiceRecommendation> =
+        evidence.iter().map(|e| e.recommendation.clone()).collect();
     let count = |pick: &dyn Fn(
         &recommendations::ServiceRecommendation,
     ) -> Option<crate::domain::fargate::TaskSize>,

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::analysis::recommend::{recommend, Autoscaling, Recommendation, ServiceFacts, Usage};
+use crate::charts::cdf::cdf_points;
 use crate::domain::calendar::DAY;
 use crate::settings::Settings;
 use crate::store::metrics::StoredSeries;
@@ -110,28 +111,87 @@ pub async fn load_usage(
     })
 }
 
-/// The recommendation for one service, sized on the `lookback` days before `now`.
+/// The end of the sizing window for a page or report made at `now`: the start of the current
+/// hour, so results stay the same (and cacheable) within the hour.
+pub fn window_end(now: i64) -> i64 {
+    now - now.rem_euclid(3600)
+}
+
+/// A recommendation with the distribution of use it was sized on (for the CDF charts).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    /// The recommendation.
+    pub recommendation: ServiceRecommendation,
+    /// CDF of busiest-task CPU, vCPU: (value, percent of minutes at or below).
+    pub cpu_cdf: Vec<(f64, f64)>,
+    /// CDF of busiest-task memory, MiB.
+    pub mem_cdf: Vec<(f64, f64)>,
+}
+
+/// Points kept per CDF: enough to look exact at chart size.
+const CDF_POINTS: usize = 400;
+
+/// Sizes one service on the `lookback` days before [`window_end`]`(now)`, keeping the evidence.
+pub async fn evidence_for(
+    store: &Store,
+    settings: &Settings,
+    service: &StoredService,
+    now: i64,
+) -> StoreResult<Evidence> {
+    let series = UsageSeries::pick(&store.list_series(Some(service.id)).await?);
+    let end = window_end(now);
+    let from = end - i64::from(settings.rules.lookback_days) * DAY;
+    let usage = load_usage(store, service, &series, from, end).await?;
+    let rec = recommend(
+        &facts(service),
+        &usage,
+        &settings.rules,
+        &settings.tiers,
+        &settings.prices,
+    );
+    let size = service.service.size;
+    let scaled = |pcts: &[f64], scale: f64| pcts.iter().map(|p| p * scale).collect::<Vec<f64>>();
+    Ok(Evidence {
+        cpu_cdf: cdf_points(&scaled(&usage.cpu_max_pct, size.vcpu() / 100.0), CDF_POINTS),
+        mem_cdf: cdf_points(
+            &scaled(&usage.mem_max_pct, f64::from(size.memory_mib) / 100.0),
+            CDF_POINTS,
+        ),
+        recommendation: ServiceRecommendation {
+            service_id: service.id,
+            cluster: service.service.cluster.clone(),
+            service: service.service.name.clone(),
+            rec,
+        },
+    })
+}
+
+/// The recommendation for one service (see [`evidence_for`]).
 pub async fn for_service(
     store: &Store,
     settings: &Settings,
     service: &StoredService,
     now: i64,
 ) -> StoreResult<ServiceRecommendation> {
-    let series = UsageSeries::pick(&store.list_series(Some(service.id)).await?);
-    let from = now - i64::from(settings.rules.lookback_days) * DAY;
-    let usage = load_usage(store, service, &series, from, now).await?;
-    Ok(ServiceRecommendation {
-        service_id: service.id,
-        cluster: service.service.cluster.clone(),
-        service: service.service.name.clone(),
-        rec: recommend(
-            &facts(service),
-            &usage,
-            &settings.rules,
-            &settings.tiers,
-            &settings.prices,
-        ),
-    })
+    Ok(evidence_for(store, settings, service, now)
+        .await?
+        .recommendation)
+}
+
+/// Evidence for every stored service, by cluster then name. Services are sized concurrently:
+/// their reads run on separate connections.
+pub async fn all_evidence(
+    store: &Store,
+    settings: &Settings,
+    now: i64,
+) -> StoreResult<Vec<Evidence>> {
+    let services = store.list_services().await?;
+    futures::future::try_join_all(
+        services
+            .iter()
+            .map(|s| evidence_for(store, settings, s, now)),
+    )
+    .await
 }
 
 /// Recommendations for every stored service, by cluster then name.
@@ -140,10 +200,9 @@ pub async fn for_all(
     settings: &Settings,
     now: i64,
 ) -> StoreResult<Vec<ServiceRecommendation>> {
-    let services = store.list_services().await?;
-    let mut out = Vec::with_capacity(services.len());
-    for s in &services {
-        out.push(for_service(store, settings, s, now).await?);
-    }
-    Ok(out)
+    Ok(all_evidence(store, settings, now)
+        .await?
+        .into_iter()
+        .map(|e| e.recommendation)
+        .collect())
 }

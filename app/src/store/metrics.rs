@@ -137,6 +137,57 @@ impl Store {
         Ok(stats)
     }
 
+    /// Writes a regular series: `values[i]` at `start + i * step` (non-finite values are gaps).
+    /// The bulk-load form of [`Store::write_points`], with the same upsert and rollup semantics:
+    /// times are implied, so the statement reads a plain array of numbers.
+    pub async fn write_regular_points(
+        &self,
+        series_id: i64,
+        start: i64,
+        step: i64,
+        values: &[f64],
+    ) -> StoreResult<WriteStats> {
+        if values.is_empty() {
+            return Ok(WriteStats::default());
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut stats = WriteStats::default();
+        let mut json = String::with_capacity(CHUNK.min(values.len()) * 8);
+        for (c, chunk) in values.chunks(CHUNK).enumerate() {
+            json.clear();
+            json.push('[');
+            for (i, v) in chunk.iter().enumerate() {
+                if i > 0 {
+                    json.push(',');
+                }
+                if v.is_finite() {
+                    let _ = write!(json, "{v:?}");
+                } else {
+                    json.push_str("null");
+                }
+            }
+            json.push(']');
+            let chunk_start = start + (c * CHUNK) as i64 * step;
+            let done = sqlx::query(
+                "INSERT INTO datapoints (series_id, ts, value)
+                 SELECT ?1, ?2 + key * ?3, value FROM json_each(?4) WHERE value IS NOT NULL
+                 ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value
+                 WHERE value IS NOT excluded.value",
+            )
+            .bind(series_id)
+            .bind(chunk_start)
+            .bind(step)
+            .bind(&json)
+            .execute(&mut *tx)
+            .await?;
+            stats.changed += done.rows_affected();
+        }
+        let last = start + (values.len() as i64 - 1) * step;
+        refresh_hourly(&mut tx, series_id, start, last).await?;
+        tx.commit().await?;
+        Ok(stats)
+    }
+
     /// Every series, optionally only those of one service.
     pub async fn list_series(&self, service_id: Option<i64>) -> StoreResult<Vec<StoredSeries>> {
         let rows = sqlx::query(

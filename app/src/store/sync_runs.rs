@@ -159,6 +159,15 @@ impl Store {
         Ok(rows.into_iter().map(|r| row_to_run(&r)).collect())
     }
 
+    /// Changes whenever a sync or demo load finishes: (newest finished run id, its end time).
+    pub async fn data_version(&self) -> StoreResult<(Option<i64>, Option<i64>)> {
+        Ok(sqlx::query_as(
+            "SELECT max(id), max(finished_at) FROM sync_runs WHERE finished_at IS NOT NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// The newest run that finished without failing.
     pub async fn last_good_sync_run(&self) -> StoreResult<Option<SyncRun>> {
         let row = sqlx::query(

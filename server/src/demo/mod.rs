@@ -120,9 +120,24 @@ pub async fn generate(
     let bar = progress_bar(progress, fleet.len() as u64);
     let mut report = DemoReport::default();
     let mut traces = Vec::with_capacity(fleet.len());
+    // Simulate the next service on a blocking thread while this one is written: the two use a
+    // core each.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Trace>(2);
+    let (to_simulate, seed) = (fleet.clone(), spec.seed);
+    let simulator = tokio::task::spawn_blocking(move || {
+        for (i, profile) in to_simulate.iter().enumerate() {
+            let trace = simulate::simulate(profile, i, seed, sim_start, metrics_start, end);
+            if tx.blocking_send(trace).is_err() {
+                break; // the writer stopped on an error
+            }
+        }
+    });
     for (i, profile) in fleet.iter().enumerate() {
         bar.set_message(profile.name.clone());
-        let trace = simulate::simulate(profile, i, spec.seed, sim_start, metrics_start, end);
+        let trace = rx
+            .recv()
+            .await
+            .context("the demo simulation stopped early")?;
         report.datapoints += write_service(store, profile, &trace, end)
             .await
             .with_context(|| format!("writing demo service {}", profile.name))?;
@@ -137,6 +152,7 @@ pub async fn generate(
         });
         bar.inc(1);
     }
+    simulator.await.context("the demo simulation panicked")?;
     bar.finish_and_clear();
 
     let (alarm_rows, history) = alarms::alarms(&fleet, &traces, end);
@@ -217,13 +233,11 @@ async fn write_service(store: &Store, p: &Profile, trace: &Trace, end: i64) -> a
         let id = store
             .upsert_series(&key, Some(unit), Some(service_id))
             .await?;
-        let points: Vec<(i64, f64)> = trace
-            .minutes
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (trace.metrics_start + 60 * i as i64, value(m)))
-            .collect();
-        written += store.write_points(id, &points).await?.changed;
+        let values: Vec<f64> = trace.minutes.iter().map(value).collect();
+        written += store
+            .write_regular_points(id, trace.metrics_start, 60, &values)
+            .await?
+            .changed;
     }
     Ok(written)
 }

@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use app::domain::calendar::{day_start, month_start, next_month_start, prev_month_start, DAY};
 use app::store::metrics::SeriesKey;
+use app::store::services::ServiceRecord;
 use app::store::sync_runs::RunTotals;
 use app::store::{Store, StoreError};
 
@@ -245,7 +246,7 @@ impl Sync<'_> {
 
         if self.wants(Phase::Inventory) {
             let (t, bar) = (Instant::now(), self.spinner(Phase::Inventory, &region));
-            let result = self.inventory(clients, &mut load_balancers).await;
+            let result = self.inventory(clients, &mut load_balancers).await?;
             if let Ok((fresh, _)) = &result {
                 services = fresh.clone();
             }
@@ -305,37 +306,44 @@ impl Sync<'_> {
         Ok(())
     }
 
-    /// Services with their scaling and target groups; returns them and the policy count.
+    /// Services with their scaling and target groups; returns them and the policy count. A
+    /// denied autoscaling read is recorded and the services are kept without scaling.
     async fn inventory(
         &mut self,
         clients: &AwsClients,
         lbs: &mut HashMap<String, String>,
-    ) -> Result<(Vec<app::store::services::ServiceRecord>, usize), AwsError> {
-        let described = collectors::ecs::fetch(clients, &self.opts.clusters, &self.log).await?;
+    ) -> Result<Result<(Vec<ServiceRecord>, usize), AwsError>, SyncError> {
+        let described = match collectors::ecs::fetch(clients, &self.opts.clusters, &self.log).await
+        {
+            Ok(d) => d,
+            Err(e) => return Ok(Err(e)),
+        };
         let scaling = match collectors::autoscaling::fetch(clients, &self.log).await {
             Ok(s) => s,
             Err(e) if !e.is_fatal() => {
-                self.report.errors.push(e.to_string());
-                let _ = self
-                    .store
-                    .record_sync_error(self.run_id, self.now, Some(e.api()), &e.to_string())
-                    .await;
+                self.record_error(&e).await?;
                 Default::default()
             }
-            Err(e) => return Err(e),
+            Err(e) => return Ok(Err(e)),
         };
-        for dims in collectors::metrics::list_dimensions(
+        match collectors::metrics::list_dimensions(
             &clients.cloudwatch,
             "AWS/ApplicationELB",
             "RequestCount",
             &self.log,
         )
-        .await?
+        .await
         {
-            let get = |k: &str| dims.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-            if let (Some(tg), Some(lb)) = (get("TargetGroup"), get("LoadBalancer")) {
-                lbs.insert(tg, lb);
+            Ok(sets) => {
+                for dims in sets {
+                    let get = |k: &str| dims.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+                    if let (Some(tg), Some(lb)) = (get("TargetGroup"), get("LoadBalancer")) {
+                        lbs.insert(tg, lb);
+                    }
+                }
             }
+            Err(e) if !e.is_fatal() => self.record_error(&e).await?,
+            Err(e) => return Ok(Err(e)),
         }
         let mut out = Vec::new();
         let mut policies = 0;
@@ -351,22 +359,28 @@ impl Sync<'_> {
             for tg in &mut record.target_groups {
                 tg.load_balancer = lbs.get(&tg.target_group).cloned().unwrap_or_default();
             }
-            if let Err(e) = self.store.upsert_service(&record, self.now).await {
-                return Err(AwsError::Other {
-                    api: "store",
-                    detail: e.to_string(),
-                });
-            }
+            self.store.upsert_service(&record, self.now).await?;
             out.push(record);
         }
         self.report.rows_written += out.len() as u64;
-        Ok((out, policies))
+        Ok(Ok((out, policies)))
+    }
+
+    /// Records an error the sync carries on past.
+    async fn record_error(&mut self, e: &AwsError) -> Result<(), SyncError> {
+        let message = e.to_string();
+        tracing::warn!(api = e.api(), "{message}");
+        self.store
+            .record_sync_error(self.run_id, self.now, Some(e.api()), &message)
+            .await?;
+        self.report.errors.push(message);
+        Ok(())
     }
 
     async fn metrics(
         &mut self,
         clients: &AwsClients,
-        services: &[app::store::services::ServiceRecord],
+        services: &[ServiceRecord],
         lbs: &HashMap<String, String>,
     ) -> Result<Result<String, AwsError>, SyncError> {
         let insights: BTreeSet<(String, String)> = match collectors::metrics::list_dimensions(

@@ -1,0 +1,48 @@
+//! Recommendations computed once and shared by requests until the window moves (every hour) or the
+//! data changes (a sync or demo load finishes).
+
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
+
+use super::recommendations::{all_evidence, window_end, Evidence};
+use crate::settings::Settings;
+use crate::store::{Store, StoreResult};
+
+/// What a cached result depends on: the window's end and the newest finished sync run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key {
+    window_end: i64,
+    data_version: (Option<i64>, Option<i64>),
+}
+
+/// The evidence for every service, computed at most once per key. Concurrent requests that miss
+/// wait for the one computing it rather than all computing it.
+#[derive(Default)]
+pub struct EvidenceCache {
+    slot: Mutex<Option<(Key, Arc<Vec<Evidence>>)>>,
+}
+
+impl EvidenceCache {
+    /// The evidence as of `now`, from the cache when it is current.
+    pub async fn get(
+        &self,
+        store: &Store,
+        settings: &Settings,
+        now: i64,
+    ) -> StoreResult<Arc<Vec<Evidence>>> {
+        let key = Key {
+            window_end: window_end(now),
+            data_version: store.data_version().await?,
+        };
+        let mut slot = self.slot.lock().await;
+        if let Some((k, v)) = slot.as_ref() {
+            if *k == key {
+                return Ok(v.clone());
+            }
+        }
+        let fresh = Arc::new(all_evidence(store, settings, now).await?);
+        *slot = Some((key, fresh.clone()));
+        Ok(fresh)
+    }
+}
