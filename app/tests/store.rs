@@ -317,3 +317,50 @@ async fn regular_points_write_like_timed_points() {
         "idempotent"
     );
 }
+
+#[tokio::test]
+async fn buckets_read_in_sqlite_match_the_pure_downsample() {
+    use app::analysis::downsample::{downsample, points_as_samples};
+    let (_dir, store) = fresh().await;
+    let id = store.upsert_series(&key(), None, None).await.unwrap();
+    // Three days of minutes with a spike and a gap.
+    let points: Vec<(i64, f64)> = (0..3 * 1440)
+        .filter(|i| !(2000..2100).contains(i))
+        .map(|i| {
+            (
+                1_000_020 + i * 60,
+                if i == 777 { 99.0 } else { (i % 50) as f64 },
+            )
+        })
+        .collect();
+    store.write_points(id, &points).await.unwrap();
+    let (from, to) = (1_000_020 + 3600, 1_000_020 + 3 * 86_400 - 7200);
+    for columns in [900, 100] {
+        let w = (to - from + columns - 1) / columns;
+        let expected = downsample(&points_as_samples(&points), from, to, columns as usize);
+        let raw = store.read_buckets(id, from, to, w, false).await.unwrap();
+        assert_eq!(raw.len(), expected.len());
+        for (r, e) in raw.iter().zip(&expected) {
+            assert_eq!((r.0, r.1, r.2), (e.ts, e.min, e.max));
+            assert!((r.3 / r.4 as f64 - e.mean).abs() < 1e-9);
+        }
+        assert_eq!(
+            raw.iter().map(|b| b.2).fold(0.0, f64::max),
+            99.0,
+            "the spike survives"
+        );
+    }
+    // From hourly rollups: the same extremes per (hour-aligned) bucket.
+    let hourly = store
+        .read_buckets(id, from, to, 6 * 3600, true)
+        .await
+        .unwrap();
+    // Whole hours are counted: from the hour holding `from` to the hour holding `to`'s last second.
+    let (first_hour, end_hour) = (from - from % 3600, (to + 3599) / 3600 * 3600);
+    let in_hours = points
+        .iter()
+        .filter(|p| p.0 >= first_hour && p.0 < end_hour)
+        .count() as i64;
+    assert_eq!(hourly.iter().map(|b| b.4).sum::<i64>(), in_hours);
+    assert_eq!(hourly.iter().map(|b| b.2).fold(0.0, f64::max), 99.0);
+}

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::analysis::downsample::{downsample, points_as_samples, Band};
+use crate::analysis::downsample::Band;
 use crate::analysis::recommend::{Recommendation, Tier};
 use crate::charts::{cdf, time_series, LineKind, RefLine};
 use crate::components::{load_page, FindingBadge, Layout};
@@ -19,8 +19,10 @@ use crate::store::metrics::StoredSeries;
 use crate::store::services::StoredService;
 use crate::store::{Store, StoreResult};
 
-/// Pixel width of the charts (and so the number of columns a series is shrunk to).
+/// Pixel width of the time charts.
 const CHART_WIDTH: u32 = 900;
+/// Columns a series is shrunk to: one per two pixels reads the same and draws half the points.
+const CHART_COLUMNS: i64 = CHART_WIDTH as i64 / 2;
 /// Ranges up to this long are drawn from raw minutes, longer ones from hourly rollups.
 const RAW_UP_TO: i64 = 3 * DAY;
 
@@ -156,7 +158,8 @@ pub async fn load(
     })
 }
 
-/// A series over the range, shrunk to chart columns and scaled into absolute units.
+/// A series over the range, shrunk to chart columns (min and max kept per column) and scaled
+/// into absolute units.
 async fn bands(
     store: &Store,
     series: Option<&StoredSeries>,
@@ -166,28 +169,24 @@ async fn bands(
     let Some(s) = series else {
         return Ok(Vec::new());
     };
-    let samples: Vec<(i64, f64, f64, f64, i64)> = if range.span() <= RAW_UP_TO {
-        points_as_samples(&store.read_points(s.id, range.from, range.to).await?)
-    } else {
-        let hour_from = range.from - range.from.rem_euclid(3600);
-        store
-            .read_hourly(s.id, hour_from, range.to)
-            .await?
-            .into_iter()
-            .map(|b| (b.hour.max(range.from), b.min, b.max, b.sum, b.count))
-            .collect()
-    };
-    Ok(
-        downsample(&samples, range.from, range.to, CHART_WIDTH as usize)
-            .into_iter()
-            .map(|b| Band {
-                ts: b.ts,
-                min: b.min * scale,
-                max: b.max * scale,
-                mean: b.mean * scale,
-            })
-            .collect(),
-    )
+    let width = (range.span() + CHART_COLUMNS - 1) / CHART_COLUMNS;
+    let hourly = range.span() > RAW_UP_TO;
+    let buckets = store
+        .read_buckets(s.id, range.from, range.to, width, hourly)
+        .await?;
+    Ok(buckets
+        .into_iter()
+        .map(|(ts, min, max, sum, count)| Band {
+            ts,
+            min: min * scale,
+            max: max * scale,
+            mean: if count > 0 {
+                sum / count as f64 * scale
+            } else {
+                (min + max) / 2.0 * scale
+            },
+        })
+        .collect())
 }
 
 /// Lines for the current size, the recommendation and each tier; lines at the same level share one

@@ -235,7 +235,8 @@ impl Store {
     /// Whether any day in `[from, to)` is still flagged as estimated.
     pub async fn any_estimated(&self, from: i64, to: i64) -> StoreResult<bool> {
         let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM costs WHERE estimated = 1 AND period_start >= ?1 AND period_start < ?2",
+            "SELECT EXISTS (SELECT 1 FROM costs WHERE granularity = 'DAILY'
+                 AND period_start >= ?1 AND period_start < ?2 AND estimated = 1)",
         )
         .bind(from)
         .bind(to)

@@ -142,8 +142,8 @@ impl Store {
     /// Whether the store holds no services, costs or alarms yet.
     pub async fn is_empty(&self) -> StoreResult<bool> {
         let n: i64 = sqlx::query_scalar(
-            "SELECT (SELECT count(*) FROM services) + (SELECT count(*) FROM costs) \
-             + (SELECT count(*) FROM alarms)",
+            "SELECT EXISTS (SELECT 1 FROM services) OR EXISTS (SELECT 1 FROM costs)
+                 OR EXISTS (SELECT 1 FROM alarms)",
         )
         .fetch_one(&self.pool)
         .await?;
