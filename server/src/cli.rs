@@ -290,6 +290,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 crate::background::schedule(trigger.clone(), every);
             }
             let state = AppState::new(store, Arc::new(SystemClock), settings).with_sync(trigger);
+            warm_recommendations(&state);
             crate::startup::serve(state, args.bind).await
         }
         Command::Sync(args) => {
@@ -350,6 +351,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Sizes every service in the background as the server starts, so the first visitor to the
+/// Services page does not wait for it.
+fn warm_recommendations(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        match state
+            .recommendations
+            .get(&state.store, &state.settings, state.clock.now())
+            .await
+        {
+            Ok(e) => tracing::info!(
+                "sized {} services in {:.2} s",
+                e.len(),
+                started.elapsed().as_secs_f64()
+            ),
+            Err(e) => tracing::warn!("sizing services at start-up failed: {e}"),
+        }
+    });
 }
 
 async fn open(db: &std::path::Path) -> anyhow::Result<Store> {
