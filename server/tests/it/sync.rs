@@ -304,6 +304,7 @@ async fn sync_fills_the_store_with_what_moto_holds_and_repeats_cheaply() {
     let db = dir.path().join("s.db");
 
     let first = ok(&sync(&moto, &db, &[]));
+    eprintln!("first sync of the test account:\n{first}"); // shown with --nocapture
     let store = Store::open(&db).await.unwrap();
 
     // Inventory.
