@@ -44,7 +44,7 @@ step "cargo test"
 cargo test --workspace --locked
 
 step "browser tests (Chromium, JavaScript off and on)"
-cargo build --locked --bin spendwatch
+# cargo test built the binary (target/debug/spendwatch) for the CLI tests; the browser tests use it.
 (cd end2end && SPENDWATCH_BIN="$CARGO_TARGET_DIR/debug/spendwatch" npm test)
 
 step "all tests passed"

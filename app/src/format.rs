@@ -6,16 +6,36 @@ use chrono::{DateTime, Utc};
 pub fn usd(amount: f64) -> String {
     let negative = amount < 0.0;
     let cents = (amount.abs() * 100.0).round() as u64;
-    let (whole, frac) = (cents / 100, cents % 100);
-    let digits = whole.to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    let sign = if negative { "-" } else { "" };
+    format!("{sign}${}.{:02}", group_thousands(cents / 100), cents % 100)
+}
+
+/// `1234567` as `1,234,567`.
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
         }
-        grouped.push(c);
+        out.push(c);
     }
-    format!("{}${grouped}.{frac:02}", if negative { "-" } else { "" })
+    out
+}
+
+/// Dollars for small sums such as API costs: cents, or four decimals under a cent.
+pub fn usd_small(amount: f64) -> String {
+    if amount > 0.0 && amount < 0.01 {
+        format!("${amount:.4}")
+    } else {
+        usd(amount)
+    }
+}
+
+/// An integer with thousands separators: `51,840,000`.
+pub fn count(n: i64) -> String {
+    let sign = if n < 0 { "-" } else { "" };
+    format!("{sign}{}", group_thousands(n.unsigned_abs()))
 }
 
 /// A percentage change from `before` to `after`, or None when `before` is zero.
@@ -78,6 +98,16 @@ mod tests {
         assert_eq!(usd(1234567.891), "$1,234,567.89");
         assert_eq!(usd(-12.5), "-$12.50");
         assert_eq!(usd(999.999), "$1,000.00");
+    }
+
+    #[test]
+    fn counts_and_small_dollars() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(51_840_000), "51,840,000");
+        assert_eq!(count(-1234), "-1,234");
+        assert_eq!(usd_small(0.0006), "$0.0006");
+        assert_eq!(usd_small(0.03), "$0.03");
+        assert_eq!(usd_small(0.0), "$0.00");
     }
 
     #[test]

@@ -185,13 +185,16 @@ pub fn sync_summary(r: &crate::sync::SyncReport, seconds: f64) -> String {
         } else {
             String::new()
         };
-        out += &format!("  {api:<48} {calls:>6}{units}  {}\n", format::usd(cost));
+        out += &format!(
+            "  {api:<48} {calls:>6}{units}  {}\n",
+            format::usd_small(cost)
+        );
     }
     out += &format!(
         "  {:<48} {:>6}  {}\n",
         "total",
         r.calls.iter().map(|c| c.1).sum::<u64>(),
-        format::usd(r.cost_usd)
+        format::usd_small(r.cost_usd)
     );
     if r.metric_calls.0 > 0 {
         out += &format!(

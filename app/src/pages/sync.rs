@@ -147,10 +147,10 @@ fn run_row(r: RunLine, now: i64) -> impl IntoView {
                 })}
             </td>
             <td class="num">{took}</td>
-            <td class="num">{run.datapoints_written}</td>
-            <td class="num">{run.rows_written}</td>
+            <td class="num">{format::count(run.datapoints_written)}</td>
+            <td class="num">{format::count(run.rows_written)}</td>
             <td class="sub">{if calls.is_empty() { "—".to_string() } else { calls }}</td>
-            <td class="num">{format::usd(run.api_cost_usd)}</td>
+            <td class="num">{format::usd_small(run.api_cost_usd)}</td>
         </tr>
     }
 }

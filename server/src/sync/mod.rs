@@ -595,7 +595,7 @@ impl Sync<'_> {
             "{} datapoints, {} rows, {total_calls} AWS calls (about {}), {} errors",
             self.report.datapoints_written,
             self.report.rows_written,
-            app::format::usd(self.report.cost_usd),
+            app::format::usd_small(self.report.cost_usd),
             self.report.errors.len()
         );
         self.store
