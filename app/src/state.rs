@@ -14,6 +14,11 @@ pub trait SyncTrigger: Send + Sync {
     fn start(&self) -> Result<(), String>;
     /// Whether a sync started here is running.
     fn is_running(&self) -> bool;
+    /// Why the last sync started here could not run (no credentials, another sync running), with
+    /// when; None after a sync that ran.
+    fn last_error(&self) -> Option<(i64, String)> {
+        None
+    }
 }
 
 /// Everything a page or server function needs: the store, the clock, the settings, and what

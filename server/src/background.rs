@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use app::store::Store;
@@ -16,6 +16,7 @@ pub struct BackgroundSync {
     db: PathBuf,
     options: SyncOptions,
     running: Arc<AtomicBool>,
+    last_error: Arc<Mutex<Option<(i64, String)>>>,
 }
 
 impl BackgroundSync {
@@ -29,6 +30,7 @@ impl BackgroundSync {
                 ..options
             },
             running: Arc::new(AtomicBool::new(false)),
+            last_error: Arc::default(),
         }
     }
 
@@ -37,19 +39,29 @@ impl BackgroundSync {
         if self.running.swap(true, Ordering::SeqCst) {
             return Err("a sync is already running".into());
         }
-        let (store, db, running) = (self.store.clone(), self.db.clone(), self.running.clone());
+        let (store, db, running, last_error) = (
+            self.store.clone(),
+            self.db.clone(),
+            self.running.clone(),
+            self.last_error.clone(),
+        );
         let options = SyncOptions {
             trigger: trigger.into(),
             ..self.options.clone()
         };
         tokio::spawn(async move {
             let now = chrono::Utc::now().timestamp();
-            match sync::run(&store, &db, &options, now).await {
+            let failure = match sync::run(&store, &db, &options, now).await {
                 Ok(r) => {
-                    tracing::info!(run = r.run_id, outcome = %r.outcome, datapoints = r.datapoints_written, "sync finished")
+                    tracing::info!(run = r.run_id, outcome = %r.outcome, datapoints = r.datapoints_written, "sync finished");
+                    None
                 }
-                Err(e) => tracing::warn!("sync did not run: {e}"),
-            }
+                Err(e) => {
+                    tracing::warn!("sync did not run: {e}");
+                    Some((now, e.to_string()))
+                }
+            };
+            *last_error.lock().expect("sync error lock") = failure;
             running.store(false, Ordering::SeqCst);
         });
         Ok(())
@@ -63,6 +75,10 @@ impl SyncTrigger for BackgroundSync {
 
     fn is_running(&self) -> bool {
         self.running.load(Ordering::SeqCst)
+    }
+
+    fn last_error(&self) -> Option<(i64, String)> {
+        self.last_error.lock().expect("sync error lock").clone()
     }
 }
 

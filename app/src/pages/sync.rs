@@ -30,6 +30,8 @@ pub struct SyncData {
     pub running: bool,
     /// Page time.
     pub now: i64,
+    /// Why the last sync started from this server did not run, and when.
+    pub last_error: Option<(i64, String)>,
 }
 
 /// Reads the last 50 runs.
@@ -48,6 +50,7 @@ pub async fn load(state: AppState) -> Result<SyncData, AppError> {
         can_sync: state.sync.is_some(),
         running,
         now: state.clock.now(),
+        last_error: state.sync.as_ref().and_then(|s| s.last_error()),
     })
 }
 
@@ -86,7 +89,16 @@ fn sync_view(d: SyncData) -> impl IntoView {
         view! { <p class="note">"This server cannot start syncs. Run " <code>"spendwatch sync"</code> " from a shell with AWS credentials."</p> }.into_any()
     };
     let now = d.now;
+    let failed = d.last_error.map(|(at, message)| {
+        view! {
+            <section class="card error-box" id="sync-error" role="alert">
+                <h2>{format!("The sync started {} did not run", format::ago(at, now))}</h2>
+                <p class="error-message">{message}</p>
+            </section>
+        }
+    });
     view! {
+        {failed}
         <section class="card">
             <div class="card-head">
                 <h2>"Syncs"</h2>

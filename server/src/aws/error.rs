@@ -19,7 +19,7 @@ pub enum AwsError {
     },
     /// Credentials are missing, expired or invalid: nothing can be read.
     #[error(
-        "AWS rejected the credentials calling {api} ({detail}). Refresh them (aws sso login, new access keys) or choose a profile with --profile or AWS_PROFILE"
+        "no usable AWS credentials for {api} ({detail}). Refresh them (aws sso login, new access keys) or choose a profile with --profile or AWS_PROFILE"
     )]
     Credentials {
         /// `service:Action`.
@@ -88,12 +88,11 @@ where
             api,
             detail: format!("{c}: {}", err.message().unwrap_or("")),
         },
-        _ if matches!(err, SdkError::ConstructionFailure(_))
-            && detail.to_lowercase().contains("credential") =>
-        {
+        // The SDK found no credentials at all: it never reached AWS, so there is no error code.
+        None if detail.to_lowercase().contains("no credentials") || matches!(err, SdkError::ConstructionFailure(_)) && detail.to_lowercase().contains("credential") => {
             AwsError::Credentials {
                 api,
-                detail: "no credentials were found".into(),
+                detail: "no credentials were found in the environment, profiles, SSO, web identity, or container and instance roles".into(),
             }
         }
         _ => AwsError::Other { api, detail },

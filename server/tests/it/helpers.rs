@@ -54,6 +54,8 @@ pub async fn spawn_app(spec: Option<DemoSpec>) -> TestApp {
 pub struct FakeSync {
     /// How many times a sync was started.
     pub started: std::sync::atomic::AtomicUsize,
+    /// What `last_error` reports.
+    pub error: Option<(i64, String)>,
 }
 
 impl app::SyncTrigger for FakeSync {
@@ -65,6 +67,10 @@ impl app::SyncTrigger for FakeSync {
 
     fn is_running(&self) -> bool {
         false
+    }
+
+    fn last_error(&self) -> Option<(i64, String)> {
+        self.error.clone()
     }
 }
 

@@ -375,3 +375,19 @@ async fn sync_page_without_aws_says_how_to_sync() {
     assert!(html.contains("spendwatch sync"));
     assert!(!html.contains("sync_now"));
 }
+
+#[tokio::test]
+async fn sync_page_says_why_the_last_sync_did_not_run() {
+    let fake = std::sync::Arc::new(crate::helpers::FakeSync {
+        error: Some((test_end() - 120, "AWS rejected the credentials calling sts:GetCallerIdentity (no credentials were found)".into())),
+        ..Default::default()
+    });
+    let app = crate::helpers::spawn_app_with(None, Some(fake)).await;
+    let (status, html) = app.get("/sync").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("The sync started 2 min ago did not run"),
+        "{html}"
+    );
+    assert!(html.contains("AWS rejected the credentials calling sts:GetCallerIdentity"));
+}
