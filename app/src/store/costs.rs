@@ -151,25 +151,6 @@ impl Store {
         .await?)
     }
 
-    /// Cost rows in a scope and grouping for days starting in `[from, to)`.
-    pub async fn count_cost_rows(
-        &self,
-        scope: &str,
-        group_by: &str,
-        from: i64,
-        to: i64,
-    ) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT count(*) FROM costs WHERE scope = ?1 AND group_by = ?2 AND period_start >= ?3 AND period_start < ?4",
-        )
-        .bind(scope)
-        .bind(group_by)
-        .bind(from)
-        .bind(to)
-        .fetch_one(&self.pool)
-        .await?)
-    }
-
     /// Daily spend summed over groups for days starting in `[from, to)`.
     pub async fn daily_spend_total(
         &self,
@@ -221,15 +202,6 @@ impl Store {
                 amount: r.get("amount"),
             })
             .collect())
-    }
-
-    /// The latest day with cost data, if any.
-    pub async fn last_cost_day(&self) -> StoreResult<Option<i64>> {
-        Ok(
-            sqlx::query_scalar("SELECT max(period_start) FROM costs WHERE granularity = 'DAILY'")
-                .fetch_one(&self.pool)
-                .await?,
-        )
     }
 
     /// Whether any day in `[from, to)` is still flagged as estimated.

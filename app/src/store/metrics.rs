@@ -323,15 +323,6 @@ impl Store {
         )
     }
 
-    /// The newest datapoint time across all series.
-    pub async fn last_metric_time(&self) -> StoreResult<Option<i64>> {
-        Ok(
-            sqlx::query_scalar("SELECT max(hour) + 3600 FROM datapoints_hourly")
-                .fetch_one(&self.pool)
-                .await?,
-        )
-    }
-
     /// Records that a series has been fetched up to `until` (never moves backwards).
     pub async fn mark_fetched(&self, series_id: i64, until: i64) -> StoreResult<()> {
         sqlx::query("UPDATE metric_series SET fetched_until = max(coalesce(fetched_until, 0), ?2) WHERE id = ?1")
