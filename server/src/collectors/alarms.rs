@@ -243,6 +243,76 @@ mod tests {
     }
 
     #[test]
+    fn converts_metric_and_composite_alarms() {
+        use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StateValue, Statistic};
+        let metric = MetricAlarm::builder()
+            .alarm_name("server-cpu-high")
+            .namespace("AWS/ECS")
+            .metric_name("CPUUtilization")
+            .dimensions(
+                Dimension::builder()
+                    .name("ServiceName")
+                    .value("web")
+                    .build(),
+            )
+            .dimensions(
+                Dimension::builder()
+                    .name("ClusterName")
+                    .value("prod")
+                    .build(),
+            )
+            .statistic(Statistic::Average)
+            .period(300)
+            .evaluation_periods(2)
+            .datapoints_to_alarm(2)
+            .threshold(85.0)
+            .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+            .treat_missing_data("breaching")
+            .alarm_actions("arn:aws:sns:us-east-1:1:ops")
+            .state_value(StateValue::Alarm)
+            .state_updated_timestamp(DateTime::from_secs(1_795_000_000))
+            .build();
+        let r = metric_alarm("us-east-1", &metric);
+        assert_eq!(
+            r.dimensions.as_deref(),
+            Some(r#"{"ClusterName":"prod","ServiceName":"web"}"#),
+            "canonical order"
+        );
+        assert_eq!(
+            (r.statistic.as_deref(), r.period, r.threshold),
+            (Some("Average"), Some(300), Some(85.0))
+        );
+        assert_eq!(
+            r.comparison_operator.as_deref(),
+            Some("GreaterThanThreshold")
+        );
+        assert_eq!(
+            r.alarm_actions.as_deref(),
+            Some(r#"["arn:aws:sns:us-east-1:1:ops"]"#)
+        );
+        assert_eq!(
+            (r.state_value.as_str(), r.state_updated_at),
+            ("ALARM", Some(1_795_000_000))
+        );
+
+        let composite = CompositeAlarm::builder()
+            .alarm_name("service-down")
+            .alarm_rule("ALARM(server-target-unhealthy) AND ALARM(server-task-count-low)")
+            .state_value(StateValue::Ok)
+            .build();
+        let c = composite_alarm("us-east-1", &composite);
+        assert_eq!(c.alarm_type, "CompositeAlarm");
+        assert_eq!(
+            c.alarm_rule.as_deref(),
+            Some("ALARM(server-target-unhealthy) AND ALARM(server-task-count-low)")
+        );
+        assert_eq!(
+            (c.state_value.as_str(), c.metric_name.as_deref()),
+            ("OK", None)
+        );
+    }
+
+    #[test]
     fn tolerates_other_shapes() {
         assert_eq!(parse_history_data("not json"), ParsedHistory::default());
         let p = parse_history_data(r#"{"version":"1.0","type":"Update","updatedAlarm":{}}"#);
