@@ -59,6 +59,8 @@ pub struct ServicesData {
     pub descending: bool,
     /// Days sized on.
     pub lookback_days: u32,
+    /// The sizing rules, for the footnote.
+    pub rules: crate::analysis::recommend::SizingRules,
 }
 
 /// Parses the sort query and builds the page.
@@ -103,6 +105,7 @@ pub async fn load(
         sort: key,
         descending,
         lookback_days: state.settings.rules.lookback_days,
+        rules: state.settings.rules,
     })
 }
 
@@ -242,7 +245,13 @@ fn services_view(d: ServicesData) -> impl IntoView {
                 </tbody>
             </table>
             <p class="note">
-                {format!("Sized on the last {} days: CPU on the busiest task's p95 over a 70% target, memory on its maximum plus 15%. Costs are list prices with each service's capacity provider mix; Spot at the configured discount. Data: share of the window with CPU data.", d.lookback_days)}
+                {format!(
+                    "Sized on the last {} days, up to the start of this hour: CPU on the busiest task's p{:.0} over a {:.0}% target, memory on its maximum plus {:.0}%. Costs are list prices with each service's capacity provider mix; Spot at the configured discount. Data: share of the window with CPU data.",
+                    d.lookback_days,
+                    d.rules.cpu_percentile,
+                    d.rules.cpu_target_utilization * 100.0,
+                    d.rules.memory_buffer * 100.0
+                )}
             </p>
         </section>
     }
