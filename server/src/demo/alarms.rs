@@ -173,7 +173,8 @@ pub fn alarms(
             .to_string(),
             ..AlarmHistoryRecord::default()
         });
-        let mut last: Option<(i64, Transition, serde_json::Value)> = None;
+        // The current state is the last transition's: (when, state, reason, reason data).
+        let mut last: Option<(i64, AlarmState, String, serde_json::Value)> = None;
         for tr in transitions {
             // CloudWatch decides once the period is over, a little after.
             let at = tr.ts + def.period + 45;
@@ -194,15 +195,10 @@ pub fn alarms(
                 })
                 .to_string(),
             });
-            last = Some((at, tr, data));
+            last = Some((at, tr.to, reason, data));
         }
-        let (state, reason_text, reason_data, updated) = match &last {
-            Some((at, tr, data)) => (
-                tr.to.as_str(),
-                reason(&def, tr, *at).0,
-                Some(data.to_string()),
-                *at,
-            ),
+        let (state, reason_text, reason_data, updated) = match last {
+            Some((at, to, reason, data)) => (to.as_str(), reason, Some(data.to_string()), at),
             None => (
                 "INSUFFICIENT_DATA",
                 "Unchecked: Initial alarm creation".to_string(),

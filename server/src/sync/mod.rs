@@ -234,21 +234,15 @@ impl Sync<'_> {
 
     async fn region(&mut self, clients: &AwsClients) -> Result<(), SyncError> {
         let region = clients.region.clone();
-        let mut services = self
-            .store
-            .list_services()
-            .await?
-            .into_iter()
-            .map(|s| s.service)
-            .filter(|s| s.region == region)
-            .collect::<Vec<_>>();
+        // Services as this sync's inventory found them, or as stored when inventory is skipped.
+        let mut services: Option<Vec<(i64, ServiceRecord)>> = None;
         let mut load_balancers: HashMap<String, String> = HashMap::new();
 
         if self.wants(Phase::Inventory) {
             let (t, bar) = (Instant::now(), self.spinner(Phase::Inventory, &region));
             let result = self.inventory(clients, &mut load_balancers).await?;
             if let Ok((fresh, _)) = &result {
-                services = fresh.clone();
+                services = Some(fresh.clone());
             }
             self.close(
                 Phase::Inventory,
@@ -299,6 +293,17 @@ impl Sync<'_> {
         }
         if self.wants(Phase::Metrics) {
             let t = Instant::now();
+            let services = match services {
+                Some(fresh) => fresh,
+                None => self
+                    .store
+                    .list_services()
+                    .await?
+                    .into_iter()
+                    .filter(|s| s.service.region == region)
+                    .map(|s| (s.id, s.service))
+                    .collect(),
+            };
             let result = self.metrics(clients, &services, &load_balancers).await?;
             self.close(Phase::Metrics, t, ProgressBar::hidden(), result)
                 .await?;
@@ -312,7 +317,7 @@ impl Sync<'_> {
         &mut self,
         clients: &AwsClients,
         lbs: &mut HashMap<String, String>,
-    ) -> Result<Result<(Vec<ServiceRecord>, usize), AwsError>, SyncError> {
+    ) -> Result<Result<(Vec<(i64, ServiceRecord)>, usize), AwsError>, SyncError> {
         let described = match collectors::ecs::fetch(clients, &self.opts.clusters, &self.log).await
         {
             Ok(d) => d,
@@ -359,8 +364,8 @@ impl Sync<'_> {
             for tg in &mut record.target_groups {
                 tg.load_balancer = lbs.get(&tg.target_group).cloned().unwrap_or_default();
             }
-            self.store.upsert_service(&record, self.now).await?;
-            out.push(record);
+            let id = self.store.upsert_service(&record, self.now).await?;
+            out.push((id, record));
         }
         self.report.rows_written += out.len() as u64;
         Ok(Ok((out, policies)))
@@ -380,7 +385,7 @@ impl Sync<'_> {
     async fn metrics(
         &mut self,
         clients: &AwsClients,
-        services: &[ServiceRecord],
+        services: &[(i64, ServiceRecord)],
         lbs: &HashMap<String, String>,
     ) -> Result<Result<String, AwsError>, SyncError> {
         let insights: BTreeSet<(String, String)> = match collectors::metrics::list_dimensions(
@@ -407,14 +412,11 @@ impl Sync<'_> {
             .into_iter()
             .filter(|a| a.region == clients.region)
             .collect();
-        let wanted = specs::wanted(services, &insights, lbs, &alarms);
-        let ids: HashMap<(String, String), i64> = self
-            .store
-            .list_services()
-            .await?
-            .into_iter()
-            .filter(|s| s.service.region == clients.region)
-            .map(|s| ((s.service.cluster, s.service.name), s.id))
+        let records: Vec<ServiceRecord> = services.iter().map(|(_, s)| s.clone()).collect();
+        let wanted = specs::wanted(&records, &insights, lbs, &alarms);
+        let ids: HashMap<(String, String), i64> = services
+            .iter()
+            .map(|(id, s)| ((s.cluster.clone(), s.name.clone()), *id))
             .collect();
         let lookback_from = self.now - i64::from(self.opts.lookback_days) * DAY;
         let mut need_from = Vec::with_capacity(wanted.len());
