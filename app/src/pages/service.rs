@@ -16,7 +16,7 @@ use crate::format;
 use crate::reports::recommendations::UsageSeries;
 use crate::state::AppState;
 use crate::store::metrics::StoredSeries;
-use crate::store::services::StoredService;
+use crate::store::services::{Removed, StoredService};
 use crate::store::{Store, StoreResult};
 
 /// Pixel width of the time charts.
@@ -49,6 +49,8 @@ pub struct ServiceData {
     pub lookback_days: u32,
     /// Whether there is any data in the range.
     pub has_data: bool,
+    /// Page time.
+    pub now: i64,
 }
 
 /// Query parameters of the page.
@@ -80,8 +82,9 @@ pub async fn load(
     )
     .map_err(AppError::bad_request)?;
     let store = &state.store;
+    // A service deleted in AWS still has its page: its history is kept.
     let service = store
-        .list_services()
+        .list_services_with(Removed::Show)
         .await?
         .into_iter()
         .find(|s| s.service.cluster == cluster && s.service.name == name)
@@ -146,6 +149,7 @@ pub async fn load(
     };
     Ok(ServiceData {
         has_data: !cpu_bands.is_empty() || !mem_bands.is_empty(),
+        now,
         cpu_chart: time("vCPU, busiest task", &cpu_bands, &cpu_lines, 2),
         mem_chart: time("MiB, busiest task", &mem_bands, &mem_lines, 0),
         tasks_chart: time("running tasks", &task_bands, &[], 0),
@@ -286,8 +290,21 @@ fn service_view(d: ServiceData) -> impl IntoView {
         }
     );
     let card = recommendation_card(rec, d.lookback_days);
+    let removed = d.service.removed_at.map(|_| {
+        view! {
+            <section class="card warning" id="removed">
+                <p>
+                    {format!(
+                        "This service was {}. Its history is kept; its size and task counts are as last seen.",
+                        format::removed_from_aws(d.service.last_seen, d.now)
+                    )}
+                </p>
+            </section>
+        }
+    });
     view! {
         <p class="sync-status">{subtitle}</p>
+        {removed}
         {card}
         <section class="card">
             <div class="card-head">
