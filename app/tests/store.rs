@@ -115,7 +115,10 @@ async fn a_removed_service_keeps_its_row_and_comes_back_when_seen_again() {
         name: "web".into(),
         ..service(512, vec![])
     };
-    let gone = store.upsert_service(&service(512, vec![]), 100).await.unwrap();
+    let gone = store
+        .upsert_service(&service(512, vec![]), 100)
+        .await
+        .unwrap();
     store.upsert_service(&web, 100).await.unwrap();
     let series = store.upsert_series(&key(), None, Some(gone)).await.unwrap();
     store.write_points(series, &[(60, 1.0)]).await.unwrap();
@@ -139,7 +142,10 @@ async fn a_removed_service_keeps_its_row_and_comes_back_when_seen_again() {
     );
 
     // Seen again: current once more, last seen then.
-    store.upsert_service(&service(512, vec![]), 400).await.unwrap();
+    store
+        .upsert_service(&service(512, vec![]), 400)
+        .await
+        .unwrap();
     let back = store.list_services().await.unwrap();
     let svc = back.iter().find(|s| s.id == gone).expect("listed again");
     assert_eq!((svc.last_seen, svc.removed_at), (400, None));
@@ -175,7 +181,9 @@ async fn the_presence_migration_applies_to_a_database_of_the_previous_schema() {
     .unwrap();
     pool.close().await;
 
-    let store = Store::open(&path).await.expect("migrates to the new schema");
+    let store = Store::open(&path)
+        .await
+        .expect("migrates to the new schema");
     let services = store.list_services().await.unwrap();
     assert_eq!(services.len(), 1, "an existing service stays current");
     assert_eq!(services[0].last_seen, 1234, "last seen when last written");

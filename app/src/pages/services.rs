@@ -202,7 +202,10 @@ fn removed_toggle(d: &ServicesData) -> Option<impl IntoView> {
     let (text, href, label) = match d.removed {
         Removed::Hide => (
             format!("{n} {services} deleted in AWS not listed. "),
-            format!("/services?sort={}&order={order}&removed=show", d.sort.as_str()),
+            format!(
+                "/services?sort={}&order={order}&removed=show",
+                d.sort.as_str()
+            ),
             "Show removed",
         ),
         Removed::Show => (
@@ -325,4 +328,3 @@ pub fn size_cell(cpu: u32, memory_mib: u32, tier: Option<String>) -> impl IntoVi
         <div class="sub">{tier.unwrap_or_else(|| "no tier".into())}</div>
     }
 }
-

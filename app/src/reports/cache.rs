@@ -6,8 +6,8 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 
 use super::recommendations::{all_evidence, window_end, Evidence};
-use crate::store::services::Removed;
 use crate::settings::Settings;
+use crate::store::services::Removed;
 use crate::store::{Store, StoreResult};
 
 /// What a cached result depends on: the window's end and the newest finished sync run.

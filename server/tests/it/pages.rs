@@ -512,13 +512,18 @@ async fn services_page_and_totals_leave_out_a_removed_service_until_asked() {
         "the total counts current services only"
     );
     assert!(
-        html.contains(r#"href="/services?sort=savings&amp;order=desc&amp;removed=show">Show removed</a>"#),
+        html.contains(
+            r#"href="/services?sort=savings&amp;order=desc&amp;removed=show">Show removed</a>"#
+        ),
         "{html}"
     );
 
     let (status, html) = app.get("/services?removed=show").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains(&format!(">{CLIENT}</a>")), "listed when asked");
+    assert!(
+        html.contains(&format!(">{CLIENT}</a>")),
+        "listed when asked"
+    );
     assert!(html.contains(&format!(
         "removed from AWS; last seen {}",
         format::datetime(last_seen)
@@ -545,9 +550,15 @@ async fn a_removed_service_keeps_its_page_and_says_it_is_gone() {
         )),
         "{html}"
     );
-    assert!(inside(&html, "cpu-chart").starts_with("<svg"), "its history is drawn");
+    assert!(
+        inside(&html, "cpu-chart").starts_with("<svg"),
+        "its history is drawn"
+    );
     let (_, html) = app.get(SERVER).await;
-    assert!(!html.contains(r#"id="removed""#), "a current service is not marked");
+    assert!(
+        !html.contains(r#"id="removed""#),
+        "a current service is not marked"
+    );
 }
 
 #[tokio::test]
@@ -601,5 +612,9 @@ async fn tiers_count_no_removed_service() {
         .map(|r| r.services_recommended)
         .sum::<usize>()
         + tiers.above_recommended;
-    assert_eq!((now, recommended), (1, 1), "only the current service counts");
+    assert_eq!(
+        (now, recommended),
+        (1, 1),
+        "only the current service counts"
+    );
 }

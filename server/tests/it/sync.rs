@@ -649,7 +649,11 @@ async fn a_service_deleted_in_aws_is_marked_removed_with_its_history_kept() {
         .unwrap();
 
     // A sync whose listing fails (no such cluster) marks nothing.
-    let failed = sync(&moto, &db, &["--skip", "costs", "--cluster", "no-such-cluster"]);
+    let failed = sync(
+        &moto,
+        &db,
+        &["--skip", "costs", "--cluster", "no-such-cluster"],
+    );
     let failed_text = String::from_utf8_lossy(&failed.stdout).to_string()
         + &String::from_utf8_lossy(&failed.stderr);
     assert_eq!(
@@ -659,7 +663,10 @@ async fn a_service_deleted_in_aws_is_marked_removed_with_its_history_kept() {
     );
 
     let second = ok(&sync(&moto, &db, &["--skip", "costs"]));
-    assert!(second.contains("1 deleted in AWS (marked removed)"), "{second}");
+    assert!(
+        second.contains("1 deleted in AWS (marked removed)"),
+        "{second}"
+    );
     let runs = store.list_sync_runs(10).await.unwrap();
     let (second_run, first_run) = (runs[0].started_at, runs.last().unwrap().started_at);
     let current = store.list_services().await.unwrap();
@@ -671,7 +678,11 @@ async fn a_service_deleted_in_aws_is_marked_removed_with_its_history_kept() {
         .await
         .unwrap();
     let api = all.iter().find(|s| s.service.name == "api").unwrap();
-    assert_eq!(api.removed_at, Some(second_run), "found gone by the second sync");
+    assert_eq!(
+        api.removed_at,
+        Some(second_run),
+        "found gone by the second sync"
+    );
     assert_eq!(api.last_seen, first_run, "last seen by the first sync");
     assert_eq!(
         points_of(&store, "CPUUtilization", "Maximum", "api").await,
@@ -690,7 +701,9 @@ async fn a_service_deleted_in_aws_is_marked_removed_with_its_history_kept() {
         std::sync::Arc::new(app::clock::FixedClock(now)),
         app::settings::Settings::default(),
     );
-    let overview = app::pages::overview::load(state.clone(), None).await.unwrap();
+    let overview = app::pages::overview::load(state.clone(), None)
+        .await
+        .unwrap();
     let names: Vec<&str> = overview.services.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["web"]);
     assert_eq!(overview.removed_count, 1);
@@ -715,6 +728,9 @@ async fn a_service_deleted_in_aws_is_marked_removed_with_its_history_kept() {
         .unwrap();
     ok(&sync(&moto, &db, &["--skip", "costs"]));
     let again = store.list_services().await.unwrap();
-    let api = again.iter().find(|s| s.service.name == "api").expect("current again");
+    let api = again
+        .iter()
+        .find(|s| s.service.name == "api")
+        .expect("current again");
     assert_eq!(api.removed_at, None);
 }
