@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::analysis::spend::{month_to_date, month_windows, MonthToDate};
-use crate::components::{load_page, Layout};
+use crate::components::{load_page, removed_toggle, Layout};
 use crate::domain::capacity::split_tasks;
 use crate::error::AppError;
 use crate::format;
@@ -163,32 +163,6 @@ pub fn OverviewPage() -> impl IntoView {
     view! { <Layout title="Overview">{load_page(load(state, removed), overview_view)}</Layout> }
 }
 
-/// Says how many services deleted in AWS are hidden or shown, with the link that flips it.
-fn removed_toggle(d: &OverviewData) -> Option<impl IntoView> {
-    let n = d.removed_count;
-    let services = if n == 1 { "service" } else { "services" };
-    let (text, href, label) = match d.removed {
-        Removed::Hide => (
-            format!("{n} {services} deleted in AWS not listed. "),
-            "/?removed=show",
-            "Show removed",
-        ),
-        Removed::Show => (
-            format!("Listing {n} {services} deleted in AWS. "),
-            "/",
-            "Hide removed",
-        ),
-    };
-    (n > 0).then(|| {
-        view! {
-            <p class="note" id="removed-toggle">
-                {text}
-                <a href=href>{label}</a>
-            </p>
-        }
-    })
-}
-
 fn overview_view(d: OverviewData) -> impl IntoView {
     if d.empty {
         return view! {
@@ -234,7 +208,12 @@ fn overview_view(d: OverviewData) -> impl IntoView {
     };
     let firing_count = d.firing.len();
     let now = d.now;
-    let removed_toggle = removed_toggle(&d);
+    let toggle = removed_toggle(
+        d.removed_count,
+        d.removed,
+        "/?removed=show".into(),
+        "/".into(),
+    );
     let firing_class = if firing_count > 0 {
         "kpi-value alarm"
     } else {
@@ -312,7 +291,7 @@ fn overview_view(d: OverviewData) -> impl IntoView {
 
         <section class="card">
             <h2>"Services"</h2>
-            {removed_toggle}
+            {toggle}
             {if d.services.is_empty() {
                 let empty = if d.removed_count > 0 {
                     "Every stored ECS service was deleted in AWS."

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::analysis::recommend::Finding;
-use crate::components::{load_page, FindingBadge, Layout};
+use crate::components::{load_page, removed_toggle, FindingBadge, Layout};
 use crate::error::AppError;
 use crate::format;
 use crate::reports::recommendations::{listed, ServiceRecommendation};
@@ -194,39 +194,24 @@ fn sort_link(d: &ServicesData, key: SortKey, label: &'static str) -> impl IntoVi
     }
 }
 
-/// Says how many services deleted in AWS are hidden or shown, with the link that flips it.
-fn removed_toggle(d: &ServicesData) -> Option<impl IntoView> {
-    let n = d.removed_count;
-    let services = if n == 1 { "service" } else { "services" };
-    let order = if d.descending { "desc" } else { "asc" };
-    let (text, href, label) = match d.removed {
-        Removed::Hide => (
-            format!("{n} {services} deleted in AWS not listed. "),
-            format!(
-                "/services?sort={}&order={order}&removed=show",
-                d.sort.as_str()
-            ),
-            "Show removed",
-        ),
-        Removed::Show => (
-            format!("Listing {n} {services} deleted in AWS, counted in the totals. "),
-            format!("/services?sort={}&order={order}", d.sort.as_str()),
-            "Hide removed",
-        ),
-    };
-    (n > 0).then(|| {
-        view! {
-            <p class="note" id="removed-toggle">
-                {text}
-                <a href=href>{label}</a>
-            </p>
-        }
-    })
+/// The "show removed" note, keeping the sort.
+fn services_removed_toggle(d: &ServicesData) -> Option<impl IntoView> {
+    let base = format!(
+        "/services?sort={}&order={}",
+        d.sort.as_str(),
+        if d.descending { "desc" } else { "asc" }
+    );
+    removed_toggle(
+        d.removed_count,
+        d.removed,
+        format!("{base}&removed=show"),
+        base,
+    )
 }
 
 fn services_view(d: ServicesData) -> impl IntoView {
     if d.rows.is_empty() {
-        let toggle = removed_toggle(&d);
+        let toggle = services_removed_toggle(&d);
         return view! {
             <section class="card empty-state">
                 <h2>"No services yet"</h2>
@@ -236,7 +221,7 @@ fn services_view(d: ServicesData) -> impl IntoView {
         }
         .into_any();
     }
-    let toggle = removed_toggle(&d);
+    let toggle = services_removed_toggle(&d);
     let now = d.now;
     let headers = view! {
         <tr>
