@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-use crate::analysis::recommend::{recommend, Autoscaling, Recommendation, ServiceFacts, Usage};
+use crate::analysis::recommend::{
+    recommend, Autoscaling, Recommendation, ServiceFacts, Usage, NEGLIGIBLE_USD,
+};
 use crate::charts::cdf::cdf_points;
 use crate::domain::calendar::DAY;
 use crate::settings::Settings;
@@ -20,9 +22,56 @@ pub struct ServiceRecommendation {
     pub cluster: String,
     /// Service name.
     pub service: String,
+    /// CPU architecture (sets the price table the analysis used).
+    #[serde(skip)]
+    pub architecture: crate::domain::fargate::Architecture,
     /// The analysis.
     #[serde(flatten)]
     pub rec: Recommendation,
+}
+
+/// What following every recommendation does to the monthly bill, split by cause.
+///
+/// `net_change == increases - savings + capacity_provider_change`: savings and increases are the
+/// size parts of the changes (see [`crate::analysis::recommend::MonthlyCost`]), the
+/// capacity-provider part is the Spot-share side effect of changed task counts.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct SavingsSummary {
+    /// Sum of `recommended - current` over services with a recommendation.
+    pub net_change: f64,
+    /// Dollars a month saved by resizing, summed over services whose size part is negative.
+    pub savings: f64,
+    /// How many services a resize makes cheaper.
+    pub savings_count: usize,
+    /// Dollars a month added by resizing, over services whose size part is positive.
+    pub increases: f64,
+    /// How many services a resize makes dearer.
+    pub increases_count: usize,
+    /// Sum of the capacity-provider parts.
+    pub capacity_provider_change: f64,
+    /// Sum of monthly cost now.
+    pub current: f64,
+}
+
+/// Sums the recommendations' changes (see [`SavingsSummary`]).
+pub fn summarize(recs: &[ServiceRecommendation]) -> SavingsSummary {
+    let mut s = SavingsSummary::default();
+    for r in recs {
+        let cost = &r.rec.monthly_cost_usd;
+        s.current += cost.current;
+        s.net_change += cost.net_change();
+        s.capacity_provider_change += cost.capacity_provider_change.unwrap_or(0.0);
+        let size = cost.size_change.unwrap_or(0.0);
+        // Sub-cent parts are summed (so the totals add up exactly) but not counted.
+        if size < 0.0 {
+            s.savings -= size;
+            s.savings_count += usize::from(size <= -NEGLIGIBLE_USD);
+        } else {
+            s.increases += size;
+            s.increases_count += usize::from(size >= NEGLIGIBLE_USD);
+        }
+    }
+    s
 }
 
 /// The series of a service that sizing reads, at their finest period.
@@ -161,6 +210,7 @@ pub async fn evidence_for(
             service_id: service.id,
             cluster: service.service.cluster.clone(),
             service: service.service.name.clone(),
+            architecture: service.service.architecture,
             rec,
         },
     })
