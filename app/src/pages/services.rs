@@ -258,7 +258,7 @@ fn change_cell(change: Option<f64>) -> impl IntoView {
 }
 
 /// The headline: the net change of following every recommendation, then its parts.
-fn kpis(s: &SavingsSummary, lookback_days: u32) -> impl IntoView {
+fn kpis(s: &SavingsSummary, lookback_days: u32) -> AnyView {
     let services = |n: usize| if n == 1 { "1 service".to_string() } else { format!("{n} services") };
     let net_class = if s.net_change <= -0.005 {
         "kpi-value ok"
@@ -296,6 +296,7 @@ fn kpis(s: &SavingsSummary, lookback_days: u32) -> impl IntoView {
             </section>
         </div>
     }
+    .into_any()
 }
 
 /// `512 / 1024` with the tier under it.

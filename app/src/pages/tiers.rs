@@ -134,7 +134,7 @@ pub fn TiersPage() -> impl IntoView {
 }
 
 /// A tier's services: the count, then each name with its size and its own-architecture price.
-fn service_list(services: Vec<TierService>) -> impl IntoView {
+fn service_list(services: Vec<TierService>) -> AnyView {
     view! {
         <td class="tier-services">
             <div class="num">{services.len()}</div>
@@ -151,6 +151,7 @@ fn service_list(services: Vec<TierService>) -> impl IntoView {
             </ul>
         </td>
     }
+    .into_any()
 }
 
 fn tiers_view(d: TiersData) -> impl IntoView {
