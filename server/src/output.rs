@@ -117,7 +117,13 @@ fn table(recs: &[ServiceRecommendation]) -> String {
 /// What the columns mean and what following every recommendation changes.
 fn summary_text(recs: &[ServiceRecommendation]) -> String {
     let s = summarize(recs);
-    let services = |n: usize| if n == 1 { "1 service".to_string() } else { format!("{n} services") };
+    let services = |n: usize| {
+        if n == 1 {
+            "1 service".to_string()
+        } else {
+            format!("{n} services")
+        }
+    };
     format!(
         "\nNOW: list price at each service's mean task count over the sizing window. SIZE CHANGE: the new size\n\
          and task count at today's share of tasks on Spot. SPOT MIX CHANGE: the rest, when the new task count\n\

@@ -345,7 +345,11 @@ pub fn split_change(
 ) -> (f64, f64) {
     let cost_now = monthly_cost(facts.size, facts.arch, &facts.strategy, mean_tasks, prices);
     let cost_new = monthly_cost(new, facts.arch, &facts.strategy, tasks_new, prices);
-    let share_tasks = if mean_tasks > 0.0 { mean_tasks } else { tasks_new };
+    let share_tasks = if mean_tasks > 0.0 {
+        mean_tasks
+    } else {
+        tasks_new
+    };
     let spot_fraction = spot_pct(&facts.strategy, share_tasks) / 100.0;
     let size_change =
         monthly_cost_at_share(new, facts.arch, tasks_new, spot_fraction, prices) - cost_now;
@@ -363,7 +367,8 @@ mod round {
 
     fn to(digits: i32, v: f64) -> f64 {
         let scale = 10f64.powi(digits);
-        (v * scale).round() / scale
+        // `+ 0.0` turns a rounded -0.0 into 0.0.
+        (v * scale).round() / scale + 0.0
     }
 
     fn opt<S: Serializer>(digits: i32, v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
@@ -545,7 +550,13 @@ pub fn recommend(
     let tasks_new = autoscaled_count(mean_tasks, facts.size, new, facts.autoscaling.as_ref());
     let cost_new = monthly_cost(new, facts.arch, &facts.strategy, tasks_new, prices);
     let (size_change, provider_change) = split_change(facts, mean_tasks, new, tasks_new, prices);
-    let finding = finding_for(facts, new, size_change, mean_tasks + tasks_new > 0.0, prices);
+    let finding = finding_for(
+        facts,
+        new,
+        size_change,
+        mean_tasks + tasks_new > 0.0,
+        prices,
+    );
     let per_task_load = if tasks_new > 0.0 {
         mean_tasks / tasks_new
     } else {
@@ -693,10 +704,18 @@ fn format_size(size: TaskSize) -> String {
 }
 
 /// The reason's sentence on where the monthly change comes from.
-fn cost_split_text(size_change: f64, provider_change: f64, spot_now: f64, spot_after: f64) -> String {
+fn cost_split_text(
+    size_change: f64,
+    provider_change: f64,
+    spot_now: f64,
+    spot_after: f64,
+) -> String {
     let net = size_change + provider_change;
     if provider_change.abs() < NEGLIGIBLE_USD {
-        return format!("; monthly change {}, all from the size", crate::format::usd_signed(net));
+        return format!(
+            "; monthly change {}, all from the size",
+            crate::format::usd_signed(net)
+        );
     }
     format!(
         "; monthly change {}: {} from the size (priced at today's {spot_now:.0}% on Spot), {} from the capacity provider mix (the new task count puts {spot_after:.0}% on Spot instead of {spot_now:.0}%)",
@@ -714,7 +733,9 @@ fn spot_risk(spot_now: f64, spot_after: f64) -> Option<String> {
     let share = if (spot_now - spot_after).abs() < 0.5 {
         format!("{spot_now:.0}% of tasks run on Fargate Spot now and after the change")
     } else {
-        format!("{spot_now:.0}% of tasks run on Fargate Spot now, {spot_after:.0}% after the change")
+        format!(
+            "{spot_now:.0}% of tasks run on Fargate Spot now, {spot_after:.0}% after the change"
+        )
     };
     Some(format!(
         "{share}; Spot tasks can be stopped with 2 minutes' warning"
@@ -773,7 +794,12 @@ mod tests {
         // No Spot: the whole change is the size's.
         assert!((r.monthly_cost_usd.size_change.unwrap() + 36.04).abs() < 0.01);
         assert!(r.monthly_cost_usd.capacity_provider_change.unwrap().abs() < 1e-9);
-        assert!(r.reason.ends_with("monthly change -$36.04, all from the size"), "{}", r.reason);
+        assert!(
+            r.reason
+                .ends_with("monthly change -$36.04, all from the size"),
+            "{}",
+            r.reason
+        );
     }
 
     /// FARGATE base 2, then FARGATE and FARGATE_SPOT weighted 1:1; autoscaling on CPU.
@@ -806,22 +832,37 @@ mod tests {
             &default_tiers(),
             &PriceTable::default(),
         );
-        assert_eq!(r.recommended.as_ref().unwrap().size(), TaskSize::new(512, 2048));
+        assert_eq!(
+            r.recommended.as_ref().unwrap().size(),
+            TaskSize::new(512, 2048)
+        );
         assert!((r.tasks.recommended.unwrap() - 6.0).abs() < 1e-9);
         // 1024/4096 is $0.05826 an hour. Now 3 tasks: 2 base + 0.5 on demand, 0.5 on Spot
         // (1/6): 0.05826 x (2.5 + 0.5 x 0.3) x 730 = $112.70.
         let cost = r.monthly_cost_usd;
         assert!((cost.current - 112.704).abs() < 0.001, "{cost:?}");
         // After: 6 x $0.02913: 2 base + 2 on demand, 2 on Spot (1/3): 0.02913 x 4.6 x 730 = $97.82.
-        assert!((cost.recommended.unwrap() - 97.819).abs() < 0.001, "{cost:?}");
+        assert!(
+            (cost.recommended.unwrap() - 97.819).abs() < 0.001,
+            "{cost:?}"
+        );
         // At today's 1/6 on Spot, 6 half-size tasks cost what 3 full ones do: no size change; the
         // whole -$14.89 is the Spot mix.
         assert!(cost.size_change.unwrap().abs() < 1e-9, "{cost:?}");
         assert!((cost.capacity_provider_change.unwrap() + 14.885).abs() < 0.001);
         assert_eq!(r.finding, Finding::RightSized);
         assert!(r.savings().abs() < 1e-9);
-        assert!(r.reason.contains("6.0 x 512/2048 costs the same as 3.0 x 1024/4096"), "{}", r.reason);
-        assert!(r.reason.contains("right-sized in cost terms"), "{}", r.reason);
+        assert!(
+            r.reason
+                .contains("6.0 x 512/2048 costs the same as 3.0 x 1024/4096"),
+            "{}",
+            r.reason
+        );
+        assert!(
+            r.reason.contains("right-sized in cost terms"),
+            "{}",
+            r.reason
+        );
         assert!(
             r.reason.contains("monthly change -$14.89: $0.00 from the size (priced at today's 17% on Spot), -$14.89 from the capacity provider mix (the new task count puts 33% on Spot instead of 17%)"),
             "{}",
@@ -848,13 +889,22 @@ mod tests {
             &default_tiers(),
             &PriceTable::default(),
         );
-        assert_eq!(r.recommended.as_ref().unwrap().size(), TaskSize::new(512, 1024));
+        assert_eq!(
+            r.recommended.as_ref().unwrap().size(),
+            TaskSize::new(512, 1024)
+        );
         let cost = r.monthly_cost_usd;
         // 512/1024 is $0.024685 an hour. At today's share: 6 x 0.024685 x (5/6 + 1/6 x 0.3) x 730
         // = $95.51, against $112.70 now: -$17.20 from the size.
-        assert!((cost.size_change.unwrap() + 17.1977).abs() < 0.001, "{cost:?}");
+        assert!(
+            (cost.size_change.unwrap() + 17.1977).abs() < 0.001,
+            "{cost:?}"
+        );
         // At 6 tasks' own share: 0.024685 x 4.6 x 730 = $82.89; the other -$12.61 is the Spot mix.
-        assert!((cost.recommended.unwrap() - 82.8922).abs() < 0.001, "{cost:?}");
+        assert!(
+            (cost.recommended.unwrap() - 82.8922).abs() < 0.001,
+            "{cost:?}"
+        );
         assert!((cost.capacity_provider_change.unwrap() + 12.6140).abs() < 0.001);
         assert_eq!(r.finding, Finding::OverProvisioned);
         assert!((r.savings() - 17.1977).abs() < 0.001);

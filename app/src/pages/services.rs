@@ -182,11 +182,11 @@ fn services_view(d: ServicesData) -> impl IntoView {
             <th>"Current"</th>
             <th>"Recommended"</th>
             <th>{sort_link(&d, SortKey::Finding, "Finding")}</th>
-            <th class="num">{sort_link(&d, SortKey::Cost, cost_now_header)}</th>
-            <th class="num">"Monthly after"</th>
-            <th class="num" title="Cost change of the new size at today's share of tasks on Spot">{sort_link(&d, SortKey::Savings, "Change from size")}</th>
-            <th class="num" title="Cost change from a new task count moving tasks between on-demand and Spot">"Change from Spot mix"</th>
-            <th class="num">"Data"</th>
+            <th class="num" style="white-space:normal">{sort_link(&d, SortKey::Cost, cost_now_header)}</th>
+            <th class="num" style="white-space:normal">"Monthly after"</th>
+            <th class="num" style="white-space:normal" title="Cost change of the new size at today's share of tasks on Spot">{sort_link(&d, SortKey::Savings, "Change from size")}</th>
+            <th class="num" style="white-space:normal" title="Cost change from a new task count moving tasks between on-demand and Spot">"Change from Spot mix"</th>
+            <th class="num" style="white-space:normal">"Data"</th>
         </tr>
     };
     let window_hours = f64::from(d.lookback_days) * 24.0;
@@ -259,7 +259,13 @@ fn change_cell(change: Option<f64>) -> impl IntoView {
 
 /// The headline: the net change of following every recommendation, then its parts.
 fn kpis(s: &SavingsSummary, lookback_days: u32) -> AnyView {
-    let services = |n: usize| if n == 1 { "1 service".to_string() } else { format!("{n} services") };
+    let services = |n: usize| {
+        if n == 1 {
+            "1 service".to_string()
+        } else {
+            format!("{n} services")
+        }
+    };
     let net_class = if s.net_change <= -0.005 {
         "kpi-value ok"
     } else if s.net_change >= 0.005 {
@@ -287,7 +293,7 @@ fn kpis(s: &SavingsSummary, lookback_days: u32) -> AnyView {
             <section class="card kpi">
                 <h2>"Change from Spot mix"</h2>
                 <p class="kpi-value" id="provider-change">{format::usd_signed(s.capacity_provider_change)}</p>
-                <p class="delta">"a month, from new task counts putting a different share of tasks on Spot: a side effect, not a resize saving"</p>
+                <p class="delta">"a month from new task counts changing the share on Spot: a side effect, not a resize"</p>
             </section>
             <section class="card kpi">
                 <h2>"Fargate spend now"</h2>

@@ -97,7 +97,8 @@ pub async fn load(state: AppState) -> Result<TiersData, AppError> {
         evidence.iter().map(|e| e.recommendation.clone()).collect();
     let now_size = |r: &ServiceRecommendation| Some(r.rec.current.size());
     let rec_size = |r: &ServiceRecommendation| r.rec.recommended.as_ref().map(|x| x.size());
-    let in_tier = |pick: &dyn Fn(&ServiceRecommendation) -> Option<TaskSize>, tier: Option<&str>| {
+    let in_tier = |pick: &dyn Fn(&ServiceRecommendation) -> Option<TaskSize>,
+                   tier: Option<&str>| {
         services_in(&recs, &s.tiers, &s.prices, pick, tier)
     };
     let mut tiers = s.tiers.clone();
@@ -133,18 +134,20 @@ pub fn TiersPage() -> impl IntoView {
     view! { <Layout title="Tiers">{load_page(load(state), tiers_view)}</Layout> }
 }
 
-/// A tier's services: the count, then each name with its size and its own-architecture price.
+/// A tier's services: each name with its size and its own-architecture price.
 fn service_list(services: Vec<TierService>) -> AnyView {
+    if services.is_empty() {
+        return view! { <td class="muted">"none"</td> }.into_any();
+    }
     view! {
         <td class="tier-services">
-            <div class="num">{services.len()}</div>
-            <ul style="list-style:none;margin:0.25rem 0 0;padding:0">
+            <ul style="list-style:none;margin:0;padding:0">
                 {services
                     .into_iter()
                     .map(|s| view! {
                         <li>
                             {s.name}
-                            <div class="sub">{format!("{} · {} {}/task-month", s.size, s.table, format::usd(s.per_task_month))}</div>
+                            <div class="sub">{format!("{} · {} price {} a task-month", s.size, s.table, format::usd(s.per_task_month))}</div>
                         </li>
                     })
                     .collect_view()}
@@ -187,20 +190,21 @@ fn tiers_view(d: TiersData) -> impl IntoView {
                 <thead>
                     <tr>
                         <th>"Tier"</th>
-                        <th class="num">"CPU / MiB"</th>
-                        <th class="num">"Per task-month (x86)"</th>
-                        <th class="num">"Per task-month (ARM)"</th>
-                        <th class="num">"Two tasks (x86)"</th>
-                        <th class="num">"Planned (two tasks)"</th>
-                        <th class="num">"List / planned"</th>
-                        <th>"Services in it now"</th>
-                        <th>"Services recommended into it"</th>
+                        <th class="num" style="white-space:normal">"CPU / MiB"</th>
+                        <th class="num" style="white-space:normal">"Per task-month (x86)"</th>
+                        <th class="num" style="white-space:normal">"Per task-month (ARM)"</th>
+                        <th class="num" style="white-space:normal">"Two tasks (x86)"</th>
+                        <th class="num" style="white-space:normal">"Planned (two tasks)"</th>
+                        <th class="num" style="white-space:normal">"List / planned"</th>
+                        <th class="num" style="white-space:normal">"Services now"</th>
+                        <th class="num" style="white-space:normal">"Recommended"</th>
                     </tr>
                 </thead>
                 <tbody>
                     {d
                         .rows
-                        .into_iter()
+                        .iter()
+                        .cloned()
                         .map(|r| {
                             let ratio = r.planned_two_tasks.filter(|p| *p > 0.0).map(|p| r.two_tasks / p);
                             view! {
@@ -214,8 +218,8 @@ fn tiers_view(d: TiersData) -> impl IntoView {
                                     <td class={if ratio.is_some_and(|x| !(0.9..=1.1).contains(&x)) { "num cost-more" } else { "num" }}>
                                         {ratio.map(|x| format!("{x:.2}x")).unwrap_or_else(|| "—".into())}
                                     </td>
-                                    {service_list(r.services_now)}
-                                    {service_list(r.services_recommended)}
+                                    <td class="num">{r.services_now.len()}</td>
+                                    <td class="num">{r.services_recommended.len()}</td>
                                 </tr>
                             }
                         })
@@ -223,14 +227,14 @@ fn tiers_view(d: TiersData) -> impl IntoView {
                     <tr class="muted-row">
                         <td>"Above every tier"</td>
                         <td></td><td></td><td></td><td></td><td></td><td></td>
-                        {service_list(d.above_now)}
-                        {service_list(d.above_recommended)}
+                        <td class="num">{d.above_now.len()}</td>
+                        <td class="num">{d.above_recommended.len()}</td>
                     </tr>
                 </tbody>
             </table>
             <p class="note">
                 {format!(
-                    "Price tables: Linux/x86 on demand at ${} a vCPU-hour and ${} a GB-hour; Linux/ARM at ${} and ${}; 730 hours a month. Tier prices and the planned comparison use the x86 table; each service is priced from its own architecture's table (x86 or ARM, shown under its name). Fargate Spot is modelled at {:.0}% off. A service counts in the smallest tier that holds its size.",
+                    "Price tables: Linux/x86 on demand at ${} a vCPU-hour and ${} a GB-hour; Linux/ARM at ${} and ${}; 730 hours a month. Tier prices and the planned comparison use the x86 table; each service is priced from its own architecture's table (x86 or ARM, shown under its name below). Fargate Spot is modelled at {:.0}% off. A service counts in the smallest tier that holds its size.",
                     d.prices.x86.vcpu_hour,
                     d.prices.x86.gb_hour,
                     d.prices.arm.vcpu_hour,
@@ -239,5 +243,47 @@ fn tiers_view(d: TiersData) -> impl IntoView {
                 )}
             </p>
         </section>
+        {services_by_tier(d.rows, d.above_now, d.above_recommended)}
     }
+}
+
+/// Which services sit in each tier now and after the recommendations.
+fn services_by_tier(
+    rows: Vec<TierRow>,
+    above_now: Vec<TierService>,
+    above_recommended: Vec<TierService>,
+) -> AnyView {
+    view! {
+        <section class="card">
+            <h2>"Services in each tier"</h2>
+            <table class="data" id="tier-services">
+                <thead>
+                    <tr>
+                        <th>"Tier"</th>
+                        <th>"Services in it now"</th>
+                        <th>"Services recommended into it"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|r| view! {
+                            <tr>
+                                <td>{r.name}</td>
+                                {service_list(r.services_now)}
+                                {service_list(r.services_recommended)}
+                            </tr>
+                        })
+                        .collect_view()}
+                    <tr class="muted-row">
+                        <td>"Above every tier"</td>
+                        {service_list(above_now)}
+                        {service_list(above_recommended)}
+                    </tr>
+                </tbody>
+            </table>
+            <p class="note">"Each service is priced on demand from its own architecture's table (x86 or ARM), one task for 730 hours."</p>
+        </section>
+    }
+    .into_any()
 }

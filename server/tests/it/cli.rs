@@ -202,7 +202,12 @@ fn recommend_prints_json_csv_and_table() {
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), header.len(), "no header twice: {header:?}");
-    for h in ["CURRENT TIER", "RECOMMENDED TIER", "HOURS OF DATA", "SIZE CHANGE $/MO"] {
+    for h in [
+        "CURRENT TIER",
+        "RECOMMENDED TIER",
+        "HOURS OF DATA",
+        "SIZE CHANGE $/MO",
+    ] {
         assert!(header.contains(&h), "{h} in {header:?}");
     }
     assert!(!table.contains("DATA H "), "{table}");
@@ -237,7 +242,10 @@ fn assert_at_most_decimals(v: &serde_json::Value, digits: usize, what: &str) {
     assert!(v.is_number(), "{what}: {v}");
     let text = v.to_string();
     let decimals = text.split_once('.').map_or(0, |(_, d)| d.len());
-    assert!(decimals <= digits, "{what} = {text}: more than {digits} decimals");
+    assert!(
+        decimals <= digits,
+        "{what} = {text}: more than {digits} decimals"
+    );
 }
 
 #[test]

@@ -172,7 +172,10 @@ async fn services_page_shows_the_analysis_numbers() {
     }
     // The headline is the analysis's sums: the net change of every recommendation, and the
     // size parts split into savings and increases with their counts.
-    let net: f64 = recs.iter().map(|r| r.rec.monthly_cost_usd.net_change()).sum();
+    let net: f64 = recs
+        .iter()
+        .map(|r| r.rec.monthly_cost_usd.net_change())
+        .sum();
     let size = |r: &app::reports::recommendations::ServiceRecommendation| {
         r.rec.monthly_cost_usd.size_change.unwrap()
     };
@@ -198,22 +201,40 @@ async fn services_page_shows_the_analysis_numbers() {
         "total-increases",
         format!("{}<", format::usd(increases.iter().sum::<f64>())),
     );
-    starts("provider-change", format!("{}<", format::usd_signed(spot_mix)));
-    let services = |n: usize| if n == 1 { "1 service".to_string() } else { format!("{n} services") };
+    starts(
+        "provider-change",
+        format!("{}<", format::usd_signed(spot_mix)),
+    );
+    let services = |n: usize| {
+        if n == 1 {
+            "1 service".to_string()
+        } else {
+            format!("{n} services")
+        }
+    };
     starts(
         "savings-count",
-        format!("a month, {} moving to a cheaper size<", services(savings.len())),
+        format!(
+            "a month, {} moving to a cheaper size<",
+            services(savings.len())
+        ),
     );
     starts(
         "increases-count",
-        format!("a month, {} needing a larger size<", services(increases.len())),
+        format!(
+            "a month, {} needing a larger size<",
+            services(increases.len())
+        ),
     );
     assert!(
         spot_mix.abs() >= 0.005,
         "the five-service demo has a Spot side effect to show: {spot_mix}"
     );
     // The cost column says which task count it prices.
-    assert!(html.contains("Monthly now, 14-day mean tasks"), "cost header");
+    assert!(
+        html.contains("Monthly now, 14-day mean tasks"),
+        "cost header"
+    );
     assert!(html.contains("Change from size") && html.contains("Change from Spot mix"));
 }
 
@@ -363,7 +384,7 @@ async fn tiers_page_prices_tiers_and_flags_the_seed_table() {
     let recs = app::reports::recommendations::for_all(&app.store, &settings, test_end())
         .await
         .unwrap();
-    let table = inside(&html, "tiers");
+    let table = inside(&html, "tier-services");
     for r in &recs {
         let size = r.rec.current.size();
         let tier = app::analysis::recommend::tier_for(&settings.tiers, size)
@@ -378,7 +399,7 @@ async fn tiers_page_prices_tiers_and_flags_the_seed_table() {
         let row = &row[..row.find("</tr>").unwrap()];
         assert!(row.contains(&r.service), "{} listed in {tier}", r.service);
         let priced = format!(
-            "{} · {label} {}/task-month",
+            "{} · {label} price {} a task-month",
             format::size(size.cpu, size.memory_mib),
             format::usd(prices.monthly(size, arch))
         );
