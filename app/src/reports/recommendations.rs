@@ -256,3 +256,57 @@ pub async fn for_all(
         .map(|e| e.recommendation)
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::recommend::{Finding, MonthlyCost, SizeChoice, TaskCounts, UsageSummary};
+
+    fn rec(current: f64, size_change: f64, provider_change: f64) -> ServiceRecommendation {
+        let size = SizeChoice {
+            cpu: 512,
+            memory_mib: 1024,
+            tier: None,
+        };
+        ServiceRecommendation {
+            service_id: 1,
+            cluster: "c".into(),
+            service: "s".into(),
+            architecture: Default::default(),
+            rec: Recommendation {
+                finding: Finding::RightSized,
+                current: size.clone(),
+                recommended: Some(size),
+                usage: UsageSummary::default(),
+                sized: None,
+                monthly_cost_usd: MonthlyCost {
+                    current,
+                    recommended: Some(current + size_change + provider_change),
+                    size_change: Some(size_change),
+                    capacity_provider_change: Some(provider_change),
+                },
+                tasks: TaskCounts::default(),
+                projected: None,
+                reason: String::new(),
+                risks: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn the_summary_splits_savings_increases_and_the_spot_mix() {
+        let s = summarize(&[
+            rec(100.0, -20.0, -5.0),
+            rec(40.0, 31.2, 0.0),
+            rec(90.0, 0.0, -9.5),
+            rec(50.0, -10.0, 2.0),
+        ]);
+        assert_eq!((s.savings_count, s.increases_count), (2, 1));
+        assert!((s.savings - 30.0).abs() < 1e-9);
+        assert!((s.increases - 31.2).abs() < 1e-9);
+        assert!((s.capacity_provider_change + 12.5).abs() < 1e-9);
+        // -30 + 31.2 - 12.5 = -11.3: the net change of following all four.
+        assert!((s.net_change + 11.3).abs() < 1e-9);
+        assert!((s.current - 280.0).abs() < 1e-9);
+    }
+}
