@@ -430,6 +430,22 @@ async fn recommendations_json_endpoint() {
     ] {
         assert!(first.get(key).is_some(), "{key} missing in {first}");
     }
+    // The same rounding and cost split as `recommend --format json`.
+    for r in v.as_array().unwrap() {
+        let cost = &r["monthly_cost_usd"];
+        for k in ["current", "size_change", "capacity_provider_change"] {
+            let text = cost[k].to_string();
+            assert!(
+                cost[k].is_number() && text.split_once('.').is_none_or(|(_, d)| d.len() <= 2),
+                "{k} = {text} in cents"
+            );
+        }
+        let text = r["usage"]["cpu_p95_vcpu"].to_string();
+        assert!(
+            text.split_once('.').is_none_or(|(_, d)| d.len() <= 3),
+            "vCPU {text}"
+        );
+    }
 }
 
 #[tokio::test]
