@@ -126,11 +126,12 @@ pub struct Usage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Finding {
-    /// A cheaper size fits.
+    /// A cheaper size fits: the size part of the change (see [`MonthlyCost`]) is a saving.
     OverProvisioned,
-    /// The use needs a dearer size.
+    /// The use needs a dearer size: the size part of the change is an increase.
     UnderProvisioned,
-    /// The current size is the cheapest that fits.
+    /// The current size is the cheapest that fits, or the fitting size costs the same (the same
+    /// capacity in a different shape).
     RightSized,
     /// Too little history to say.
     NotEnoughData,
