@@ -32,6 +32,15 @@ pub fn usd_small(amount: f64) -> String {
     }
 }
 
+/// A monthly change with its sign: `+$31.20`, `-$9.53`; under half a cent is `$0.00`.
+pub fn usd_signed(amount: f64) -> String {
+    if amount.abs() < 0.005 {
+        return usd(0.0);
+    }
+    let sign = if amount < 0.0 { "-" } else { "+" };
+    format!("{sign}{}", usd(amount.abs()))
+}
+
 /// An integer with thousands separators: `51,840,000`.
 pub fn count(n: i64) -> String {
     let sign = if n < 0 { "-" } else { "" };
@@ -117,6 +126,9 @@ mod tests {
         assert_eq!(usd_small(0.0006), "$0.0006");
         assert_eq!(usd_small(0.03), "$0.03");
         assert_eq!(usd_small(0.0), "$0.00");
+        assert_eq!(usd_signed(31.2), "+$31.20");
+        assert_eq!(usd_signed(-9.534), "-$9.53");
+        assert_eq!(usd_signed(-0.001), "$0.00");
     }
 
     #[test]

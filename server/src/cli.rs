@@ -347,8 +347,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Recommend(args) => {
             let settings: Settings = args.sizing.apply(config)?.settings();
+            let clock_now = chrono::Utc::now().timestamp();
+            let now = match args.at {
+                Some(at) => check_at_not_future(at, clock_now)?,
+                None => clock_now,
+            };
             let store = open(&cli.db).await?;
-            let now = args.at.unwrap_or_else(|| chrono::Utc::now().timestamp());
             let removed = if args.include_removed {
                 app::store::services::Removed::Show
             } else {
@@ -392,6 +396,19 @@ fn now_hour() -> i64 {
     now - now.rem_euclid(3600)
 }
 
+/// `recommend --at` must not be after `now`: there is no usage there to size on, and every
+/// service would come out "not-enough-data".
+fn check_at_not_future(at: i64, now: i64) -> anyhow::Result<i64> {
+    if at > now {
+        anyhow::bail!(
+            "--at {} is in the future (now is {}): there is no usage to size on after now; give a time up to now, or leave --at out",
+            app::format::datetime(at),
+            app::format::datetime(now)
+        );
+    }
+    Ok(at)
+}
+
 fn parse_time(s: &str) -> Result<i64, String> {
     use chrono::{NaiveDate, NaiveDateTime};
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
@@ -414,5 +431,21 @@ mod tests {
     fn the_command_line_is_well_formed() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn recommend_at_refuses_the_future_and_names_both_times() {
+        let now = parse_time("2026-11-29T19:00").unwrap();
+        assert_eq!(check_at_not_future(now, now).unwrap(), now);
+        let past = parse_time("2026-11-01").unwrap();
+        assert_eq!(check_at_not_future(past, now).unwrap(), past);
+        let err = check_at_not_future(parse_time("2027-01-01").unwrap(), now)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("2027-01-01 00:00 UTC is in the future")
+                && err.contains("now is 2026-11-29 19:00 UTC"),
+            "{err}"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Printing recommendations for `spendwatch recommend`: an aligned table, JSON or CSV.
 
 use app::format;
-use app::reports::recommendations::ServiceRecommendation;
+use app::reports::recommendations::{summarize, ServiceRecommendation};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -35,17 +35,19 @@ fn table(recs: &[ServiceRecommendation]) -> String {
     }
     let header = [
         "SERVICE",
-        "CURRENT",
-        "TIER",
-        "RECOMMENDED",
-        "TIER",
+        "CURRENT SIZE",
+        "CURRENT TIER",
+        "RECOMMENDED SIZE",
+        "RECOMMENDED TIER",
         "FINDING",
         "NOW $/MO",
         "AFTER $/MO",
-        "SAVINGS",
-        "DATA H",
+        "SIZE CHANGE $/MO",
+        "SPOT MIX CHANGE $/MO",
+        "HOURS OF DATA",
     ];
-    let rows: Vec<[String; 10]> = recs
+    let signed = |v: Option<f64>| v.map(format::usd_signed).unwrap_or_else(|| "-".into());
+    let rows: Vec<[String; 11]> = recs
         .iter()
         .map(|r| {
             let rec = &r.rec;
@@ -68,7 +70,8 @@ fn table(recs: &[ServiceRecommendation]) -> String {
                     .recommended
                     .map(|c| format!("{c:.2}"))
                     .unwrap_or_else(|| "-".into()),
-                format!("{:.2}", rec.savings()),
+                signed(rec.monthly_cost_usd.size_change),
+                signed(rec.monthly_cost_usd.capacity_provider_change),
                 format!("{:.0}", rec.usage.hours_of_data),
             ]
         })
@@ -100,15 +103,8 @@ fn table(recs: &[ServiceRecommendation]) -> String {
     for row in &rows {
         out += &(line(row.iter().map(String::as_str).collect()) + "\n");
     }
-    let savings: f64 = recs
-        .iter()
-        .map(|r| r.rec.savings())
-        .filter(|s| *s > 0.0)
-        .sum();
-    out += &format!(
-        "\nPossible savings: {} a month.\n\nWhy:\n",
-        format::usd(savings)
-    );
+    out += &summary_text(recs);
+    out += "\nWhy:\n";
     for r in recs {
         out += &format!("  {}: {}\n", r.service, r.rec.reason);
         for risk in &r.rec.risks {
@@ -116,6 +112,31 @@ fn table(recs: &[ServiceRecommendation]) -> String {
         }
     }
     out
+}
+
+/// What the columns mean and what following every recommendation changes.
+fn summary_text(recs: &[ServiceRecommendation]) -> String {
+    let s = summarize(recs);
+    let services = |n: usize| {
+        if n == 1 {
+            "1 service".to_string()
+        } else {
+            format!("{n} services")
+        }
+    };
+    format!(
+        "\nNOW: list price at each service's mean task count over the sizing window. SIZE CHANGE: the new size\n\
+         and task count at today's share of tasks on Spot. SPOT MIX CHANGE: the rest, when the new task count\n\
+         puts a different share of tasks on Spot (a side effect, not a resize saving).\n\n\
+         Net monthly change if you follow every recommendation: {} a month.\n  \
+         resizing saves {} a month on {}, adds {} a month on {}; Spot mix {}.\n",
+        format::usd_signed(s.net_change),
+        format::usd(s.savings),
+        services(s.savings_count),
+        format::usd(s.increases),
+        services(s.increases_count),
+        format::usd_signed(s.capacity_provider_change),
+    )
 }
 
 fn csv_field(s: &str) -> String {
@@ -128,7 +149,7 @@ fn csv_field(s: &str) -> String {
 
 fn csv(recs: &[ServiceRecommendation]) -> String {
     let mut out = String::from(
-        "cluster,service,finding,current_cpu,current_memory_mib,current_tier,recommended_cpu,recommended_memory_mib,recommended_tier,cpu_p95_vcpu,cpu_max_vcpu,memory_max_mib,hours_of_data,monthly_cost_current_usd,monthly_cost_recommended_usd,monthly_savings_usd,reason\n",
+        "cluster,service,finding,current_cpu,current_memory_mib,current_tier,recommended_cpu,recommended_memory_mib,recommended_tier,cpu_p95_vcpu,cpu_max_vcpu,memory_max_mib,hours_of_data,monthly_cost_current_usd,monthly_cost_recommended_usd,monthly_savings_usd,reason,monthly_size_change_usd,monthly_capacity_provider_change_usd,cpu_pinned_minutes,risks\n",
     );
     for r in recs {
         let rec = &r.rec;
@@ -143,14 +164,21 @@ fn csv(recs: &[ServiceRecommendation]) -> String {
             opt(rec.recommended.as_ref().map(|s| s.cpu.to_string())),
             opt(rec.recommended.as_ref().map(|s| s.memory_mib.to_string())),
             opt(rec.recommended.as_ref().and_then(|s| s.tier.clone())),
-            format!("{:.4}", rec.usage.cpu_p95_vcpu),
-            format!("{:.4}", rec.usage.cpu_max_vcpu),
+            format!("{:.3}", rec.usage.cpu_p95_vcpu),
+            format!("{:.3}", rec.usage.cpu_max_vcpu),
             format!("{:.1}", rec.usage.memory_max_mib),
             format!("{:.1}", rec.usage.hours_of_data),
             format!("{:.2}", rec.monthly_cost_usd.current),
             opt(rec.monthly_cost_usd.recommended.map(|c| format!("{c:.2}"))),
             format!("{:.2}", rec.savings()),
             rec.reason.clone(),
+            opt(rec.monthly_cost_usd.size_change.map(|c| format!("{c:.2}"))),
+            opt(rec
+                .monthly_cost_usd
+                .capacity_provider_change
+                .map(|c| format!("{c:.2}"))),
+            format!("{:.0}", rec.usage.cpu_pinned_minutes),
+            rec.risks.join("; "),
         ];
         out += &fields
             .iter()

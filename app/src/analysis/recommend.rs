@@ -126,11 +126,12 @@ pub struct Usage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Finding {
-    /// A cheaper size fits.
+    /// A cheaper size fits: the size part of the change (see [`MonthlyCost`]) is a saving.
     OverProvisioned,
-    /// The use needs a dearer size.
+    /// The use needs a dearer size: the size part of the change is an increase.
     UnderProvisioned,
-    /// The current size is the cheapest that fits.
+    /// The current size is the cheapest that fits, or the fitting size costs the same (the same
+    /// capacity in a different shape).
     RightSized,
     /// Too little history to say.
     NotEnoughData,
@@ -178,41 +179,83 @@ impl SizeChoice {
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct UsageSummary {
     /// The sizing percentile (p95 by default) of busiest-task CPU, vCPU.
+    #[serde(serialize_with = "round::vcpu")]
     pub cpu_p95_vcpu: f64,
     /// Peak busiest-task CPU, vCPU.
+    #[serde(serialize_with = "round::vcpu")]
     pub cpu_max_vcpu: f64,
     /// Peak busiest-task memory, MiB.
+    #[serde(serialize_with = "round::mib")]
     pub memory_max_mib: f64,
     /// Hours of CPU data in the window.
+    #[serde(serialize_with = "round::one_decimal")]
     pub hours_of_data: f64,
     /// Mean running tasks.
+    #[serde(serialize_with = "round::tasks")]
     pub mean_tasks: f64,
+    /// Minutes the busiest task sat at its CPU limit (CPUUtilization >= [`PINNED_CPU_PCT`]):
+    /// demand above the limit is throttled and never shows in the metric.
+    #[serde(default, serialize_with = "round::one_decimal")]
+    pub cpu_pinned_minutes: f64,
 }
 
-/// Monthly cost now and after.
+/// Monthly cost now and after, with the change split by its cause.
+///
+/// `size_change + capacity_provider_change == recommended - current` (all in dollars a month):
+/// - `size_change` is the price difference at the same capacity-provider shares as now: the
+///   recommended size and task count priced with today's on-demand/Spot fractions, minus today's
+///   cost. It is what the resize itself saves or adds.
+/// - `capacity_provider_change` is the rest: with a `base` in the strategy, a different task
+///   count puts a different share of tasks on Spot, which changes the price without any change
+///   in capacity.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct MonthlyCost {
     /// At the current size and mean task count.
+    #[serde(serialize_with = "round::usd")]
     pub current: f64,
     /// At the recommended size and its task count.
+    #[serde(serialize_with = "round::usd_opt")]
     pub recommended: Option<f64>,
+    /// The part of `recommended - current` due to the size, at today's Spot share.
+    #[serde(default, serialize_with = "round::usd_opt")]
+    pub size_change: Option<f64>,
+    /// The part of `recommended - current` due to the Spot share moving with the task count.
+    #[serde(default, serialize_with = "round::usd_opt")]
+    pub capacity_provider_change: Option<f64>,
+}
+
+impl MonthlyCost {
+    /// `recommended - current` (0 without a recommendation).
+    pub fn net_change(&self) -> f64 {
+        self.recommended.map_or(0.0, |r| r - self.current)
+    }
 }
 
 /// Task counts now and after resizing.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct TaskCounts {
     /// Mean running tasks over the window.
+    #[serde(serialize_with = "round::tasks")]
     pub current: f64,
     /// The count priced for the recommended size.
+    #[serde(serialize_with = "round::tasks_opt")]
     pub recommended: Option<f64>,
+    /// Percent of tasks on Fargate Spot now.
+    #[serde(default, serialize_with = "round::one_decimal")]
+    pub spot_pct_current: f64,
+    /// Percent of tasks on Fargate Spot at the recommended count.
+    #[serde(default, serialize_with = "round::one_decimal_opt")]
+    pub spot_pct_recommended: Option<f64>,
 }
 
 /// Utilization on the recommended size.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Projection {
     /// Sizing-percentile CPU, percent of the new size.
+    #[serde(serialize_with = "round::one_decimal")]
     pub cpu_p95_pct: f64,
     /// Peak memory, percent of the new size.
+    #[serde(serialize_with = "round::one_decimal")]
     pub memory_max_pct: f64,
 }
 
@@ -220,8 +263,10 @@ pub struct Projection {
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Sized {
     /// vCPU needed.
+    #[serde(serialize_with = "round::vcpu")]
     pub cpu_vcpu: f64,
     /// MiB needed.
+    #[serde(serialize_with = "round::mib")]
     pub memory_mib: f64,
 }
 
@@ -251,11 +296,127 @@ pub struct Recommendation {
 }
 
 impl Recommendation {
-    /// Monthly dollars saved (negative when the recommendation costs more).
+    /// Monthly dollars the resize itself saves (negative when it costs more): minus the size part
+    /// of the change, so a Spot-share side effect is never counted as a saving.
     pub fn savings(&self) -> f64 {
-        self.monthly_cost_usd
-            .recommended
-            .map_or(0.0, |r| self.monthly_cost_usd.current - r)
+        -self.monthly_cost_usd.size_change.unwrap_or(0.0)
+    }
+}
+
+/// Busiest-task CPUUtilization at or above this percent counts as pinned at the CPU limit
+/// (ECS reports a throttled task at about 100%; the margin absorbs rounding in the metric).
+pub const PINNED_CPU_PCT: f64 = 99.5;
+
+/// Monthly changes smaller than this (half a cent) count as no change.
+pub const NEGLIGIBLE_USD: f64 = 0.005;
+
+/// Percent of `tasks` a strategy puts on Fargate Spot (0 for no tasks).
+pub fn spot_pct(strategy: &[StrategyItem], tasks: f64) -> f64 {
+    let split = split_tasks(strategy, tasks);
+    let total = split.spot + split.on_demand;
+    if total > 0.0 {
+        split.spot / total * 100.0
+    } else {
+        0.0
+    }
+}
+
+/// Monthly cost of `tasks` of `size` with a fixed fraction `spot_fraction` of them on Spot.
+fn monthly_cost_at_share(
+    size: TaskSize,
+    arch: Architecture,
+    tasks: f64,
+    spot_fraction: f64,
+    prices: &PriceTable,
+) -> f64 {
+    tasks
+        * ((1.0 - spot_fraction) * prices.hourly(size, arch)
+            + spot_fraction * prices.spot_hourly(size, arch))
+        * HOURS_PER_MONTH
+}
+
+/// Splits `cost_new - cost_now` into (size part, capacity-provider part); see [`MonthlyCost`].
+/// Today's Spot share is taken at today's mean count (at the new count when nothing runs now).
+pub fn split_change(
+    facts: &ServiceFacts,
+    mean_tasks: f64,
+    new: TaskSize,
+    tasks_new: f64,
+    prices: &PriceTable,
+) -> (f64, f64) {
+    let cost_now = monthly_cost(facts.size, facts.arch, &facts.strategy, mean_tasks, prices);
+    let cost_new = monthly_cost(new, facts.arch, &facts.strategy, tasks_new, prices);
+    let share_tasks = if mean_tasks > 0.0 {
+        mean_tasks
+    } else {
+        tasks_new
+    };
+    let spot_fraction = spot_pct(&facts.strategy, share_tasks) / 100.0;
+    let size_change =
+        monthly_cost_at_share(new, facts.arch, tasks_new, spot_fraction, prices) - cost_now;
+    (size_change, cost_new - cost_now - size_change)
+}
+
+/// Minutes of `cpu_max_pct` at or above [`PINNED_CPU_PCT`].
+pub fn pinned_minutes(cpu_max_pct: &[f64], period: i64) -> f64 {
+    cpu_max_pct.iter().filter(|p| **p >= PINNED_CPU_PCT).count() as f64 * period as f64 / 60.0
+}
+
+/// Rounding for the JSON edge: money to cents, vCPU to 3 decimals, MiB and percents to 1.
+mod round {
+    use serde::Serializer;
+
+    fn to(digits: i32, v: f64) -> f64 {
+        let scale = 10f64.powi(digits);
+        // `+ 0.0` turns a rounded -0.0 into 0.0.
+        (v * scale).round() / scale + 0.0
+    }
+
+    fn opt<S: Serializer>(digits: i32, v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => s.serialize_some(&to(digits, *v)),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Dollars to cents.
+    pub fn usd<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(to(2, *v))
+    }
+
+    /// Optional dollars to cents.
+    pub fn usd_opt<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        opt(2, v, s)
+    }
+
+    /// vCPU to 3 decimals (a thousandth of a vCPU is about one CPU unit).
+    pub fn vcpu<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(to(3, *v))
+    }
+
+    /// MiB to 1 decimal.
+    pub fn mib<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(to(1, *v))
+    }
+
+    /// Percents, hours and minutes to 1 decimal.
+    pub fn one_decimal<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(to(1, *v))
+    }
+
+    /// Optional percents to 1 decimal.
+    pub fn one_decimal_opt<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        opt(1, v, s)
+    }
+
+    /// Mean task counts to 2 decimals.
+    pub fn tasks<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(to(2, *v))
+    }
+
+    /// Optional task counts to 2 decimals.
+    pub fn tasks_opt<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        opt(2, v, s)
     }
 }
 
@@ -341,6 +502,7 @@ pub fn recommend(
             .fold(0.0, f64::max),
         hours_of_data: hours,
         mean_tasks,
+        cpu_pinned_minutes: pinned_minutes(&usage.cpu_max_pct, usage.period),
     };
     let current = SizeChoice::new(facts.size, tiers);
     let cost_now = monthly_cost(facts.size, facts.arch, &facts.strategy, mean_tasks, prices);
@@ -355,11 +517,12 @@ pub fn recommend(
             sized: None,
             monthly_cost_usd: MonthlyCost {
                 current: cost_now,
-                recommended: None,
+                ..MonthlyCost::default()
             },
             tasks: TaskCounts {
                 current: mean_tasks,
-                recommended: None,
+                spot_pct_current: spot_pct(&facts.strategy, mean_tasks),
+                ..TaskCounts::default()
             },
             projected: None,
             reason: format!(
@@ -387,13 +550,14 @@ pub fn recommend(
     });
     let tasks_new = autoscaled_count(mean_tasks, facts.size, new, facts.autoscaling.as_ref());
     let cost_new = monthly_cost(new, facts.arch, &facts.strategy, tasks_new, prices);
-    let finding = if new == facts.size {
-        Finding::RightSized
-    } else if prices.hourly(new, facts.arch) < prices.hourly(facts.size, facts.arch) {
-        Finding::OverProvisioned
-    } else {
-        Finding::UnderProvisioned
-    };
+    let (size_change, provider_change) = split_change(facts, mean_tasks, new, tasks_new, prices);
+    let finding = finding_for(
+        facts,
+        new,
+        size_change,
+        mean_tasks + tasks_new > 0.0,
+        prices,
+    );
     let per_task_load = if tasks_new > 0.0 {
         mean_tasks / tasks_new
     } else {
@@ -444,6 +608,28 @@ pub fn recommend(
         ));
     }
 
+    let spot_now = spot_pct(&facts.strategy, mean_tasks);
+    let spot_after = spot_pct(&facts.strategy, tasks_new);
+    if new != facts.size && finding == Finding::RightSized {
+        reason.push_str(&format!(
+            "; {tasks_new:.1} x {} costs the same as {mean_tasks:.1} x {} at today's Spot share: the same capacity at the same list price, so right-sized in cost terms",
+            format_size(new),
+            format_size(facts.size)
+        ));
+    }
+    reason.push_str(&cost_split_text(
+        size_change,
+        provider_change,
+        spot_now,
+        spot_after,
+    ));
+
+    if summary.cpu_pinned_minutes > 0.0 {
+        risks.push(format!(
+            "the busiest task sat at its CPU limit ({:.2} vCPU) for {:.0} minutes (CPUUtilization >= {PINNED_CPU_PCT}%): demand above the limit is invisible, so the sized {:.2} vCPU is a lower bound",
+            vcpu, summary.cpu_pinned_minutes, sized.cpu_vcpu
+        ));
+    }
     if projected.cpu_p95_pct > 85.0 {
         risks.push(format!(
             "p{pct:.0} CPU would run at {:.0}% of the new size",
@@ -455,16 +641,8 @@ pub fn recommend(
             risks.push("the task count would sit at its maximum: no room to scale out".into());
         }
     }
-    let spot = split_tasks(&facts.strategy, tasks_new.max(mean_tasks));
-    let share = if spot.spot > 0.0 {
-        spot.spot / (spot.spot + spot.on_demand) * 100.0
-    } else {
-        0.0
-    };
-    if share >= 1.0 {
-        risks.push(format!(
-            "{share:.0}% of tasks run on Fargate Spot and can be stopped with 2 minutes' warning"
-        ));
+    if let Some(text) = spot_risk(spot_now, spot_after) {
+        risks.push(text);
     }
     let window_hours = f64::from(rules.lookback_days) * 24.0;
     if hours < window_hours * 0.9 {
@@ -482,15 +660,87 @@ pub fn recommend(
         monthly_cost_usd: MonthlyCost {
             current: cost_now,
             recommended: Some(cost_new),
+            size_change: Some(size_change),
+            capacity_provider_change: Some(provider_change),
         },
         tasks: TaskCounts {
             current: mean_tasks,
             recommended: Some(tasks_new),
+            spot_pct_current: spot_now,
+            spot_pct_recommended: Some(spot_after),
         },
         projected: Some(projected),
         reason,
         risks,
     }
+}
+
+/// The finding follows the size part of the change: a cheaper fleet at today's Spot share is
+/// over-provisioned, a dearer one under-provisioned; a different shape at the same price is
+/// right-sized in cost terms. Without tasks (nothing to price) the per-task price decides.
+fn finding_for(
+    facts: &ServiceFacts,
+    new: TaskSize,
+    size_change: f64,
+    has_tasks: bool,
+    prices: &PriceTable,
+) -> Finding {
+    let change = if has_tasks {
+        size_change
+    } else {
+        prices.monthly(new, facts.arch) - prices.monthly(facts.size, facts.arch)
+    };
+    if new == facts.size || change.abs() < NEGLIGIBLE_USD {
+        Finding::RightSized
+    } else if change < 0.0 {
+        Finding::OverProvisioned
+    } else {
+        Finding::UnderProvisioned
+    }
+}
+
+/// `1024/2048`.
+fn format_size(size: TaskSize) -> String {
+    format!("{}/{}", size.cpu, size.memory_mib)
+}
+
+/// The reason's sentence on where the monthly change comes from.
+fn cost_split_text(
+    size_change: f64,
+    provider_change: f64,
+    spot_now: f64,
+    spot_after: f64,
+) -> String {
+    let net = size_change + provider_change;
+    if provider_change.abs() < NEGLIGIBLE_USD {
+        return format!(
+            "; monthly change {}, all from the size",
+            crate::format::usd_signed(net)
+        );
+    }
+    format!(
+        "; monthly change {}: {} from the size (priced at today's {spot_now:.0}% on Spot), {} from the capacity provider mix (the new task count puts {spot_after:.0}% on Spot instead of {spot_now:.0}%)",
+        crate::format::usd_signed(net),
+        crate::format::usd_signed(size_change),
+        crate::format::usd_signed(provider_change)
+    )
+}
+
+/// The Spot risk, saying whether the share is today's or after the change.
+fn spot_risk(spot_now: f64, spot_after: f64) -> Option<String> {
+    if spot_now.max(spot_after) < 1.0 {
+        return None;
+    }
+    let share = if (spot_now - spot_after).abs() < 0.5 {
+        format!("{spot_now:.0}% of tasks run on Fargate Spot now and after the change")
+    } else {
+        format!(
+            "{spot_now:.0}% of tasks run on Fargate Spot now, {spot_after:.0}% after the change"
+        )
+    };
+    Some(format!(
+        "{share}; Spot tasks can be stopped with 2 minutes' warning"
+    ))
 }
 
 #[cfg(test)]
@@ -542,6 +792,201 @@ mod tests {
         assert!((r.monthly_cost_usd.current - 72.08).abs() < 0.01);
         assert!((r.monthly_cost_usd.recommended.unwrap() - 36.04).abs() < 0.01);
         assert!((r.savings() - 36.04).abs() < 0.01);
+        // No Spot: the whole change is the size's.
+        assert!((r.monthly_cost_usd.size_change.unwrap() + 36.04).abs() < 0.01);
+        assert!(r.monthly_cost_usd.capacity_provider_change.unwrap().abs() < 1e-9);
+        assert!(
+            r.reason
+                .ends_with("monthly change -$36.04, all from the size"),
+            "{}",
+            r.reason
+        );
+    }
+
+    /// FARGATE base 2, then FARGATE and FARGATE_SPOT weighted 1:1; autoscaling on CPU.
+    fn worker_like(cpu: u32, mem: u32) -> ServiceFacts {
+        let item = |provider: &str, base| StrategyItem {
+            provider: provider.into(),
+            base,
+            weight: 1,
+        };
+        ServiceFacts {
+            strategy: vec![item("FARGATE", 2), item("FARGATE_SPOT", 0)],
+            autoscaling: Some(Autoscaling {
+                min: 1.0,
+                max: 10.0,
+                tracks_cpu: true,
+                tracks_memory: false,
+            }),
+            ..facts(cpu, mem)
+        }
+    }
+
+    #[test]
+    fn the_same_capacity_at_the_same_price_is_right_sized_and_the_spot_effect_is_split_out() {
+        // 3 x 1024/4096 at 20% CPU (0.2 vCPU / 0.7 -> 512) and 40% memory (1638.4 MiB x 1.15 =
+        // 1884 -> 2048): 512/2048, half the size, so CPU tracking runs 6 tasks.
+        let r = recommend(
+            &worker_like(1024, 4096),
+            &flat_usage(20.0, 40.0, 3.0, 48 * 60),
+            &SizingRules::default(),
+            &default_tiers(),
+            &PriceTable::default(),
+        );
+        assert_eq!(
+            r.recommended.as_ref().unwrap().size(),
+            TaskSize::new(512, 2048)
+        );
+        assert!((r.tasks.recommended.unwrap() - 6.0).abs() < 1e-9);
+        // 1024/4096 is $0.05826 an hour. Now 3 tasks: 2 base + 0.5 on demand, 0.5 on Spot
+        // (1/6): 0.05826 x (2.5 + 0.5 x 0.3) x 730 = $112.70.
+        let cost = r.monthly_cost_usd;
+        assert!((cost.current - 112.704).abs() < 0.001, "{cost:?}");
+        // After: 6 x $0.02913: 2 base + 2 on demand, 2 on Spot (1/3): 0.02913 x 4.6 x 730 = $97.82.
+        assert!(
+            (cost.recommended.unwrap() - 97.819).abs() < 0.001,
+            "{cost:?}"
+        );
+        // At today's 1/6 on Spot, 6 half-size tasks cost what 3 full ones do: no size change; the
+        // whole -$14.89 is the Spot mix.
+        assert!(cost.size_change.unwrap().abs() < 1e-9, "{cost:?}");
+        assert!((cost.capacity_provider_change.unwrap() + 14.885).abs() < 0.001);
+        assert_eq!(r.finding, Finding::RightSized);
+        assert!(r.savings().abs() < 1e-9);
+        assert!(
+            r.reason
+                .contains("6.0 x 512/2048 costs the same as 3.0 x 1024/4096"),
+            "{}",
+            r.reason
+        );
+        assert!(
+            r.reason.contains("right-sized in cost terms"),
+            "{}",
+            r.reason
+        );
+        assert!(
+            r.reason.contains("monthly change -$14.89: $0.00 from the size (priced at today's 17% on Spot), -$14.89 from the capacity provider mix (the new task count puts 33% on Spot instead of 17%)"),
+            "{}",
+            r.reason
+        );
+        assert!((r.tasks.spot_pct_current - 100.0 / 6.0).abs() < 1e-9);
+        assert!((r.tasks.spot_pct_recommended.unwrap() - 100.0 / 3.0).abs() < 1e-9);
+        assert!(
+            r.risks.iter().any(|x| x.starts_with(
+                "17% of tasks run on Fargate Spot now, 33% after the change; Spot tasks can be stopped"
+            )),
+            "{:?}",
+            r.risks
+        );
+    }
+
+    #[test]
+    fn a_cheaper_size_saves_only_its_size_part() {
+        // 3 x 1024/4096 at 20% CPU and 20% memory (819 MiB x 1.15 = 942 -> 1024): 512/1024, 6 tasks.
+        let r = recommend(
+            &worker_like(1024, 4096),
+            &flat_usage(20.0, 20.0, 3.0, 48 * 60),
+            &SizingRules::default(),
+            &default_tiers(),
+            &PriceTable::default(),
+        );
+        assert_eq!(
+            r.recommended.as_ref().unwrap().size(),
+            TaskSize::new(512, 1024)
+        );
+        let cost = r.monthly_cost_usd;
+        // 512/1024 is $0.024685 an hour. At today's share: 6 x 0.024685 x (5/6 + 1/6 x 0.3) x 730
+        // = $95.51, against $112.70 now: -$17.20 from the size.
+        assert!(
+            (cost.size_change.unwrap() + 17.1977).abs() < 0.001,
+            "{cost:?}"
+        );
+        // At 6 tasks' own share: 0.024685 x 4.6 x 730 = $82.89; the other -$12.61 is the Spot mix.
+        assert!(
+            (cost.recommended.unwrap() - 82.8922).abs() < 0.001,
+            "{cost:?}"
+        );
+        assert!((cost.capacity_provider_change.unwrap() + 12.6140).abs() < 0.001);
+        assert_eq!(r.finding, Finding::OverProvisioned);
+        assert!((r.savings() - 17.1977).abs() < 0.001);
+        let sum = cost.size_change.unwrap() + cost.capacity_provider_change.unwrap();
+        assert!((sum - cost.net_change()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn minutes_at_the_cpu_limit_are_counted_and_warned_about() {
+        // 2 days of minutes: 30 at 100%, 10 at 99.6% (pinned), 5 at 99.4% (not), the rest 40%.
+        let mut cpu = vec![100.0; 30];
+        cpu.extend([99.6; 10]);
+        cpu.extend([99.4; 5]);
+        cpu.resize(48 * 60, 40.0);
+        let usage = Usage {
+            mem_max_pct: vec![50.0; cpu.len()],
+            tasks: vec![2.0; cpu.len()],
+            cpu_max_pct: cpu,
+            period: 60,
+        };
+        let r = recommend(
+            &facts(512, 1024),
+            &usage,
+            &SizingRules::default(),
+            &default_tiers(),
+            &PriceTable::default(),
+        );
+        assert_eq!(r.usage.cpu_pinned_minutes, 40.0);
+        assert!(
+            r.risks.iter().any(|x| x.starts_with(
+                "the busiest task sat at its CPU limit (0.50 vCPU) for 40 minutes (CPUUtilization >= 99.5%): demand above the limit is invisible, so the sized"
+            ) && x.ends_with("vCPU is a lower bound")),
+            "{:?}",
+            r.risks
+        );
+        // Five-minute data: each pinned datapoint is five minutes.
+        assert_eq!(pinned_minutes(&[100.0, 99.5, 12.0], 300), 10.0);
+        let calm = recommend(
+            &facts(512, 1024),
+            &flat_usage(40.0, 50.0, 2.0, 48 * 60),
+            &SizingRules::default(),
+            &default_tiers(),
+            &PriceTable::default(),
+        );
+        assert_eq!(calm.usage.cpu_pinned_minutes, 0.0);
+        assert!(!calm.risks.iter().any(|x| x.contains("CPU limit")));
+    }
+
+    #[test]
+    fn json_rounds_money_to_cents_vcpu_to_thousandths_and_mib_to_tenths() {
+        let summary = UsageSummary {
+            cpu_p95_vcpu: 0.14797624999999998,
+            cpu_max_vcpu: 0.5,
+            memory_max_mib: 611.3749,
+            hours_of_data: 335.98333,
+            mean_tasks: 2.987654,
+            cpu_pinned_minutes: 0.0,
+        };
+        let v = serde_json::to_value(summary).unwrap();
+        assert_eq!(v["cpu_p95_vcpu"], 0.148);
+        assert_eq!(v["memory_max_mib"], 611.4);
+        assert_eq!(v["hours_of_data"], 336.0);
+        assert_eq!(v["mean_tasks"], 2.99);
+        let cost = MonthlyCost {
+            current: 112.70397,
+            recommended: Some(97.81854),
+            size_change: Some(-1e-12),
+            capacity_provider_change: None,
+        };
+        let v = serde_json::to_value(cost).unwrap();
+        assert_eq!(v["current"], 112.7);
+        assert_eq!(v["recommended"], 97.82);
+        assert_eq!(v["size_change"], 0.0);
+        assert!(v["capacity_provider_change"].is_null());
+        let p = serde_json::to_value(Projection {
+            cpu_p95_pct: 52.857142,
+            memory_max_pct: 68.04,
+        })
+        .unwrap();
+        assert_eq!(p["cpu_p95_pct"], 52.9);
+        assert_eq!(p["memory_max_pct"], 68.0);
     }
 
     #[test]

@@ -310,7 +310,7 @@ fn overview_view(d: OverviewData) -> impl IntoView {
                                 <th class="num">"Tasks"</th>
                                 <th class="num">"Scaling"</th>
                                 <th>"Capacity"</th>
-                                <th class="num">"Est. monthly"</th>
+                                <th class="num">"Monthly at today's running tasks"</th>
                             </tr>
                         </thead>
                         <tbody>
@@ -342,7 +342,7 @@ fn overview_view(d: OverviewData) -> impl IntoView {
                         </tbody>
                     </table>
                     <p class="note">
-                        "Tasks: running / desired. Est. monthly: today's running tasks at list price, split by the capacity provider strategy."
+                        "Tasks: running / desired. Monthly cost: today's running tasks at list price, split by the capacity provider strategy (the Services page prices the mean task count over its sizing window instead)."
                     </p>
                 }
                     .into_any()

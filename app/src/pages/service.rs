@@ -370,18 +370,33 @@ fn recommendation_card(rec: &Recommendation, lookback_days: u32) -> impl IntoVie
         ),
         _ => format!("{:.1} tasks on average", rec.tasks.current),
     };
+    let change = |c: Option<f64>| c.map(format::usd_signed).unwrap_or_else(|| "—".into());
+    let pinned = (rec.usage.cpu_pinned_minutes > 0.0).then(|| {
+        view! {
+            <div class="warning" id="rec-cpu-pinned">
+                <strong>"CPU pinned at its limit: "</strong>
+                {format!(
+                    "the busiest task used all {:.2} vCPU for {:.0} minutes of the last {lookback_days} days. Demand above the limit is throttled and never shows in the metric, so the sized CPU is a lower bound: the service may need more.",
+                    f64::from(rec.current.cpu) / 1024.0,
+                    rec.usage.cpu_pinned_minutes
+                )}
+            </div>
+        }
+    });
     view! {
         <section class="card recommendation" id="recommendation">
             <div class="card-head">
                 <h2>"Recommendation"</h2>
                 <FindingBadge finding=rec.finding />
             </div>
+            {pinned}
             <dl class="facts">
                 <div><dt>"Current size"</dt><dd id="rec-current">{current}</dd></div>
                 <div><dt>"Recommended"</dt><dd id="rec-recommended">{recommended}</dd></div>
-                <div><dt>"Monthly now"</dt><dd id="rec-cost-now">{format::usd(rec.monthly_cost_usd.current)}</dd></div>
+                <div><dt>{format!("Monthly now, {lookback_days}-day mean tasks")}</dt><dd id="rec-cost-now">{format::usd(rec.monthly_cost_usd.current)}</dd></div>
                 <div><dt>"Monthly after"</dt><dd id="rec-cost-after">{after}</dd></div>
-                <div><dt>"Savings"</dt><dd id="rec-savings">{format::usd(rec.savings())}</dd></div>
+                <div><dt>"Change from size"</dt><dd id="rec-size-change">{change(rec.monthly_cost_usd.size_change)}</dd></div>
+                <div><dt>"Change from Spot mix"</dt><dd id="rec-provider-change">{change(rec.monthly_cost_usd.capacity_provider_change)}</dd></div>
                 <div><dt>"Tasks"</dt><dd>{tasks}</dd></div>
             </dl>
             <p class="reason" id="rec-reason">{rec.reason.clone()}</p>

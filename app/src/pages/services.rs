@@ -7,7 +7,7 @@ use crate::analysis::recommend::Finding;
 use crate::components::{load_page, removed_toggle, FindingBadge, Layout};
 use crate::error::AppError;
 use crate::format;
-use crate::reports::recommendations::{listed, ServiceRecommendation};
+use crate::reports::recommendations::{listed, summarize, SavingsSummary, ServiceRecommendation};
 use crate::state::AppState;
 use crate::store::services::Removed;
 
@@ -20,7 +20,7 @@ pub enum SortKey {
     Finding,
     /// Monthly cost now.
     Cost,
-    /// Monthly savings.
+    /// Monthly saving from the size change.
     Savings,
 }
 
@@ -50,10 +50,8 @@ impl SortKey {
 pub struct ServicesData {
     /// One row per service, sorted.
     pub rows: Vec<ServiceRecommendation>,
-    /// Sum of monthly savings over services with a cheaper size.
-    pub total_savings: f64,
-    /// Sum of monthly cost now.
-    pub total_current: f64,
+    /// What following every recommendation changes, split by cause.
+    pub summary: SavingsSummary,
     /// Sort column.
     pub sort: SortKey,
     /// Descending?
@@ -110,12 +108,7 @@ pub async fn load(
         .count();
     sort_rows(&mut rows, key, descending);
     Ok(ServicesData {
-        total_savings: rows
-            .iter()
-            .map(|r| r.rec.savings())
-            .filter(|s| *s > 0.0)
-            .sum(),
-        total_current: rows.iter().map(|r| r.rec.monthly_cost_usd.current).sum(),
+        summary: summarize(&rows),
         rows,
         sort: key,
         descending,
@@ -160,7 +153,8 @@ pub fn ServicesPage() -> impl IntoView {
     view! { <Layout title="Services">{load_page(load(state, q.get("sort"), q.get("order"), q.get("removed")), services_view)}</Layout> }
 }
 
-fn sort_link(d: &ServicesData, key: SortKey, label: &'static str) -> impl IntoView {
+fn sort_link(d: &ServicesData, key: SortKey, label: impl Into<String>) -> impl IntoView {
+    let label: String = label.into();
     let active = d.sort == key;
     let next_desc = if active {
         !d.descending
@@ -223,32 +217,23 @@ fn services_view(d: ServicesData) -> impl IntoView {
     }
     let toggle = services_removed_toggle(&d);
     let now = d.now;
+    let cost_now_header = cost_now_header(d.lookback_days);
     let headers = view! {
         <tr>
             <th>{sort_link(&d, SortKey::Service, "Service")}</th>
             <th>"Current"</th>
             <th>"Recommended"</th>
             <th>{sort_link(&d, SortKey::Finding, "Finding")}</th>
-            <th class="num">{sort_link(&d, SortKey::Cost, "Monthly now")}</th>
-            <th class="num">"Monthly after"</th>
-            <th class="num">{sort_link(&d, SortKey::Savings, "Savings")}</th>
-            <th class="num">"Data"</th>
+            <th class="num" style="white-space:normal">{sort_link(&d, SortKey::Cost, cost_now_header)}</th>
+            <th class="num" style="white-space:normal">"Monthly after"</th>
+            <th class="num" style="white-space:normal" title="Cost change of the new size at today's share of tasks on Spot">{sort_link(&d, SortKey::Savings, "Change from size")}</th>
+            <th class="num" style="white-space:normal" title="Cost change from a new task count moving tasks between on-demand and Spot">"Change from Spot mix"</th>
+            <th class="num" style="white-space:normal">"Data"</th>
         </tr>
     };
     let window_hours = f64::from(d.lookback_days) * 24.0;
     view! {
-        <div class="kpis">
-            <section class="card kpi">
-                <h2>"Possible savings"</h2>
-                <p class="kpi-value ok" id="total-savings">{format::usd(d.total_savings)}</p>
-                <p class="delta">"a month, moving over-provisioned services to the cheapest size that fits"</p>
-            </section>
-            <section class="card kpi">
-                <h2>"Fargate spend now"</h2>
-                <p class="kpi-value" id="total-current">{format::usd(d.total_current)}</p>
-                <p class="delta">{format!("a month at list price, mean task counts over the last {} days", d.lookback_days)}</p>
-            </section>
-        </div>
+        {kpis(&d.summary, d.lookback_days)}
         <section class="card">
             <table class="data" id="recommendations">
                 <thead>{headers}</thead>
@@ -281,9 +266,8 @@ fn services_view(d: ServicesData) -> impl IntoView {
                                     <td><FindingBadge finding=rec.finding /></td>
                                     <td class="num">{format::usd(rec.monthly_cost_usd.current)}</td>
                                     <td class="num">{rec.monthly_cost_usd.recommended.map(format::usd).unwrap_or_else(|| "—".into())}</td>
-                                    <td class={if rec.savings() > 0.005 { "num saving" } else if rec.savings() < -0.005 { "num cost-more" } else { "num" }}>
-                                        {format::usd(rec.savings())}
-                                    </td>
+                                    {change_cell(rec.monthly_cost_usd.size_change)}
+                                    {change_cell(rec.monthly_cost_usd.capacity_provider_change)}
                                     <td class="num" title=format!("{:.0} h of data", rec.usage.hours_of_data)>{format!("{coverage:.0}%")}</td>
                                 </tr>
                             }
@@ -293,7 +277,7 @@ fn services_view(d: ServicesData) -> impl IntoView {
             </table>
             <p class="note">
                 {format!(
-                    "Sized on the last {} days, up to the start of this hour: CPU on the busiest task's p{:.0} over a {:.0}% target, memory on its maximum plus {:.0}%. Costs are list prices with each service's capacity provider mix; Spot at the configured discount. Data: share of the window with CPU data.",
+                    "Sized on the last {} days, up to the start of this hour: CPU on the busiest task's p{:.0} over a {:.0}% target, memory on its maximum plus {:.0}%. Costs are list prices with each service's capacity provider mix; Spot at the configured discount. Change from size: the new size and task count priced at today's share of tasks on Spot; change from Spot mix: the rest, when a new task count puts a different share of tasks on Spot (a side effect, not a resize saving). Data: share of the window with CPU data.",
                     d.lookback_days,
                     d.rules.cpu_percentile,
                     d.rules.cpu_target_utilization * 100.0,
@@ -302,6 +286,69 @@ fn services_view(d: ServicesData) -> impl IntoView {
             </p>
             {toggle}
         </section>
+    }
+    .into_any()
+}
+
+/// The cost-now column's header, naming the task count it prices.
+pub fn cost_now_header(lookback_days: u32) -> String {
+    format!("Monthly now, {lookback_days}-day mean tasks")
+}
+
+/// A signed monthly change: green when it saves, red when it costs more.
+fn change_cell(change: Option<f64>) -> impl IntoView {
+    let class = match change {
+        Some(c) if c <= -0.005 => "num saving",
+        Some(c) if c >= 0.005 => "num cost-more",
+        _ => "num",
+    };
+    view! { <td class=class>{change.map(format::usd_signed).unwrap_or_else(|| "—".into())}</td> }
+}
+
+/// The headline: the net change of following every recommendation, then its parts.
+fn kpis(s: &SavingsSummary, lookback_days: u32) -> AnyView {
+    let services = |n: usize| {
+        if n == 1 {
+            "1 service".to_string()
+        } else {
+            format!("{n} services")
+        }
+    };
+    let net_class = if s.net_change <= -0.005 {
+        "kpi-value ok"
+    } else if s.net_change >= 0.005 {
+        "kpi-value cost-more"
+    } else {
+        "kpi-value"
+    };
+    view! {
+        <div class="kpis">
+            <section class="card kpi">
+                <h2>"Net monthly change"</h2>
+                <p class=net_class id="net-change">{format::usd_signed(s.net_change)}</p>
+                <p class="delta">"a month, if you follow every recommendation"</p>
+            </section>
+            <section class="card kpi">
+                <h2>"Savings from resizing"</h2>
+                <p class="kpi-value ok" id="total-savings">{format::usd(s.savings)}</p>
+                <p class="delta" id="savings-count">{format!("a month, {} moving to a cheaper size", services(s.savings_count))}</p>
+            </section>
+            <section class="card kpi">
+                <h2>"Increases from resizing"</h2>
+                <p class="kpi-value cost-more" id="total-increases">{format::usd(s.increases)}</p>
+                <p class="delta" id="increases-count">{format!("a month, {} needing a larger size", services(s.increases_count))}</p>
+            </section>
+            <section class="card kpi">
+                <h2>"Change from Spot mix"</h2>
+                <p class="kpi-value" id="provider-change">{format::usd_signed(s.capacity_provider_change)}</p>
+                <p class="delta">"a month from new task counts changing the share on Spot: a side effect, not a resize"</p>
+            </section>
+            <section class="card kpi">
+                <h2>"Fargate spend now"</h2>
+                <p class="kpi-value" id="total-current">{format::usd(s.current)}</p>
+                <p class="delta">{format!("a month at list price, mean task counts over the last {lookback_days} days")}</p>
+            </section>
+        </div>
     }
     .into_any()
 }

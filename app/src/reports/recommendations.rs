@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-use crate::analysis::recommend::{recommend, Autoscaling, Recommendation, ServiceFacts, Usage};
+use crate::analysis::recommend::{
+    recommend, Autoscaling, Recommendation, ServiceFacts, Usage, NEGLIGIBLE_USD,
+};
 use crate::charts::cdf::cdf_points;
 use crate::domain::calendar::DAY;
 use crate::settings::Settings;
@@ -23,6 +25,9 @@ pub struct ServiceRecommendation {
     /// Set when the service was deleted in AWS (listed only when removed services are asked for).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub removed: Option<Removal>,
+    /// CPU architecture (sets the price table the analysis used).
+    #[serde(skip)]
+    pub architecture: crate::domain::fargate::Architecture,
     /// The analysis.
     #[serde(flatten)]
     pub rec: Recommendation,
@@ -45,6 +50,50 @@ impl Removal {
             removed_at,
         })
     }
+}
+
+/// What following every recommendation does to the monthly bill, split by cause.
+///
+/// `net_change == increases - savings + capacity_provider_change`: savings and increases are the
+/// size parts of the changes (see [`crate::analysis::recommend::MonthlyCost`]), the
+/// capacity-provider part is the Spot-share side effect of changed task counts.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct SavingsSummary {
+    /// Sum of `recommended - current` over services with a recommendation.
+    pub net_change: f64,
+    /// Dollars a month saved by resizing, summed over services whose size part is negative.
+    pub savings: f64,
+    /// How many services a resize makes cheaper.
+    pub savings_count: usize,
+    /// Dollars a month added by resizing, over services whose size part is positive.
+    pub increases: f64,
+    /// How many services a resize makes dearer.
+    pub increases_count: usize,
+    /// Sum of the capacity-provider parts.
+    pub capacity_provider_change: f64,
+    /// Sum of monthly cost now.
+    pub current: f64,
+}
+
+/// Sums the recommendations' changes (see [`SavingsSummary`]).
+pub fn summarize(recs: &[ServiceRecommendation]) -> SavingsSummary {
+    let mut s = SavingsSummary::default();
+    for r in recs {
+        let cost = &r.rec.monthly_cost_usd;
+        s.current += cost.current;
+        s.net_change += cost.net_change();
+        s.capacity_provider_change += cost.capacity_provider_change.unwrap_or(0.0);
+        let size = cost.size_change.unwrap_or(0.0);
+        // Sub-cent parts are summed (so the totals add up exactly) but not counted.
+        if size < 0.0 {
+            s.savings -= size;
+            s.savings_count += usize::from(size <= -NEGLIGIBLE_USD);
+        } else {
+            s.increases += size;
+            s.increases_count += usize::from(size >= NEGLIGIBLE_USD);
+        }
+    }
+    s
 }
 
 /// The series of a service that sizing reads, at their finest period.
@@ -184,6 +233,7 @@ pub async fn evidence_for(
             cluster: service.service.cluster.clone(),
             service: service.service.name.clone(),
             removed: Removal::of(service),
+            architecture: service.service.architecture,
             rec,
         },
     })
@@ -237,4 +287,59 @@ pub fn listed(evidence: &[Evidence], removed: Removed) -> impl Iterator<Item = &
     evidence
         .iter()
         .filter(move |e| removed.lists(e.recommendation.removed.map(|r| r.removed_at)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::recommend::{Finding, MonthlyCost, SizeChoice, TaskCounts, UsageSummary};
+
+    fn rec(current: f64, size_change: f64, provider_change: f64) -> ServiceRecommendation {
+        let size = SizeChoice {
+            cpu: 512,
+            memory_mib: 1024,
+            tier: None,
+        };
+        ServiceRecommendation {
+            service_id: 1,
+            cluster: "c".into(),
+            service: "s".into(),
+            removed: None,
+            architecture: Default::default(),
+            rec: Recommendation {
+                finding: Finding::RightSized,
+                current: size.clone(),
+                recommended: Some(size),
+                usage: UsageSummary::default(),
+                sized: None,
+                monthly_cost_usd: MonthlyCost {
+                    current,
+                    recommended: Some(current + size_change + provider_change),
+                    size_change: Some(size_change),
+                    capacity_provider_change: Some(provider_change),
+                },
+                tasks: TaskCounts::default(),
+                projected: None,
+                reason: String::new(),
+                risks: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn the_summary_splits_savings_increases_and_the_spot_mix() {
+        let s = summarize(&[
+            rec(100.0, -20.0, -5.0),
+            rec(40.0, 31.2, 0.0),
+            rec(90.0, 0.0, -9.5),
+            rec(50.0, -10.0, 2.0),
+        ]);
+        assert_eq!((s.savings_count, s.increases_count), (2, 1));
+        assert!((s.savings - 30.0).abs() < 1e-9);
+        assert!((s.increases - 31.2).abs() < 1e-9);
+        assert!((s.capacity_provider_change + 12.5).abs() < 1e-9);
+        // -30 + 31.2 - 12.5 = -11.3: the net change of following all four.
+        assert!((s.net_change + 11.3).abs() < 1e-9);
+        assert!((s.current - 280.0).abs() < 1e-9);
+    }
 }

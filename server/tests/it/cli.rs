@@ -132,6 +132,30 @@ fn recommend_prints_json_csv_and_table() {
             (s["usage"]["hours_of_data"].as_f64().unwrap() - 72.0).abs() < 0.01,
             "3 days of data"
         );
+        // Money in cents, vCPU in thousandths, MiB and percents in tenths.
+        let cost = &s["monthly_cost_usd"];
+        for k in [
+            "current",
+            "recommended",
+            "size_change",
+            "capacity_provider_change",
+        ] {
+            assert_at_most_decimals(&cost[k], 2, k);
+        }
+        for k in ["cpu_p95_vcpu", "cpu_max_vcpu"] {
+            assert_at_most_decimals(&s["usage"][k], 3, k);
+        }
+        assert_at_most_decimals(&s["usage"]["memory_max_mib"], 1, "memory_max_mib");
+        assert_at_most_decimals(&s["usage"]["cpu_pinned_minutes"], 1, "cpu_pinned_minutes");
+        assert_at_most_decimals(&s["projected"]["cpu_p95_pct"], 1, "cpu_p95_pct");
+        // The two parts add up to the change, to the cent.
+        let f = |k: &str| cost[k].as_f64().unwrap();
+        assert!(
+            (f("size_change") + f("capacity_provider_change") - (f("recommended") - f("current")))
+                .abs()
+                < 0.011,
+            "{cost}"
+        );
     }
 
     let out = spendwatch()
@@ -143,6 +167,54 @@ fn recommend_prints_json_csv_and_table() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 3);
     assert!(text.starts_with("cluster,service,finding,"));
+    assert!(text.lines().next().unwrap().ends_with(",risks"));
+    for s in services {
+        let risks: Vec<&str> = s["risks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        assert!(risks.len() >= 2, "the 3-day demo has several risks: {s}");
+        let row = text
+            .lines()
+            .find(|l| l.contains(s["service"].as_str().unwrap()))
+            .unwrap();
+        assert!(row.contains(&risks.join("; ")), "{row}");
+    }
+
+    let out = spendwatch()
+        .arg("--db")
+        .arg(&db)
+        .args(["recommend", "--at", "2026-11-27T13:00"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    let header: Vec<&str> = table
+        .lines()
+        .next()
+        .unwrap()
+        .split("  ")
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .collect();
+    let mut unique = header.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), header.len(), "no header twice: {header:?}");
+    for h in [
+        "CURRENT TIER",
+        "RECOMMENDED TIER",
+        "HOURS OF DATA",
+        "SIZE CHANGE $/MO",
+    ] {
+        assert!(header.contains(&h), "{h} in {header:?}");
+    }
+    assert!(!table.contains("DATA H "), "{table}");
+    assert!(
+        table.contains("Net monthly change if you follow every recommendation"),
+        "{table}"
+    );
 
     let out = spendwatch()
         .arg("--db")
@@ -163,6 +235,35 @@ fn recommend_prints_json_csv_and_table() {
         text.contains("not-enough-data"),
         "flags override the defaults: {text}"
     );
+}
+
+/// `v` is a number written with at most `digits` decimals.
+fn assert_at_most_decimals(v: &serde_json::Value, digits: usize, what: &str) {
+    assert!(v.is_number(), "{what}: {v}");
+    let text = v.to_string();
+    let decimals = text.split_once('.').map_or(0, |(_, d)| d.len());
+    assert!(
+        decimals <= digits,
+        "{what} = {text}: more than {digits} decimals"
+    );
+}
+
+#[test]
+fn recommend_at_a_future_date_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = spendwatch()
+        .arg("--db")
+        .arg(dir.path().join("d.db"))
+        .args(["recommend", "--at", "2999-01-01"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--at 2999-01-01 00:00 UTC is in the future (now is "),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "no table of not-enough-data");
 }
 
 #[test]

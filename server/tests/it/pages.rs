@@ -125,9 +125,18 @@ fn inside<'a>(html: &'a str, id: &str) -> &'a str {
 const SERVER: &str =
     "/services/mangu-publishing-cluster-production/mangu-publishing-server-production";
 
+/// Five services over three days: the seed's two plus generated ones with Spot in their mix.
+fn five_services() -> server::demo::DemoSpec {
+    server::demo::DemoSpec {
+        services: 5,
+        days: 3,
+        ..small_spec()
+    }
+}
+
 #[tokio::test]
 async fn services_page_shows_the_analysis_numbers() {
-    let app = spawn_app(Some(small_spec())).await;
+    let app = spawn_app(Some(five_services())).await;
     let settings = app::settings::Settings::default();
     let recs = app::reports::recommendations::for_all(
         &app.store,
@@ -137,7 +146,7 @@ async fn services_page_shows_the_analysis_numbers() {
     )
     .await
     .unwrap();
-    assert_eq!(recs.len(), 2);
+    assert_eq!(recs.len(), 5);
     let (status, html) = app.get("/services").await;
     assert_eq!(status, StatusCode::OK);
     for r in &recs {
@@ -147,24 +156,102 @@ async fn services_page_shows_the_analysis_numbers() {
             "finding of {}",
             r.service
         );
+        let cost = r.rec.monthly_cost_usd;
         assert!(
-            html.contains(&format::usd(r.rec.monthly_cost_usd.current)),
+            html.contains(&format::usd(cost.current)),
             "cost now of {}",
             r.service
         );
-        let after = r.rec.monthly_cost_usd.recommended.unwrap();
         assert!(
-            html.contains(&format::usd(after)),
+            html.contains(&format::usd(cost.recommended.unwrap())),
             "cost after of {}",
             r.service
         );
+        for part in [cost.size_change, cost.capacity_provider_change] {
+            assert!(
+                html.contains(&format::usd_signed(part.unwrap())),
+                "change {part:?} of {}",
+                r.service
+            );
+        }
     }
-    let total: f64 = recs
+    // The headline is the analysis's sums: the net change of every recommendation, and the
+    // size parts split into savings and increases with their counts.
+    let net: f64 = recs
         .iter()
-        .map(|r| r.rec.savings())
-        .filter(|s| *s > 0.0)
+        .map(|r| r.rec.monthly_cost_usd.net_change())
         .sum();
-    assert!(inside(&html, "total-savings").starts_with(&format!("{}<", format::usd(total))));
+    let size = |r: &app::reports::recommendations::ServiceRecommendation| {
+        r.rec.monthly_cost_usd.size_change.unwrap()
+    };
+    let savings: Vec<f64> = recs.iter().map(size).filter(|s| *s <= -0.005).collect();
+    let increases: Vec<f64> = recs.iter().map(size).filter(|s| *s >= 0.005).collect();
+    let spot_mix: f64 = recs
+        .iter()
+        .map(|r| r.rec.monthly_cost_usd.capacity_provider_change.unwrap())
+        .sum();
+    let starts = |id: &str, text: String| {
+        assert!(
+            inside(&html, id).starts_with(&text),
+            "{id} should start with {text}: {}",
+            &inside(&html, id)[..80]
+        )
+    };
+    starts("net-change", format!("{}<", format::usd_signed(net)));
+    starts(
+        "total-savings",
+        format!("{}<", format::usd(-savings.iter().sum::<f64>())),
+    );
+    starts(
+        "total-increases",
+        format!("{}<", format::usd(increases.iter().sum::<f64>())),
+    );
+    starts(
+        "provider-change",
+        format!("{}<", format::usd_signed(spot_mix)),
+    );
+    let services = |n: usize| {
+        if n == 1 {
+            "1 service".to_string()
+        } else {
+            format!("{n} services")
+        }
+    };
+    starts(
+        "savings-count",
+        format!(
+            "a month, {} moving to a cheaper size<",
+            services(savings.len())
+        ),
+    );
+    starts(
+        "increases-count",
+        format!(
+            "a month, {} needing a larger size<",
+            services(increases.len())
+        ),
+    );
+    assert!(
+        spot_mix.abs() >= 0.005,
+        "the five-service demo has a Spot side effect to show: {spot_mix}"
+    );
+    // The cost column says which task count it prices.
+    assert!(
+        html.contains("Monthly now, 14-day mean tasks"),
+        "cost header"
+    );
+    assert!(html.contains("Change from size") && html.contains("Change from Spot mix"));
+}
+
+#[tokio::test]
+async fn overview_cost_column_names_the_task_count_it_prices() {
+    let app = spawn_app(Some(small_spec())).await;
+    let (_, html) = app.get("/").await;
+    assert!(
+        html.contains(r#"<th class="num">Monthly at today&#x27;s running tasks</th>"#)
+            || html.contains(r#"<th class="num">Monthly at today's running tasks</th>"#),
+        "overview cost header"
+    );
 }
 
 #[tokio::test]
@@ -210,6 +297,16 @@ async fn service_page_shows_charts_and_the_recommendation() {
         "reasoning shown"
     );
     assert!(html.contains(&format::usd(rec.monthly_cost_usd.current)));
+    // The demo's server reaches its 0.50 vCPU limit every day: the card warns, with the minutes.
+    assert!(rec.usage.cpu_pinned_minutes > 0.0);
+    assert!(
+        inside(&html, "rec-cpu-pinned").contains(&format!(
+            "used all 0.50 vCPU for {:.0} minutes",
+            rec.usage.cpu_pinned_minutes
+        )),
+        "pinned warning on the card"
+    );
+    assert!(rec.risks.iter().any(|r| r.contains("lower bound")));
     for id in [
         "cpu-chart",
         "mem-chart",
@@ -266,6 +363,16 @@ async fn service_page_rejects_bad_input() {
 #[tokio::test]
 async fn tiers_page_prices_tiers_and_flags_the_seed_table() {
     let app = spawn_app(Some(small_spec())).await;
+    // Make the client an ARM64 service: it must be priced from the ARM table.
+    let services = app.store.list_services().await.unwrap();
+    let client = services
+        .iter()
+        .find(|s| s.service.name.contains("client"))
+        .unwrap();
+    let mut record = client.service.clone();
+    record.architecture = app::domain::fargate::Architecture::Arm64;
+    app.store.upsert_service(&record, test_end()).await.unwrap();
+
     let (status, html) = app.get("/tiers").await;
     assert_eq!(status, StatusCode::OK);
     // Dev: 512/1024 is $18.02 a task-month, $36.04 for two against the seed's $17.52: 2.06x.
@@ -275,6 +382,43 @@ async fn tiers_page_prices_tiers_and_flags_the_seed_table() {
     );
     assert!(html.contains("2.06x"));
     assert!(html.contains("Your planning table is off"));
+
+    // Each tier lists its services, priced by their own architecture.
+    let prices = app::domain::fargate::PriceTable::default();
+    let settings = app::settings::Settings::default();
+    let recs = app::reports::recommendations::for_all(
+        &app.store,
+        &settings,
+        test_end(),
+        app::store::services::Removed::Hide,
+    )
+    .await
+    .unwrap();
+    let table = inside(&html, "tier-services");
+    for r in &recs {
+        let size = r.rec.current.size();
+        let tier = app::analysis::recommend::tier_for(&settings.tiers, size)
+            .map(|t| t.name.clone())
+            .unwrap_or_else(|| "Above every tier".into());
+        let (label, arch) = if r.service.contains("client") {
+            ("ARM", app::domain::fargate::Architecture::Arm64)
+        } else {
+            ("x86", app::domain::fargate::Architecture::X86_64)
+        };
+        let row = &table[table.find(&format!("<td>{tier}</td>")).unwrap()..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert!(row.contains(&r.service), "{} listed in {tier}", r.service);
+        let priced = format!(
+            "{} · {label} price {} a task-month",
+            format::size(size.cpu, size.memory_mib),
+            format::usd(prices.monthly(size, arch))
+        );
+        assert!(row.contains(&priced), "{priced} in {row}");
+    }
+    assert!(
+        html.contains("Linux/ARM at $0.03238"),
+        "the note names the price tables"
+    );
 }
 
 #[tokio::test]
@@ -295,6 +439,22 @@ async fn recommendations_json_endpoint() {
         "reason",
     ] {
         assert!(first.get(key).is_some(), "{key} missing in {first}");
+    }
+    // The same rounding and cost split as `recommend --format json`.
+    for r in v.as_array().unwrap() {
+        let cost = &r["monthly_cost_usd"];
+        for k in ["current", "size_change", "capacity_provider_change"] {
+            let text = cost[k].to_string();
+            assert!(
+                cost[k].is_number() && text.split_once('.').is_none_or(|(_, d)| d.len() <= 2),
+                "{k} = {text} in cents"
+            );
+        }
+        let text = r["usage"]["cpu_p95_vcpu"].to_string();
+        assert!(
+            text.split_once('.').is_none_or(|(_, d)| d.len() <= 3),
+            "vCPU {text}"
+        );
     }
 }
 
@@ -605,13 +765,18 @@ async fn tiers_count_no_removed_service() {
         app::settings::Settings::default(),
     );
     let tiers = app::pages::tiers::load(state).await.unwrap();
-    let now: usize = tiers.rows.iter().map(|r| r.services_now).sum::<usize>() + tiers.above_now;
+    let now: usize = tiers
+        .rows
+        .iter()
+        .map(|r| r.services_now.len())
+        .sum::<usize>()
+        + tiers.above_now.len();
     let recommended: usize = tiers
         .rows
         .iter()
-        .map(|r| r.services_recommended)
+        .map(|r| r.services_recommended.len())
         .sum::<usize>()
-        + tiers.above_recommended;
+        + tiers.above_recommended.len();
     assert_eq!(
         (now, recommended),
         (1, 1),
