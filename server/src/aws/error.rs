@@ -49,6 +49,16 @@ pub enum AwsError {
         /// AWS's error code.
         code: String,
     },
+    /// A credentials provider (profile, SSO, role, process) failed to give credentials.
+    #[error(
+        "{api}: could not load AWS credentials ({detail}): check the profile (aws configure list), run aws sso login if it uses SSO, or choose another with --profile or AWS_PROFILE"
+    )]
+    CredentialsFailed {
+        /// `service:Action`.
+        api: &'static str,
+        /// The provider's own words, on one line.
+        detail: String,
+    },
     /// The request never got an answer: connection refused, unknown host, timeout.
     #[error(
         "{api}: cannot reach AWS ({reason}): check the network and proxy, and AWS_ENDPOINT_URL if it is set"
@@ -77,6 +87,7 @@ impl AwsError {
             Self::NoCredentials { .. }
                 | Self::ExpiredCredentials { .. }
                 | Self::BadCredentials { .. }
+                | Self::CredentialsFailed { .. }
         )
     }
 
@@ -87,6 +98,7 @@ impl AwsError {
             | Self::NoCredentials { api }
             | Self::ExpiredCredentials { api, .. }
             | Self::BadCredentials { api, .. }
+            | Self::CredentialsFailed { api, .. }
             | Self::Unreachable { api, .. }
             | Self::Other { api, .. } => api,
         }
@@ -186,6 +198,11 @@ pub fn describe(api: &'static str, o: &Observed) -> AwsError {
         None if lower.contains("no credentials") || lower.contains("credentials provider") => {
             AwsError::NoCredentials { api }
         }
+        // A provider that was found but failed: an SSO session that ended, a role it may not assume.
+        None if lower.contains("credential") && !o.unreachable => AwsError::CredentialsFailed {
+            api,
+            detail: clip(o.chain.last().map_or("unknown error", String::as_str)),
+        },
         None if o.unreachable || network_reason(&lower).is_some() => AwsError::Unreachable {
             api,
             reason: network_reason(&lower).unwrap_or("no answer").into(),
@@ -290,6 +307,30 @@ mod tests {
         );
         assert!(matches!(e, AwsError::BadCredentials { .. }) && e.is_fatal());
         assert!(assert_readable(&e).contains("rejected the credentials"));
+    }
+
+    #[test]
+    fn a_failing_credentials_provider_says_what_to_check() {
+        let o = Observed {
+            chain: vec![
+                "dispatch failure".into(),
+                "an error occurred while loading credentials".into(),
+                "the SSO session has expired or is invalid".into(),
+            ],
+            ..Observed::default()
+        };
+        let e = describe(API, &o);
+        assert!(
+            matches!(e, AwsError::CredentialsFailed { .. }) && e.is_fatal(),
+            "{e:?}"
+        );
+        let text = assert_readable(&e);
+        assert!(
+            text.contains(
+                "could not load AWS credentials (the SSO session has expired or is invalid)"
+            ) && text.contains("aws sso login"),
+            "{text}"
+        );
     }
 
     #[test]
