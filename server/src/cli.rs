@@ -281,7 +281,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     "{} is empty: loading the demo dataset first.",
                     cli.db.display()
                 );
-                demo::generate(&store, &DemoSpec::default_ending(now_hour()), true).await?;
+                demo::generate_at(
+                    &store,
+                    &DemoSpec::default_ending(now_hour()),
+                    true,
+                    wall_clock,
+                )
+                .await?;
             }
             let trigger = Arc::new(BackgroundSync::new(
                 store.clone(),
@@ -329,18 +335,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 seed: args.seed,
                 end: args.end.unwrap_or_else(now_hour),
             };
+            if let Some(run) = demo::already_loaded(&store, &spec).await? {
+                store.close().await;
+                println!("{}", demo_already_there(&cli.db, &run, &spec));
+                return Ok(());
+            }
             let started = std::time::Instant::now();
-            let report = demo::generate(&store, &spec, true).await?;
+            let report = demo::generate_at(&store, &spec, true, wall_clock).await?;
             store.close().await;
             println!(
                 "Wrote the demo to {}: {} services, {} days, {} datapoints, {} alarms, {} history items, {} cost rows in {:.1} s.",
                 cli.db.display(),
                 spec.services,
                 spec.days,
-                report.datapoints,
-                report.alarms,
-                report.history_items,
-                report.cost_rows,
+                app::format::count(report.datapoints as i64),
+                app::format::count(report.alarms as i64),
+                app::format::count(report.history_items as i64),
+                app::format::count(report.cost_rows as i64),
                 started.elapsed().as_secs_f64()
             );
             Ok(())
@@ -387,8 +398,28 @@ fn warm_recommendations(state: &AppState) {
     });
 }
 
+/// What `demo` says when the same demo is already loaded, instead of writing it again.
+fn demo_already_there(
+    db: &std::path::Path,
+    run: &app::store::sync_runs::SyncRun,
+    spec: &DemoSpec,
+) -> String {
+    format!(
+        "The demo is already in {} ({} datapoints up to {}, generated {}); nothing written.",
+        db.display(),
+        app::format::count(run.datapoints_written),
+        app::format::datetime(spec.end),
+        app::format::datetime(run.started_at),
+    )
+}
+
 async fn open(db: &std::path::Path) -> anyhow::Result<Store> {
     Store::open(db).await.context("opening the database (--db)")
+}
+
+/// Now, in epoch seconds.
+fn wall_clock() -> i64 {
+    chrono::Utc::now().timestamp()
 }
 
 fn now_hour() -> i64 {

@@ -71,14 +71,14 @@ impl Default for AwsConfig {
 /// Why a configuration was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The file named with --config does not exist or cannot be read.
-    #[error("cannot read config file {path}: {source}")]
+    /// The file named with --config does not exist or cannot be read. The reason is part of the
+    /// message and deliberately not a `source`: error chains would print it a second time.
+    #[error("cannot read config file {path}: {reason}")]
     Read {
         /// The path.
         path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
+        /// Why, in words.
+        reason: String,
     },
     /// TOML syntax or an unknown/mistyped key (toml's message names the line and key).
     #[error("config file {path}: {message}")]
@@ -113,9 +113,9 @@ impl Config {
         if !required && !path.exists() {
             return Ok(Self::default());
         }
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Read {
             path: path.clone(),
-            source,
+            reason: read_failure(&e),
         })?;
         Self::parse(&text, &path)
     }
@@ -200,21 +200,7 @@ impl Config {
                 problem: (*problem).into(),
             });
         }
-        if let Some(t) = self
-            .tiers
-            .iter()
-            .find(|t| t.cpu == 0 || t.memory_mib == 0 || t.name.trim().is_empty())
-        {
-            return Err(ConfigError::Invalid {
-                where_: place("tiers.name"),
-                key: "tiers".into(),
-                problem: format!(
-                    "entry '{}' needs a name, cpu and memory_mib above 0",
-                    t.name
-                ),
-            });
-        }
-        Ok(())
+        validate_tiers(&self.tiers, &place)
     }
 
     /// The settings pages and the CLI use.
@@ -227,10 +213,89 @@ impl Config {
     }
 }
 
+/// Why a config file could not be read, in words.
+fn read_failure(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::InvalidData => "it is not UTF-8 text (save it as UTF-8)".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Checks each tier is a size Fargate runs and the tiers go from small to large.
+fn validate_tiers(tiers: &[Tier], place: &impl Fn(&str) -> String) -> Result<(), ConfigError> {
+    let invalid = |i: usize, key: &str, problem: String| ConfigError::Invalid {
+        where_: place(&format!("tiers[{i}].{key}")),
+        key: format!("tiers[{i}].{key}"),
+        problem,
+    };
+    for (i, t) in tiers.iter().enumerate() {
+        if t.name.trim().is_empty() {
+            return Err(invalid(i, "name", "must not be empty".into()));
+        }
+        if let Some(problem) = t.size().fargate_problem() {
+            let key = if problem.starts_with("cpu") {
+                "cpu"
+            } else {
+                "memory_mib"
+            };
+            return Err(invalid(i, key, format!("(tier '{}'): {problem}", t.name)));
+        }
+    }
+    for (i, pair) in tiers.windows(2).enumerate() {
+        let (prev, t) = (&pair[0], &pair[1]);
+        if (t.cpu, t.memory_mib) <= (prev.cpu, prev.memory_mib) {
+            return Err(invalid(
+                i + 1,
+                "cpu",
+                format!(
+                    "(tier '{}', {} CPU / {} MiB) must be larger than the tier before it ('{}', {} CPU / {} MiB): list tiers from smallest to largest",
+                    t.name, t.cpu, t.memory_mib, prev.name, prev.cpu, prev.memory_mib
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The 1-based line of `key` inside the `index`-th (0-based) `[[tiers]]` table, or of its header.
+fn tier_line(text: &str, index: usize, key: &str) -> Option<usize> {
+    let mut seen = 0;
+    let mut header = None;
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.starts_with('[') {
+            if header.is_some() {
+                break; // past the tier's table without meeting the key
+            }
+            if l.replace(' ', "") == "[[tiers]]" {
+                if seen == index {
+                    header = Some(i + 1);
+                }
+                seen += 1;
+            }
+            continue;
+        }
+        if header.is_some()
+            && l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return Some(i + 1);
+        }
+    }
+    header
+}
+
 /// The 1-based line where `section.key = ...` is set: the key's first line after the section's
 /// header (`[prices.x86]` and `[prices.arm]` count as `prices`).
 fn line_of(text: &str, dotted: &str) -> Option<usize> {
     let (section, key) = dotted.split_once('.')?;
+    if let Some(index) = section
+        .strip_prefix("tiers[")
+        .and_then(|rest| rest.strip_suffix(']'))
+    {
+        return tier_line(text, index.parse().ok()?, key);
+    }
     let mut current = String::new();
     for (i, line) in text.lines().enumerate() {
         let l = line.trim();
@@ -301,6 +366,79 @@ mod tests {
             msg.contains("line 3") && msg.contains("cpu_percentile"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn one_price_is_enough() {
+        let c = parse("[prices.x86]\nvcpu_hour = 0.05\n").unwrap();
+        let d = PriceTable::default();
+        assert_eq!(c.prices.x86.vcpu_hour, 0.05);
+        assert_eq!(c.prices.x86.gb_hour, d.x86.gb_hour);
+        assert_eq!(c.prices.arm, d.arm);
+        let c = parse("[prices]\nspot_discount = 0.6\n[prices.arm]\ngb_hour = 0.004\n").unwrap();
+        assert_eq!(c.prices.arm.vcpu_hour, d.arm.vcpu_hour);
+        assert_eq!(c.prices.arm.gb_hour, 0.004);
+    }
+
+    const TWO_TIERS: &str = "[[tiers]]\nname = \"S\"\ncpu = 512\nmemory_mib = 1024\n\n[[tiers]]\nname = \"M\"\ncpu = CPU\nmemory_mib = MEM\n";
+
+    fn second_tier(cpu: u32, mem: u32) -> String {
+        let text = TWO_TIERS
+            .replace("CPU", &cpu.to_string())
+            .replace("MEM", &mem.to_string());
+        parse(&text)
+            .map(|_| String::new())
+            .unwrap_or_else(|e| e.to_string())
+    }
+
+    #[test]
+    fn tiers_must_be_fargate_sizes_named_by_key_and_line() {
+        assert_eq!(second_tier(1024, 2048), "", "a valid table is accepted");
+        let cpu = second_tier(300, 1024);
+        assert!(
+            cpu.contains("spendwatch.toml, line 8")
+                && cpu.contains("tiers[1].cpu")
+                && cpu.contains("cpu 300"),
+            "{cpu}"
+        );
+        let mem = second_tier(1024, 100);
+        assert!(
+            mem.contains("line 9")
+                && mem.contains("tiers[1].memory_mib")
+                && mem.contains("100 MiB"),
+            "{mem}"
+        );
+    }
+
+    #[test]
+    fn tiers_must_go_from_small_to_large() {
+        let msg = second_tier(256, 512);
+        assert!(
+            msg.contains("line 8") && msg.contains("smallest to largest") && msg.contains("'S'"),
+            "{msg}"
+        );
+        assert!(
+            second_tier(512, 1024).contains("larger than the tier before"),
+            "a repeat is out of order too"
+        );
+    }
+
+    #[test]
+    fn unreadable_files_say_why_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.toml");
+        let msg = format!(
+            "{:#}",
+            anyhow::Error::from(Config::load(Some(&missing)).unwrap_err())
+        );
+        assert_eq!(msg.matches("no such file").count(), 1, "{msg}");
+        let latin1 = dir.path().join("latin1.toml");
+        std::fs::write(&latin1, b"[recommend]\n# caf\xe9\n").unwrap();
+        let msg = format!(
+            "{:#}",
+            anyhow::Error::from(Config::load(Some(&latin1)).unwrap_err())
+        );
+        assert_eq!(msg.matches("not UTF-8").count(), 1, "{msg}");
     }
 
     #[test]

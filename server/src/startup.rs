@@ -117,7 +117,7 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
         format!("cannot listen on {addr} (is another server using it? try --bind)")
     })?;
     let local = listener.local_addr().context("reading the bound address")?;
-    tracing::info!("Spendwatch is serving http://{local}/");
+    // Printed, not logged: said once, on stdout, where the browser tests read the address.
     println!("Spendwatch is serving http://{local}/  (Ctrl-C to stop)");
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())

@@ -1,5 +1,7 @@
 //! Logging: `RUST_LOG` wins; otherwise info for Spendwatch, warnings for libraries.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber (stderr, compact). `verbose` turns on debug logs.
@@ -13,6 +15,8 @@ pub fn init(verbose: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour only for a person at a terminal: a log file must not fill with escape codes.
+        .with_ansi(std::io::stderr().is_terminal())
         .compact()
         .try_init();
 }

@@ -63,6 +63,33 @@ impl TaskSize {
     pub fn is_valid_fargate(self) -> bool {
         valid_sizes().any(|s| s == self)
     }
+
+    /// Why Fargate refuses this pair (naming what it accepts instead), or None when it is valid.
+    pub fn fargate_problem(self) -> Option<String> {
+        if self.is_valid_fargate() {
+            return None;
+        }
+        let memories: Vec<u32> = valid_sizes()
+            .filter(|s| s.cpu == self.cpu)
+            .map(|s| s.memory_mib)
+            .collect();
+        Some(match (memories.first(), memories.last()) {
+            (Some(lo), Some(hi)) => format!(
+                "memory {} MiB does not go with cpu {} on Fargate (valid: {lo} to {hi} MiB{})",
+                self.memory_mib,
+                self.cpu,
+                if self.cpu == 256 {
+                    ": 512, 1024 or 2048"
+                } else {
+                    ""
+                }
+            ),
+            _ => format!(
+                "cpu {} is not a Fargate CPU size (valid: 256, 512, 1024, 2048, 4096, 8192, 16384)",
+                self.cpu
+            ),
+        })
+    }
 }
 
 /// Every valid Fargate size, smallest CPU first, then smallest memory.
@@ -96,13 +123,16 @@ pub struct Rates {
     pub gb_hour: f64,
 }
 
-/// Fargate prices for both architectures and the Spot discount.
+/// Fargate prices for both architectures and the Spot discount. Every key is optional: an unset
+/// one keeps its list price, so `[prices.x86] vcpu_hour = 0.05` alone is a whole table.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PriceTable {
     /// Linux/x86 on-demand rates.
+    #[serde(deserialize_with = "x86_rates")]
     pub x86: Rates,
     /// Linux/ARM on-demand rates.
+    #[serde(deserialize_with = "arm_rates")]
     pub arm: Rates,
     /// Fraction taken off on-demand for FARGATE_SPOT (0.7 = 70% off).
     pub spot_discount: f64,
@@ -123,6 +153,32 @@ impl Default for PriceTable {
             spot_discount: 0.70,
         }
     }
+}
+
+/// Rates as written in a settings file: either key may be left out.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartialRates {
+    vcpu_hour: Option<f64>,
+    gb_hour: Option<f64>,
+}
+
+impl PartialRates {
+    /// The rates with unset keys taken from `defaults`.
+    fn over(self, defaults: Rates) -> Rates {
+        Rates {
+            vcpu_hour: self.vcpu_hour.unwrap_or(defaults.vcpu_hour),
+            gb_hour: self.gb_hour.unwrap_or(defaults.gb_hour),
+        }
+    }
+}
+
+fn x86_rates<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Rates, D::Error> {
+    Ok(PartialRates::deserialize(d)?.over(PriceTable::default().x86))
+}
+
+fn arm_rates<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Rates, D::Error> {
+    Ok(PartialRates::deserialize(d)?.over(PriceTable::default().arm))
 }
 
 impl PriceTable {
@@ -178,6 +234,39 @@ mod tests {
         assert!((two(1024, 2048) - 72.08).abs() < 0.01);
         assert!((two(2048, 4096) - 144.16).abs() < 0.01);
         assert!((two(4096, 8192) - 288.32).abs() < 0.02);
+    }
+
+    #[test]
+    fn one_price_set_keeps_the_others() {
+        #[derive(Deserialize)]
+        struct File {
+            prices: PriceTable,
+        }
+        let f: File = serde_json::from_str(r#"{"prices": {"x86": {"vcpu_hour": 0.05}}}"#).unwrap();
+        let d = PriceTable::default();
+        assert_eq!(f.prices.x86.vcpu_hour, 0.05);
+        assert_eq!(f.prices.x86.gb_hour, d.x86.gb_hour);
+        assert_eq!(f.prices.arm, d.arm);
+        assert_eq!(f.prices.spot_discount, d.spot_discount);
+        let f: File = serde_json::from_str(r#"{"prices": {"arm": {"gb_hour": 0.004}}}"#).unwrap();
+        assert_eq!(
+            f.prices.arm.vcpu_hour, d.arm.vcpu_hour,
+            "ARM keeps ARM's rate"
+        );
+        assert!(serde_json::from_str::<File>(r#"{"prices": {"x86": {"vcpu": 1}}}"#).is_err());
+    }
+
+    #[test]
+    fn invalid_sizes_say_what_fargate_accepts() {
+        assert_eq!(TaskSize::new(512, 2048).fargate_problem(), None);
+        let cpu = TaskSize::new(300, 1024).fargate_problem().unwrap();
+        assert!(cpu.contains("cpu 300 is not a Fargate CPU"), "{cpu}");
+        let mem = TaskSize::new(256, 100).fargate_problem().unwrap();
+        assert!(
+            mem.contains("memory 100 MiB does not go with cpu 256"),
+            "{mem}"
+        );
+        assert!(mem.contains("512, 1024 or 2048"), "{mem}");
     }
 
     #[test]

@@ -145,9 +145,10 @@ fn run_row(r: RunLine, now: i64) -> impl IntoView {
         .collect::<Vec<_>>()
         .join(", ");
     let errors = r.errors;
+    let started = started_text(&run, now);
     view! {
         <tr>
-            <td title=format::datetime(run.started_at)>{format::ago(run.started_at, now)}</td>
+            <td title=format::datetime(run.started_at)>{started}</td>
             <td>{run.trigger}</td>
             <td>
                 <span class=format!("badge outcome-{}", run.outcome)>{run.outcome.clone()}</span>
@@ -164,5 +165,49 @@ fn run_row(r: RunLine, now: i64) -> impl IntoView {
             <td class="sub">{if calls.is_empty() { "—".to_string() } else { calls }}</td>
             <td class="num">{format::usd_small(run.api_cost_usd)}</td>
         </tr>
+    }
+}
+
+/// When a run started; a demo load says it generated demo data then (its summary says up to when),
+/// so it is not mistaken for a sync of fresh data.
+fn started_text(run: &SyncRun, now: i64) -> String {
+    let ago = format::ago(run.started_at, now);
+    if run.trigger == "demo" {
+        format!(
+            "demo data generated {ago} ({})",
+            format::datetime(run.started_at)
+        )
+    } else {
+        ago
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(trigger: &str, started_at: i64) -> SyncRun {
+        SyncRun {
+            id: 1,
+            trigger: trigger.into(),
+            started_at,
+            finished_at: Some(started_at + 2),
+            outcome: "ok".into(),
+            datapoints_written: 0,
+            rows_written: 0,
+            api_cost_usd: 0.0,
+            summary: None,
+        }
+    }
+
+    #[test]
+    fn a_demo_load_says_it_generated_demo_data() {
+        let now = 1_800_000_000;
+        let text = started_text(&run("demo", now - 180), now);
+        assert!(
+            text.starts_with("demo data generated 3 min ago ("),
+            "{text}"
+        );
+        assert_eq!(started_text(&run("cli", now - 180), now), "3 min ago");
     }
 }

@@ -34,6 +34,9 @@ pub struct AwsClients {
     pub sts: aws_sdk_sts::Client,
 }
 
+/// Attempts at the credentials check (sts:GetCallerIdentity) before it gives up.
+const CHECK_ATTEMPTS: u32 = 2;
+
 /// Loads the SDK configuration: retries with backoff on throttling (standard mode, 8 attempts).
 pub async fn load_sdk_config(settings: &SdkSettings) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
@@ -56,6 +59,11 @@ impl AwsClients {
         let ce_config = aws_sdk_costexplorer::config::Builder::from(config)
             .region(Region::from_static("us-east-1"))
             .build();
+        // The credentials check is the first call: when AWS cannot be reached, say so within
+        // seconds rather than after eight attempts with backoff (half a minute).
+        let sts_config = aws_sdk_sts::config::Builder::from(config)
+            .retry_config(RetryConfig::standard().with_max_attempts(CHECK_ATTEMPTS))
+            .build();
         Self {
             region: config
                 .region()
@@ -65,7 +73,7 @@ impl AwsClients {
             autoscaling: aws_sdk_applicationautoscaling::Client::new(config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(config),
             costexplorer: aws_sdk_costexplorer::Client::from_conf(ce_config),
-            sts: aws_sdk_sts::Client::new(config),
+            sts: aws_sdk_sts::Client::from_conf(sts_config),
         }
     }
 }

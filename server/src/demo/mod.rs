@@ -14,7 +14,7 @@ use app::domain::fargate::PriceTable;
 use app::store::canonical_dimensions;
 use app::store::metrics::SeriesKey;
 use app::store::services::{ScalingPolicy, ServiceRecord, TargetGroup};
-use app::store::sync_runs::RunTotals;
+use app::store::sync_runs::{RunTotals, SyncRun};
 use app::store::Store;
 
 use fleet::{Profile, CLUSTER, LOAD_BALANCER, REGION};
@@ -102,11 +102,23 @@ const METRICS: [MetricDef; 8] = [
     ),
 ];
 
-/// Simulates the demo and writes it into `store`, recorded as a sync run with trigger `demo`.
+/// Simulates the demo and writes it into `store`, recorded as a sync run with trigger `demo`
+/// stamped at the data's end, so the whole database depends on `spec` alone.
 pub async fn generate(
     store: &Store,
     spec: &DemoSpec,
     progress: bool,
+) -> anyhow::Result<DemoReport> {
+    generate_at(store, spec, progress, || spec.end).await
+}
+
+/// [`generate`], with the sync run stamped by `clock` (epoch seconds) when the load starts and
+/// when it ends: the Sync page then says when the demo was generated and how long it took.
+pub async fn generate_at(
+    store: &Store,
+    spec: &DemoSpec,
+    progress: bool,
+    clock: impl Fn() -> i64,
 ) -> anyhow::Result<DemoReport> {
     let end = spec.end;
     let metrics_start = end - i64::from(spec.days) * DAY;
@@ -115,7 +127,8 @@ pub async fn generate(
     let sim_start = day_start(metrics_start.min(cost_start));
     let fleet = fleet::fleet(spec.services, spec.seed);
     let prices = PriceTable::default();
-    let run = store.start_sync_run("demo", end).await?;
+    // The run is stamped with when it was generated; the data's end is in its summary.
+    let run = store.start_sync_run("demo", clock()).await?;
 
     let bar = progress_bar(progress, fleet.len() as u64);
     let mut report = DemoReport::default();
@@ -174,15 +187,34 @@ pub async fn generate(
                 datapoints_written: report.datapoints as i64,
                 rows_written: (report.alarms + report.history_items + report.cost_rows) as i64,
                 api_cost_usd: 0.0,
-                summary: Some(format!(
-                    "demo: {} services, {} days (seed {})",
-                    spec.services, spec.days, spec.seed
-                )),
+                summary: Some(summary(spec)),
             },
-            end,
+            clock(),
         )
         .await?;
     Ok(report)
+}
+
+/// The sync-run summary of a demo load: what it holds, up to when.
+pub fn summary(spec: &DemoSpec) -> String {
+    format!(
+        "demo data up to {}: {} services, {} days (seed {})",
+        app::format::datetime(spec.end),
+        spec.services,
+        spec.days,
+        spec.seed
+    )
+}
+
+/// The finished load of this very demo already in `store`, if there is one.
+pub async fn already_loaded(store: &Store, spec: &DemoSpec) -> anyhow::Result<Option<SyncRun>> {
+    let wanted = summary(spec);
+    Ok(store.list_sync_runs(1000).await?.into_iter().find(|r| {
+        r.trigger == "demo"
+            && r.outcome == "ok"
+            && r.datapoints_written > 0
+            && r.summary.as_deref() == Some(wanted.as_str())
+    }))
 }
 
 fn progress_bar(show: bool, len: u64) -> ProgressBar {

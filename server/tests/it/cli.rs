@@ -294,3 +294,125 @@ fn a_bad_config_names_the_key_and_line() {
         "nothing is written when the config is bad"
     );
 }
+
+#[test]
+fn a_missing_or_non_utf8_config_is_explained_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let latin1 = dir.path().join("latin1.toml");
+    std::fs::write(&latin1, b"[recommend]\n# caf\xe9\n").unwrap();
+    for (config, reason) in [
+        (dir.path().join("nope.toml"), "no such file"),
+        (latin1, "not UTF-8"),
+    ] {
+        let out = spendwatch()
+            .arg("--config")
+            .arg(&config)
+            .arg("--db")
+            .arg(dir.path().join("d.db"))
+            .arg("recommend")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.matches(reason).count(), 1, "said once: {err}");
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+    }
+}
+
+#[test]
+fn demo_counts_are_grouped_and_a_second_run_says_it_is_already_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let run = || {
+        let out = spendwatch()
+            .arg("--db")
+            .arg(&db)
+            .args([
+                "demo",
+                "--services",
+                "1",
+                "--days",
+                "1",
+                "--end",
+                "2026-11-27",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let first = run();
+    let datapoints = first
+        .split(", ")
+        .find(|part| part.ends_with(" datapoints"))
+        .and_then(|part| part.split(' ').next())
+        .unwrap_or_else(|| panic!("no datapoint count: {first}"));
+    assert!(
+        datapoints.contains(',') && datapoints.replace(',', "").parse::<u64>().unwrap() >= 1000,
+        "thousands separators: {first}"
+    );
+    let second = run();
+    assert!(
+        second.contains(&format!("already in {}", db.display()))
+            && second.contains(&format!(
+                "{datapoints} datapoints up to 2026-11-27 00:00 UTC"
+            ))
+            && second.contains("nothing written"),
+        "{second}"
+    );
+    assert!(!second.contains(" 0 datapoints"), "{second}");
+}
+
+#[test]
+fn the_server_log_in_a_file_has_no_colour_and_says_serving_once() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let (out_path, err_path) = (dir.path().join("out.log"), dir.path().join("err.log"));
+    let mut child = spendwatch()
+        .arg("--db")
+        .arg(dir.path().join("s.db"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let read = |p: &std::path::Path| {
+        let mut s = Vec::new();
+        std::fs::File::open(p).unwrap().read_to_end(&mut s).unwrap();
+        s
+    };
+    // Wait (without a time limit of our own: the test runner has one) until the server said
+    // where it serves and logged its start-up sizing.
+    let (out, err) = loop {
+        let (out, err) = (read(&out_path), read(&err_path));
+        let said = |b: &[u8], what: &str| String::from_utf8_lossy(b).contains(what);
+        if said(&out, "serving") && said(&err, "sized") || child.try_wait().unwrap().is_some() {
+            break (out, err);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let (out, err) = (String::from_utf8_lossy(&out), String::from_utf8_lossy(&err));
+    assert!(err.contains("sized"), "the log has a line to check: {err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "no colour codes in a log file: {err:?}"
+    );
+    let serving = out
+        .lines()
+        .chain(err.lines())
+        .filter(|l| l.contains("serving"))
+        .count();
+    assert_eq!(serving, 1, "said once: {out}{err}");
+    assert!(
+        out.contains("serving http://127.0.0.1:"),
+        "the browser tests find the address on stdout: {out}"
+    );
+}

@@ -180,3 +180,17 @@ async fn fargate_costs_agree_with_task_hours_at_list_prices() {
         "usage types add up to the service total"
     );
 }
+
+#[tokio::test]
+async fn the_sync_page_says_a_demo_load_is_demo_data_and_up_to_when() {
+    let app = spawn_app(Some(small_spec())).await;
+    let (_, html) = app.get("/sync").await;
+    assert!(
+        html.contains("demo data generated just now (2026-11-27 13:00 UTC)"),
+        "when it was generated, not how old its data is"
+    );
+    assert!(
+        html.contains("demo data up to 2026-11-27 13:00 UTC: 2 services, 14 days (seed 42)"),
+        "what it holds, up to when"
+    );
+}

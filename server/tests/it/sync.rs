@@ -733,4 +733,37 @@ async fn a_service_deleted_in_aws_is_marked_removed_with_its_history_kept() {
         .find(|s| s.service.name == "api")
         .expect("current again");
     assert_eq!(api.removed_at, None);
+
+#[test]
+fn an_unreachable_endpoint_is_one_readable_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("u.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_spendwatch"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "dummy")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+        .arg("--db")
+        .arg(&db)
+        .args(["sync", "--no-progress"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(
+        err.contains("sts:GetCallerIdentity: cannot reach AWS (connection refused)"),
+        "{err}"
+    );
+    for noise in ["{ ", "Some(", "DispatchFailure", "ConnectorError"] {
+        assert!(!err.contains(noise), "no Debug dump ({noise}): {err}");
+    }
+    assert!(
+        !server::sync::lock::lock_path(&db).exists(),
+        "the lock file goes when the sync ends"
+    );
 }
