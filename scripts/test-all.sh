@@ -8,9 +8,8 @@
 # Needs only Rust (rustup or Debian's) and apt. Installs what is missing, and nothing twice:
 #   - Debian: chromium (browser tests), sqlite3 (the browser tests read the database),
 #     python3-venv (Debian's python3 cannot make a venv without it)
-#   - Node.js and npm, at least the version end2end's locked packages ask for: Debian's nodejs
-#     and npm when Debian's version is new enough, else the official build from nodejs.org
-#     (checksum verified) in $XDG_CACHE_HOME/spendwatch-node
+#   - Node.js and npm, at least the version end2end's locked packages ask for, from apt when
+#     missing (apt's nodejs must be new enough; nothing is downloaded from outside the registries)
 #   - rustfmt and clippy (rustup components)
 #   - Python: a venv in .venv with moto[server] (the stand-in AWS for sync tests)
 #   - npm: end2end's locked packages (playwright-core; it drives Debian's Chromium, downloads none)
@@ -69,49 +68,20 @@ node_ok() {
     [ "$(major "$(node --version)")" -ge "$1" ]
 }
 
-# Installs the newest official Node.js $1.x for this machine into $cache/spendwatch-node.
-node_from_nodejs_org() {
-  local want=$1 arch dir base file
-  case "$(uname -m)" in
-    x86_64) arch=x64 ;;
-    aarch64 | arm64) arch=arm64 ;;
-    *) echo "error: no official Node.js build for $(uname -m); install Node.js $want or newer" >&2; exit 1 ;;
-  esac
-  dir="$cache/spendwatch-node"
-  base="https://nodejs.org/dist/latest-v$want.x"
-  mkdir -p "$dir"
-  curl -fsSL "$base/SHASUMS256.txt" -o "$dir/SHASUMS256.txt"
-  file=$(grep -o "node-v[0-9.]*-linux-$arch\.tar\.xz" "$dir/SHASUMS256.txt" | head -1) || true
-  if [ -z "$file" ]; then
-    echo "error: nodejs.org lists no Linux $arch build of Node.js $want" >&2
-    exit 1
-  fi
-  echo "downloading $file from nodejs.org"
-  curl -fsSL "$base/$file" -o "$dir/$file"
-  (cd "$dir" && grep " $file\$" SHASUMS256.txt | sha256sum -c --quiet -)
-  rm -rf "$dir/current"
-  mkdir -p "$dir/current"
-  tar -xJf "$dir/$file" -C "$dir/current" --strip-components=1
-  rm -f "$dir/$file"
-}
-
 step "Debian packages: chromium, sqlite3"
-apt_install chromium sqlite3 ca-certificates curl xz-utils
+apt_install chromium sqlite3 ca-certificates
 
 step "Node.js and npm"
 need=$(node_needed)
-# A Node.js this script installed earlier comes first.
-if [ -x "$cache/spendwatch-node/current/bin/node" ]; then
-  export PATH="$cache/spendwatch-node/current/bin:$PATH"
-fi
 if ! node_ok "$need"; then
   debian=$(apt-cache show --no-all-versions nodejs 2>/dev/null | sed -n 's/^Version: //p' | head -1) || true
   if [ -n "$debian" ] && [ "$(major "$debian")" -ge "$need" ]; then
     apt_install nodejs npm
   else
-    echo "Debian's nodejs (${debian:-none}) is older than the $need end2end needs"
-    node_from_nodejs_org "$need"
-    export PATH="$cache/spendwatch-node/current/bin:$PATH"
+    # Only package registries are reachable from CI, so no official tarball is fetched here.
+    echo "error: end2end needs Node.js $need or newer with npm, and apt offers ${debian:-no nodejs}:" >&2
+    echo "  install Node.js $need+ (a newer Debian release, or an apt source that has it) and run again" >&2
+    exit 1
   fi
   if ! node_ok "$need"; then
     echo "error: Node.js $need or newer with npm is needed; found $(node --version 2>/dev/null || echo none)" >&2

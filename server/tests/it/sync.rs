@@ -733,6 +733,7 @@ async fn a_service_deleted_in_aws_is_marked_removed_with_its_history_kept() {
         .find(|s| s.service.name == "api")
         .expect("current again");
     assert_eq!(api.removed_at, None);
+}
 
 #[test]
 fn an_unreachable_endpoint_is_one_readable_line() {
