@@ -14,6 +14,25 @@ const PAGES = [
   ['Sync', '/sync'],
 ];
 
+/** The service the chart tests look at (the demo's busiest). */
+const SERVICE = '/services/mangu-publishing-cluster-production/mangu-publishing-server-production';
+/** Points the longest line of a time chart must have at every range. */
+const MIN_POINTS = 50;
+
+/** The number of points in the longest polyline or path inside `selector`. */
+async function longestLine(page, selector) {
+  return page.$$eval(`${selector} polyline, ${selector} path`, (els) =>
+    Math.max(
+      0,
+      ...els.map((el) =>
+        el.tagName === 'polyline'
+          ? el.points.numberOfItems
+          : (el.getAttribute('d') ?? '').split(/[MLml]/).filter((p) => p.trim()).length,
+      ),
+    ),
+  );
+}
+
 let server;
 let browser;
 
@@ -60,6 +79,47 @@ for (const javaScript of [false, true]) {
     await Promise.all([page.waitForURL(/range=30d/), page.click('a.chip >> text="30 days"')]);
     assert.equal(await page.locator('a.chip.active').innerText(), '30 days');
     await page.screenshot({ path: join(screenshotDir, `${mode}-service.png`), fullPage: true });
+    await context.close();
+    assert.deepEqual(errors, []);
+  });
+
+  test(`the service page draws a whole line in every time chart at every range (${mode})`, async () => {
+    const { page, errors, context } = await newPage(browser, { javaScript });
+    await page.goto(server.base + SERVICE);
+    const today = new Date();
+    const day = (back) => new Date(today.getTime() - back * 86_400_000).toISOString().slice(0, 10);
+    const ranges = [
+      ...['7', '14', '30', '90'].map((days) => ({
+        name: `${days}d`,
+        open: () =>
+          Promise.all([page.waitForURL(new RegExp(`range=${days}d`)), page.click(`a.chip >> text="${days} days"`)]),
+        active: `${days} days`,
+      })),
+      {
+        // A custom range through the form: the last ten days.
+        name: 'custom',
+        open: async () => {
+          await page.fill('input[name="from"]', day(9));
+          await page.fill('input[name="to"]', day(0));
+          await Promise.all([page.waitForURL(/range=custom/), page.click('button >> text="Show"')]);
+        },
+        active: 'Show',
+      },
+    ];
+    for (const range of ranges) {
+      await range.open();
+      await page.waitForSelector('#tasks-chart svg');
+      assert.equal(await page.locator('.range-picker .chip.active').innerText(), range.active, `${range.name} is active`);
+      for (const id of ['cpu-chart', 'mem-chart', 'tasks-chart']) {
+        const longest = await longestLine(page, `#${id} svg`);
+        // The demo's data covers every range at least in part: each chart is one continuous line
+        // of hourly (or coarser) columns, not dashes of one or two points.
+        assert.ok(longest >= MIN_POINTS, `${id} at ${range.name}: longest line has ${longest} points`);
+        const hover = await page.locator(`#${id} svg title`).count();
+        assert.ok(hover >= MIN_POINTS, `${id} at ${range.name}: ${hover} hover titles`);
+      }
+      await page.screenshot({ path: join(screenshotDir, `${mode}-service-${range.name}.png`), fullPage: true });
+    }
     await context.close();
     assert.deepEqual(errors, []);
   });
