@@ -112,8 +112,8 @@ for (const javaScript of [false, true]) {
       assert.equal(await page.locator('.range-picker .chip.active').innerText(), range.active, `${range.name} is active`);
       for (const id of ['cpu-chart', 'mem-chart', 'tasks-chart']) {
         const longest = await longestLine(page, `#${id} svg`);
-        // The demo's data covers every range at least in part: each chart is one continuous line
-        // of hourly (or coarser) columns, not dashes of one or two points.
+        // The demo has 30 days of data, so every range has data in most of its columns: each chart
+        // is one continuous line of hourly (or coarser) columns, not dashes of one or two points.
         assert.ok(longest >= MIN_POINTS, `${id} at ${range.name}: longest line has ${longest} points`);
         const hover = await page.locator(`#${id} svg title`).count();
         assert.ok(hover >= MIN_POINTS, `${id} at ${range.name}: ${hover} hover titles`);

@@ -26,7 +26,7 @@ export function sql(db, query) {
 export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'spendwatch-e2e-'));
   const db = join(dir, 'demo.db');
-  execFileSync(binary(), ['--db', db, 'demo', '--days', '14'], { stdio: 'inherit' });
+  execFileSync(binary(), ['--db', db, 'demo', '--days', '30'], { stdio: 'inherit' });
   const child = spawn(binary(), ['--db', db, 'serve', '--bind', '127.0.0.1:0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
