@@ -124,6 +124,39 @@ for (const javaScript of [false, true]) {
     assert.deepEqual(errors, []);
   });
 
+  test(`a size's tier reads the same on the card and on the charts, for every service (${mode})`, async () => {
+    const { page, errors, context } = await newPage(browser, { javaScript });
+    await page.goto(server.base + '/services');
+    const links = await page.$$eval('a[href^="/services/"]', (as) => [...new Set(as.map((a) => a.getAttribute('href')))]);
+    assert.ok(links.length >= 5, `${links.length} services`);
+    for (const link of links) {
+      await page.goto(server.base + link);
+      for (const [card, role] of [['#rec-current', 'current'], ['#rec-recommended', 'recommended']]) {
+        const tier = (await page.locator(card).innerText()).match(/\(([^)]+)\)$/)?.[1];
+        if (!tier || tier === 'no tier') continue;
+        for (const chart of ['#cpu-chart', '#mem-chart', '#cpu-cdf', '#mem-cdf']) {
+          const labels = await page.$$eval(`${chart} svg text`, (ts) => ts.map((t) => t.textContent.trim()));
+          const label = labels.find((l) => l.split(' · ').includes(role));
+          if (!label) continue; // the line is beyond the chart's axis
+          assert.ok(label.includes(` · ${tier} `), `${link} ${chart}: card says ${role} is ${tier}, chart says "${label}"`);
+        }
+      }
+    }
+    await context.close();
+    assert.deepEqual(errors, []);
+  });
+
+  test(`a range without data says so once per chart instead of empty axes (${mode})`, async () => {
+    const { page, errors, context } = await newPage(browser, { javaScript });
+    await page.goto(server.base + SERVICE + '?range=custom&from=2020-01-01&to=2020-01-07');
+    for (const id of ['cpu-chart', 'mem-chart', 'tasks-chart']) {
+      const texts = await page.$$eval(`#${id} svg text`, (ts) => ts.map((t) => t.textContent.trim()));
+      assert.deepEqual(texts, ['No data in this range'], id);
+    }
+    await context.close();
+    assert.deepEqual(errors, []);
+  });
+
   test(`overview month-to-date equals the database's sum (${mode})`, async () => {
     const { page, errors, context } = await newPage(browser, { javaScript });
     await page.goto(server.base + '/');
