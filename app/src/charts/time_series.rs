@@ -1,6 +1,7 @@
 //! Use over time: the min-max band and the peak line per column, with sizes as labelled
 //! horizontal lines.
 
+use plotters::coord::combinators::{BindKeyPoints, WithKeyPoints};
 use plotters::coord::types::{RangedCoordf64, RangedCoordi64};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -10,6 +11,11 @@ use super::{draw_mesh, draw_message, render_svg, Axes, Canvas, DrawResult, Hover
 use super::{RefLine, NO_DATA};
 use crate::analysis::downsample::Band;
 use crate::format;
+
+/// Seconds in a day.
+const DAY: i64 = 86_400;
+/// Most time labels on the x axis.
+const TIME_TICKS: usize = 8;
 
 /// Pixels between two line labels, so labels of nearby lines do not overprint each other.
 const LABEL_SPACING: i32 = 14;
@@ -98,10 +104,13 @@ fn draw(c: &TimeChart, root: &Canvas) -> DrawResult<Vec<Hover>> {
         .margin_left(8)
         .x_label_area_size(28)
         .y_label_area_size(56)
-        .build_cartesian_2d(c.from..c.to, 0f64..y_max)?;
+        .build_cartesian_2d(
+            (c.from..c.to).with_key_points(time_ticks(c.from, c.to, TIME_TICKS)),
+            0f64..y_max,
+        )?;
     let decimals = if c.integer { 0 } else { c.decimals };
     let x_format = |t: &i64| {
-        if span <= 2 * 86_400 {
+        if span <= 2 * DAY {
             format::hour_minute(*t)
         } else {
             format::month_day(*t)
@@ -117,7 +126,7 @@ fn draw(c: &TimeChart, root: &Canvas) -> DrawResult<Vec<Hover>> {
     draw_mesh(
         &mut chart,
         &Axes {
-            x_labels: 7,
+            x_labels: TIME_TICKS,
             y_labels,
             x_format: &x_format,
             y_format: &y_format,
@@ -169,6 +178,38 @@ fn draw(c: &TimeChart, root: &Canvas) -> DrawResult<Vec<Hover>> {
     Ok(hovers(c, &chart))
 }
 
+/// Tick times on whole UTC hours (ranges up to two days) or midnights, at most `max` of them, so
+/// labels name whole days rather than arbitrary round numbers of seconds.
+fn time_ticks(from: i64, to: i64, max: usize) -> Vec<i64> {
+    const HOUR: i64 = 3600;
+    let span = to - from;
+    let steps: &[i64] = if span <= 2 * DAY {
+        &[HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY]
+    } else {
+        &[
+            DAY,
+            2 * DAY,
+            7 * DAY,
+            14 * DAY,
+            28 * DAY,
+            91 * DAY,
+            182 * DAY,
+            364 * DAY,
+        ]
+    };
+    let max = max.max(1) as i64;
+    let step = steps
+        .iter()
+        .copied()
+        .find(|s| span / s < max)
+        .unwrap_or(364 * DAY);
+    let first = (from + step - 1).div_euclid(step) * step;
+    (0..)
+        .map(|i| first + i * step)
+        .take_while(|&t| t < to)
+        .collect()
+}
+
 /// Moves label positions (pixels, any order) apart so that no two are closer than `gap`,
 /// keeping their order and each as near its wish as the others allow.
 fn spread(wanted: &[i32], gap: i32) -> Vec<i32> {
@@ -187,7 +228,11 @@ fn spread(wanted: &[i32], gap: i32) -> Vec<i32> {
 /// One transparent column per band whose title reads its time and values.
 fn hovers<'a>(
     c: &TimeChart,
-    chart: &ChartContext<'a, SVGBackend<'a>, Cartesian2d<RangedCoordi64, RangedCoordf64>>,
+    chart: &ChartContext<
+        'a,
+        SVGBackend<'a>,
+        Cartesian2d<WithKeyPoints<RangedCoordi64>, RangedCoordf64>,
+    >,
 ) -> Vec<Hover> {
     let (_, bottom) = chart.backend_coord(&(c.from, 0.0));
     let (_, top) = chart.backend_coord(&(c.from, y_top(c)));
@@ -228,8 +273,6 @@ mod tests {
     use super::super::svg_test::{attr, elements, points, text};
     use super::*;
     use crate::analysis::downsample::{ColumnPlan, HOUR};
-
-    const DAY: i64 = 86_400;
 
     fn band(ts: i64, v: f64) -> Band {
         Band {
@@ -372,6 +415,22 @@ mod tests {
             )
         );
         assert!(svg.len() < 120_000, "{} bytes", svg.len());
+    }
+
+    #[test]
+    fn time_ticks_are_whole_days_and_enough_of_them() {
+        let now = 1_764_400_000;
+        for days in [7, 14, 30, 90, 400] {
+            let ticks = time_ticks(now - days * DAY, now, TIME_TICKS);
+            assert!(
+                (4..=TIME_TICKS).contains(&ticks.len()),
+                "{days} days: {ticks:?}"
+            );
+            assert!(ticks.iter().all(|t| t % DAY == 0), "{days} days: {ticks:?}");
+        }
+        let ticks = time_ticks(now - DAY, now, TIME_TICKS);
+        assert!((4..=TIME_TICKS).contains(&ticks.len()), "{ticks:?}");
+        assert!(ticks.iter().all(|t| t % 3600 == 0));
     }
 
     #[test]
