@@ -49,6 +49,12 @@ impl ColumnPlan {
         }
     }
 
+    /// Where buckets start for a range from `from`: on a whole period of the resolution (on the
+    /// hour for rollups), so each bucket's start is the time of the first datapoint it holds.
+    pub fn origin(&self, from: i64) -> i64 {
+        from.div_euclid(self.resolution) * self.resolution
+    }
+
     /// The largest distance between two consecutive bucket starts that is still one line: beyond
     /// it more than [`GAP_PERIODS`] periods of data are missing.
     pub fn max_gap(&self) -> i64 {
@@ -135,6 +141,18 @@ mod tests {
         assert_eq!(ColumnPlan::new(7 * DAY, 450, 60, 3 * DAY).width, HOUR);
         // A five-minute series keeps five-minute multiples.
         assert_eq!(ColumnPlan::new(DAY, 450, 300, 3 * DAY).width, 300);
+    }
+
+    #[test]
+    fn buckets_start_on_whole_periods() {
+        let from = 1_764_400_000 - 14 * DAY + 1234;
+        let hourly = ColumnPlan::new(14 * DAY, 450, 60, 3 * DAY);
+        let origin = hourly.origin(from);
+        assert_eq!(origin % HOUR, 0);
+        assert!(origin <= from && from - origin < HOUR);
+        let raw = ColumnPlan::new(DAY, 450, 60, 3 * DAY);
+        assert_eq!(raw.origin(from) % 60, 0);
+        assert!(from - raw.origin(from) < 60);
     }
 
     #[test]

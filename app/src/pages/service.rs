@@ -192,12 +192,19 @@ async fn bands(
         });
     };
     let buckets = store
-        .read_buckets(s.id, range.from, range.to, plan.width, plan.hourly)
+        .read_buckets(
+            s.id,
+            plan.origin(range.from),
+            range.to,
+            plan.width,
+            plan.hourly,
+        )
         .await?;
     let bands = buckets
         .into_iter()
         .map(|(ts, min, max, sum, count)| Band {
-            ts,
+            // The first bucket may start up to one period before the range: draw it at its edge.
+            ts: ts.max(range.from),
             min: min * scale,
             max: max * scale,
             mean: if count > 0 {
