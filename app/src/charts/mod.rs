@@ -10,6 +10,7 @@ use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use style::{FONT, GRID, MUTED};
 
@@ -84,12 +85,12 @@ fn render_svg(
 
 /// Inserts one group of transparent, titled rectangles just before `</svg>`.
 fn add_hovers(svg: &mut String, hovers: &[Hover]) {
-    let Some(end) = svg.rfind("</svg>") else {
-        return;
-    };
     if hovers.is_empty() {
         return;
     }
+    let Some(end) = svg.rfind("</svg>") else {
+        return;
+    };
     let mut g = String::from(r##"<g class="hover" fill="#000" fill-opacity="0">"##);
     for h in hovers.iter().filter(|h| h.width > 0 && h.height > 0) {
         let _ = write!(
@@ -128,10 +129,7 @@ fn draw_message(root: &Canvas, message: &str) -> DrawResult<()> {
     let style = (FONT, 14)
         .into_font()
         .color(&MUTED)
-        .pos(plotters::style::text_anchor::Pos::new(
-            plotters::style::text_anchor::HPos::Center,
-            plotters::style::text_anchor::VPos::Center,
-        ));
+        .pos(Pos::new(HPos::Center, VPos::Center));
     root.draw(&Text::new(
         message.to_string(),
         (w as i32 / 2, h as i32 / 2),
