@@ -68,6 +68,15 @@ pub fn ago(ts: i64, now: i64) -> String {
     }
 }
 
+/// `removed from AWS; last seen 2026-11-20 10:00 UTC (7 d ago)`: a service deleted in AWS.
+pub fn removed_from_aws(last_seen: i64, now: i64) -> String {
+    format!(
+        "removed from AWS; last seen {} ({})",
+        datetime(last_seen),
+        ago(last_seen, now)
+    )
+}
+
 /// Task size as people write it: `512 / 1024`.
 pub fn size(cpu_units: u32, memory_mib: u32) -> String {
     format!("{cpu_units} / {memory_mib}")

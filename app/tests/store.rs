@@ -6,7 +6,7 @@ use app::domain::fargate::{Architecture, TaskSize};
 use app::store::alarms::AlarmHistoryRecord;
 use app::store::costs::CostRecord;
 use app::store::metrics::SeriesKey;
-use app::store::services::ServiceRecord;
+use app::store::services::{Removed, ServiceRecord};
 use app::store::{canonical_dimensions, Store, StoreError};
 
 async fn fresh() -> (tempfile::TempDir, Store) {
@@ -106,6 +106,88 @@ async fn service_upsert_replaces_and_never_duplicates() {
         all[0].service.strategy.is_empty(),
         "the strategy is replaced, not appended"
     );
+}
+
+#[tokio::test]
+async fn a_removed_service_keeps_its_row_and_comes_back_when_seen_again() {
+    let (_dir, store) = fresh().await;
+    let web = ServiceRecord {
+        name: "web".into(),
+        ..service(512, vec![])
+    };
+    let gone = store
+        .upsert_service(&service(512, vec![]), 100)
+        .await
+        .unwrap();
+    store.upsert_service(&web, 100).await.unwrap();
+    let series = store.upsert_series(&key(), None, Some(gone)).await.unwrap();
+    store.write_points(series, &[(60, 1.0)]).await.unwrap();
+
+    assert_eq!(store.mark_removed(&[gone], 200).await.unwrap(), 1);
+    assert_eq!(
+        store.mark_removed(&[gone], 300).await.unwrap(),
+        0,
+        "the first time it was found gone is kept"
+    );
+    let current = store.list_services().await.unwrap();
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0].service.name, "web");
+    let all = store.list_services_with(Removed::Show).await.unwrap();
+    let svc = all.iter().find(|s| s.id == gone).expect("the row is kept");
+    assert_eq!((svc.last_seen, svc.removed_at), (100, Some(200)));
+    assert_eq!(
+        store.read_points(series, 0, 120).await.unwrap(),
+        vec![(60, 1.0)],
+        "its history is kept"
+    );
+
+    // Seen again: current once more, last seen then.
+    store
+        .upsert_service(&service(512, vec![]), 400)
+        .await
+        .unwrap();
+    let back = store.list_services().await.unwrap();
+    let svc = back.iter().find(|s| s.id == gone).expect("listed again");
+    assert_eq!((svc.last_seen, svc.removed_at), (400, None));
+}
+
+#[tokio::test]
+async fn the_presence_migration_applies_to_a_database_of_the_previous_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    // The schema as it was before 0003: the earlier migrations only, run by sqlx as before.
+    let earlier = dir.path().join("earlier-migrations");
+    std::fs::create_dir(&earlier).unwrap();
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    for name in ["0001_init.sql", "0002_sync_cursors.sql"] {
+        std::fs::copy(all.join(name), earlier.join(name)).unwrap();
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(earlier.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO services (region, cluster, name, cpu_units, memory_mib, updated_at)
+         VALUES ('us-east-1', 'c', 'old', 512, 1024, 1234)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    let store = Store::open(&path)
+        .await
+        .expect("migrates to the new schema");
+    let services = store.list_services().await.unwrap();
+    assert_eq!(services.len(), 1, "an existing service stays current");
+    assert_eq!(services[0].last_seen, 1234, "last seen when last written");
+    assert_eq!(services[0].removed_at, None);
 }
 
 #[tokio::test]

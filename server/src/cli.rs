@@ -210,6 +210,9 @@ pub struct RecommendArgs {
     /// Size as of this instant (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC) instead of now.
     #[arg(long, value_parser = parse_time)]
     pub at: Option<i64>,
+    /// Also size services deleted in AWS (kept with their history; left out by default).
+    #[arg(long)]
+    pub include_removed: bool,
     /// Sizing overrides.
     #[command(flatten)]
     pub sizing: SizingArgs,
@@ -346,7 +349,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings: Settings = args.sizing.apply(config)?.settings();
             let store = open(&cli.db).await?;
             let now = args.at.unwrap_or_else(|| chrono::Utc::now().timestamp());
-            let recs = app::reports::recommendations::for_all(&store, &settings, now).await?;
+            let removed = if args.include_removed {
+                app::store::services::Removed::Show
+            } else {
+                app::store::services::Removed::Hide
+            };
+            let recs =
+                app::reports::recommendations::for_all(&store, &settings, now, removed).await?;
             print!("{}", output::render(&recs, args.format));
             Ok(())
         }

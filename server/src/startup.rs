@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use axum::body::Body;
-use axum::extract::{FromRef, State};
+use axum::extract::{FromRef, Query, State};
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -53,15 +53,32 @@ pub fn router(state: AppState) -> Router {
         .with_state(server_state.clone())
 }
 
-/// GET /api/recommendations: the same JSON as `spendwatch recommend --format json`.
-async fn recommendations_json(State(ServerState { app, .. }): State<ServerState>) -> Response {
+/// Query of GET /api/recommendations.
+#[derive(Debug, serde::Deserialize)]
+struct RecommendationsQuery {
+    /// `show` lists services deleted in AWS too.
+    removed: Option<String>,
+}
+
+/// GET /api/recommendations: the same JSON as `spendwatch recommend --format json`
+/// (`?removed=show` as `--include-removed`).
+async fn recommendations_json(
+    State(ServerState { app, .. }): State<ServerState>,
+    Query(q): Query<RecommendationsQuery>,
+) -> Response {
+    let removed = match app::store::services::Removed::from_query(q.removed.as_deref()) {
+        Ok(r) => r,
+        Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
+    };
     match app
         .recommendations
         .get(&app.store, &app.settings, app.clock.now())
         .await
     {
         Ok(evidence) => {
-            let recs: Vec<_> = evidence.iter().map(|e| &e.recommendation).collect();
+            let recs: Vec<_> = app::reports::recommendations::listed(&evidence, removed)
+                .map(|e| &e.recommendation)
+                .collect();
             axum::Json(recs).into_response()
         }
         Err(e) => {

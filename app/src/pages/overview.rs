@@ -2,16 +2,17 @@
 //! when the data was last synced.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use crate::analysis::spend::{month_to_date, month_windows, MonthToDate};
-use crate::components::{load_page, Layout};
+use crate::components::{load_page, removed_toggle, Layout};
 use crate::domain::capacity::split_tasks;
 use crate::error::AppError;
 use crate::format;
 use crate::state::AppState;
 use crate::store::alarms::AlarmRecord;
 use crate::store::costs::{GroupTotal, ACCOUNT, BY_SERVICE};
-use crate::store::services::StoredService;
+use crate::store::services::{Removed, StoredService};
 use crate::store::sync_runs::SyncRun;
 
 /// One service as the overview lists it.
@@ -33,6 +34,8 @@ pub struct ServiceLine {
     pub capacity: String,
     /// Monthly cost at today's running count, dollars.
     pub monthly_cost: f64,
+    /// When it was last seen in AWS, if it was deleted there since.
+    pub removed_last_seen: Option<i64>,
 }
 
 /// Everything the overview shows.
@@ -58,10 +61,15 @@ pub struct OverviewData {
     pub empty: bool,
     /// Cost Explorer's forecast for the rest of the month, if a sync fetched one.
     pub forecast: Option<f64>,
+    /// Whether services deleted in AWS are listed.
+    pub removed: Removed,
+    /// Services deleted in AWS that the store keeps.
+    pub removed_count: usize,
 }
 
-/// Builds the overview from the store.
-pub async fn load(state: AppState) -> Result<OverviewData, AppError> {
+/// Builds the overview from the store; `removed` is the query's `removed` parameter.
+pub async fn load(state: AppState, removed: Option<String>) -> Result<OverviewData, AppError> {
+    let removed = Removed::from_query(removed.as_deref()).map_err(AppError::bad_request)?;
     let now = state.clock.now();
     let store = &state.store;
     let w = month_windows(now);
@@ -83,17 +91,19 @@ pub async fn load(state: AppState) -> Result<OverviewData, AppError> {
         .daily_spend_by_group(ACCOUNT, BY_SERVICE, w.this_month.0, w.this_month.1)
         .await?;
     let alarms = store.list_alarms(None).await?;
+    let services = store.list_services_with(Removed::Show).await?;
     Ok(OverviewData {
         now,
         spend: month_to_date(&w, this, same, last),
         by_service,
         estimated: store.any_estimated(w.this_month.0, w.this_month.1).await?,
-        services: store
-            .list_services()
-            .await?
+        services: services
             .iter()
+            .filter(|s| removed.lists(s.removed_at))
             .map(|s| service_line(s, &state))
             .collect(),
+        removed,
+        removed_count: services.iter().filter(|s| s.is_removed()).count(),
         alarm_total: alarms.len(),
         firing: alarms
             .into_iter()
@@ -123,6 +133,7 @@ fn service_line(s: &StoredService, state: &AppState) -> ServiceLine {
         },
         capacity: capacity_words(svc),
         monthly_cost: hourly * crate::domain::fargate::HOURS_PER_MONTH,
+        removed_last_seen: s.removed_at.map(|_| s.last_seen),
     }
 }
 
@@ -148,7 +159,8 @@ fn capacity_words(svc: &crate::store::services::ServiceRecord) -> String {
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let state = expect_context::<AppState>();
-    view! { <Layout title="Overview">{load_page(load(state), overview_view)}</Layout> }
+    let removed = use_query_map().get_untracked().get("removed");
+    view! { <Layout title="Overview">{load_page(load(state, removed), overview_view)}</Layout> }
 }
 
 fn overview_view(d: OverviewData) -> impl IntoView {
@@ -195,6 +207,13 @@ fn overview_view(d: OverviewData) -> impl IntoView {
         None => "Never synced: run spendwatch sync to pull your account.".to_string(),
     };
     let firing_count = d.firing.len();
+    let now = d.now;
+    let toggle = removed_toggle(
+        d.removed_count,
+        d.removed,
+        "/?removed=show".into(),
+        "/".into(),
+    );
     let firing_class = if firing_count > 0 {
         "kpi-value alarm"
     } else {
@@ -221,10 +240,14 @@ fn overview_view(d: OverviewData) -> impl IntoView {
             </section>
             <section class="card kpi">
                 <h2>"Alarms firing"</h2>
-                <p class=firing_class id="alarms-firing">
-                    {firing_count}
+                <a class="kpi-link" href="/alarms?state=ALARM" title="The alarms in ALARM">
+                    <p class=firing_class id="alarms-firing">
+                        {firing_count}
+                    </p>
+                </a>
+                <p class="delta">
+                    <a href="/alarms" id="all-alarms">{format!("of {} alarms", d.alarm_total)}</a>
                 </p>
-                <p class="delta">{format!("of {} alarms", d.alarm_total)}</p>
             </section>
         </div>
 
@@ -233,7 +256,6 @@ fn overview_view(d: OverviewData) -> impl IntoView {
             {if d.firing.is_empty() {
                 view! { <p class="empty">"No alarm is firing."</p> }.into_any()
             } else {
-                let now = d.now;
                 view! {
                     <table class="data">
                         <thead>
@@ -269,8 +291,14 @@ fn overview_view(d: OverviewData) -> impl IntoView {
 
         <section class="card">
             <h2>"Services"</h2>
+            {toggle}
             {if d.services.is_empty() {
-                view! { <p class="empty">"No ECS services stored yet."</p> }.into_any()
+                let empty = if d.removed_count > 0 {
+                    "Every stored ECS service was deleted in AWS."
+                } else {
+                    "No ECS services stored yet."
+                };
+                view! { <p class="empty">{empty}</p> }.into_any()
             } else {
                 view! {
                     <table class="data" id="services-table">
@@ -290,9 +318,17 @@ fn overview_view(d: OverviewData) -> impl IntoView {
                                 .services
                                 .into_iter()
                                 .map(|s| {
+                                    let href = format!("/services/{}/{}", s.cluster, s.name);
+                                    let removed = s.removed_last_seen.is_some();
+                                    let gone = s.removed_last_seen.map(|t| view! {
+                                        <div class="sub removed">{format::removed_from_aws(t, now)}</div>
+                                    });
                                     view! {
-                                        <tr>
-                                            <td>{s.name}</td>
+                                        <tr class:muted-row=removed>
+                                            <td>
+                                                <a href=href>{s.name}</a>
+                                                {gone}
+                                            </td>
                                             <td>{s.cluster}</td>
                                             <td class="num">{s.size}</td>
                                             <td class="num">{format!("{} / {}", s.running, s.desired)}</td>

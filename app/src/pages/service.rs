@@ -16,7 +16,7 @@ use crate::format;
 use crate::reports::recommendations::UsageSeries;
 use crate::state::AppState;
 use crate::store::metrics::StoredSeries;
-use crate::store::services::StoredService;
+use crate::store::services::{Removed, StoredService};
 use crate::store::{Store, StoreResult};
 
 /// Pixel width of the time charts.
@@ -47,6 +47,8 @@ pub struct ServiceData {
     pub tasks_chart: String,
     /// Days the recommendation was sized on.
     pub lookback_days: u32,
+    /// Page time.
+    pub now: i64,
 }
 
 /// Query parameters of the page.
@@ -78,8 +80,9 @@ pub async fn load(
     )
     .map_err(AppError::bad_request)?;
     let store = &state.store;
+    // A service deleted in AWS still has its page: its history is kept.
     let service = store
-        .list_services()
+        .list_services_with(Removed::Show)
         .await?
         .into_iter()
         .find(|s| s.service.cluster == cluster && s.service.name == name)
@@ -148,6 +151,7 @@ pub async fn load(
         })
     };
     Ok(ServiceData {
+        now,
         cpu_chart: time("vCPU, busiest task", "vCPU", &cpu, &cpu_lines, 2, false),
         mem_chart: time("MiB, busiest task", "MiB", &mem, &mem_lines, 0, false),
         tasks_chart: time("running tasks", "tasks", &tasks, &[], 0, true),
@@ -335,8 +339,21 @@ fn service_view(d: ServiceData) -> impl IntoView {
         }
     );
     let card = recommendation_card(rec, d.lookback_days);
+    let removed = d.service.removed_at.map(|_| {
+        view! {
+            <section class="card warning" id="removed">
+                <p>
+                    {format!(
+                        "This service was {}. Its history is kept; its size and task counts are as last seen.",
+                        format::removed_from_aws(d.service.last_seen, d.now)
+                    )}
+                </p>
+            </section>
+        }
+    });
     view! {
         <p class="sync-status">{subtitle}</p>
+        {removed}
         {card}
         <section class="card">
             <div class="card-head">

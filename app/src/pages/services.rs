@@ -4,11 +4,12 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::analysis::recommend::Finding;
-use crate::components::{load_page, FindingBadge, Layout};
+use crate::components::{load_page, removed_toggle, FindingBadge, Layout};
 use crate::error::AppError;
 use crate::format;
-use crate::reports::recommendations::ServiceRecommendation;
+use crate::reports::recommendations::{listed, ServiceRecommendation};
 use crate::state::AppState;
+use crate::store::services::Removed;
 
 /// Columns the table can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +62,12 @@ pub struct ServicesData {
     pub lookback_days: u32,
     /// The sizing rules, for the footnote.
     pub rules: crate::analysis::recommend::SizingRules,
+    /// Whether services deleted in AWS are listed (and counted in the totals).
+    pub removed: Removed,
+    /// Services deleted in AWS that the store keeps.
+    pub removed_count: usize,
+    /// Page time.
+    pub now: i64,
 }
 
 /// Parses the sort query and builds the page.
@@ -68,7 +75,9 @@ pub async fn load(
     state: AppState,
     sort: Option<String>,
     order: Option<String>,
+    removed: Option<String>,
 ) -> Result<ServicesData, AppError> {
+    let removed = Removed::from_query(removed.as_deref()).map_err(AppError::bad_request)?;
     let key = match sort.as_deref().filter(|s| !s.is_empty()) {
         None => SortKey::Savings,
         Some(s) => SortKey::parse(s).ok_or_else(|| {
@@ -87,12 +96,18 @@ pub async fn load(
             )))
         }
     };
+    let now = state.clock.now();
     let evidence = state
         .recommendations
-        .get(&state.store, &state.settings, state.clock.now())
+        .get(&state.store, &state.settings, now)
         .await?;
-    let mut rows: Vec<ServiceRecommendation> =
-        evidence.iter().map(|e| e.recommendation.clone()).collect();
+    let mut rows: Vec<ServiceRecommendation> = listed(&evidence, removed)
+        .map(|e| e.recommendation.clone())
+        .collect();
+    let removed_count = evidence
+        .iter()
+        .filter(|e| e.recommendation.removed.is_some())
+        .count();
     sort_rows(&mut rows, key, descending);
     Ok(ServicesData {
         total_savings: rows
@@ -106,6 +121,9 @@ pub async fn load(
         descending,
         lookback_days: state.settings.rules.lookback_days,
         rules: state.settings.rules,
+        removed,
+        removed_count,
+        now,
     })
 }
 
@@ -139,7 +157,7 @@ pub fn sort_rows(rows: &mut [ServiceRecommendation], key: SortKey, descending: b
 pub fn ServicesPage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let q = use_query_map().get_untracked();
-    view! { <Layout title="Services">{load_page(load(state, q.get("sort"), q.get("order")), services_view)}</Layout> }
+    view! { <Layout title="Services">{load_page(load(state, q.get("sort"), q.get("order"), q.get("removed")), services_view)}</Layout> }
 }
 
 fn sort_link(d: &ServicesData, key: SortKey, label: &'static str) -> impl IntoView {
@@ -150,9 +168,14 @@ fn sort_link(d: &ServicesData, key: SortKey, label: &'static str) -> impl IntoVi
         key != SortKey::Service
     };
     let href = format!(
-        "/services?sort={}&order={}",
+        "/services?sort={}&order={}{}",
         key.as_str(),
-        if next_desc { "desc" } else { "asc" }
+        if next_desc { "desc" } else { "asc" },
+        if d.removed == Removed::Show {
+            "&removed=show"
+        } else {
+            ""
+        }
     );
     let arrow = if active {
         if d.descending {
@@ -171,16 +194,35 @@ fn sort_link(d: &ServicesData, key: SortKey, label: &'static str) -> impl IntoVi
     }
 }
 
+/// The "show removed" note, keeping the sort.
+fn services_removed_toggle(d: &ServicesData) -> Option<impl IntoView> {
+    let base = format!(
+        "/services?sort={}&order={}",
+        d.sort.as_str(),
+        if d.descending { "desc" } else { "asc" }
+    );
+    removed_toggle(
+        d.removed_count,
+        d.removed,
+        format!("{base}&removed=show"),
+        base,
+    )
+}
+
 fn services_view(d: ServicesData) -> impl IntoView {
     if d.rows.is_empty() {
+        let toggle = services_removed_toggle(&d);
         return view! {
             <section class="card empty-state">
                 <h2>"No services yet"</h2>
                 <p>"Load the demo with " <code>"spendwatch demo"</code> " or pull your account with " <code>"spendwatch sync"</code> "."</p>
+                {toggle}
             </section>
         }
         .into_any();
     }
+    let toggle = services_removed_toggle(&d);
+    let now = d.now;
     let headers = view! {
         <tr>
             <th>{sort_link(&d, SortKey::Service, "Service")}</th>
@@ -216,13 +258,18 @@ fn services_view(d: ServicesData) -> impl IntoView {
                         .into_iter()
                         .map(|r| {
                             let href = format!("/services/{}/{}", r.cluster, r.service);
+                            let removed = r.removed.is_some();
+                            let gone = r.removed.map(|g| view! {
+                                <div class="sub removed">{format::removed_from_aws(g.last_seen, now)}</div>
+                            });
                             let rec = r.rec;
                             let coverage = (rec.usage.hours_of_data / window_hours * 100.0).min(100.0);
                             view! {
-                                <tr>
+                                <tr class:muted-row=removed>
                                     <td>
                                         <a href=href>{r.service}</a>
                                         <div class="sub">{r.cluster}</div>
+                                        {gone}
                                     </td>
                                     <td>{size_cell(rec.current.cpu, rec.current.memory_mib, rec.current.tier.clone())}</td>
                                     <td>
@@ -253,6 +300,7 @@ fn services_view(d: ServicesData) -> impl IntoView {
                     d.rules.memory_buffer * 100.0
                 )}
             </p>
+            {toggle}
         </section>
     }
     .into_any()

@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::format;
 use crate::reports::recommendations;
 use crate::state::AppState;
+use crate::store::services::Removed;
 
 /// One tier row.
 #[derive(Debug, Clone)]
@@ -49,8 +50,11 @@ pub async fn load(state: AppState) -> Result<TiersData, AppError> {
         .recommendations
         .get(&state.store, s, state.clock.now())
         .await?;
+    // Services deleted in AWS sit in no tier any more.
     let recs: Vec<recommendations::ServiceRecommendation> =
-        evidence.iter().map(|e| e.recommendation.clone()).collect();
+        recommendations::listed(&evidence, Removed::Hide)
+            .map(|e| e.recommendation.clone())
+            .collect();
     let count = |pick: &dyn Fn(
         &recommendations::ServiceRecommendation,
     ) -> Option<crate::domain::fargate::TaskSize>,

@@ -7,6 +7,7 @@ use tokio::sync::Mutex;
 
 use super::recommendations::{all_evidence, window_end, Evidence};
 use crate::settings::Settings;
+use crate::store::services::Removed;
 use crate::store::{Store, StoreResult};
 
 /// What a cached result depends on: the window's end and the newest finished sync run.
@@ -16,7 +17,8 @@ struct Key {
     data_version: (Option<i64>, Option<i64>),
 }
 
-/// The evidence for every service, computed at most once per key. Concurrent requests that miss
+/// The evidence for every service, removed ones included (their Service pages still open; views
+/// filter them with [`super::recommendations::listed`]), computed at most once per key. Concurrent requests that miss
 /// wait for the one computing it rather than all computing it.
 #[derive(Default)]
 pub struct EvidenceCache {
@@ -41,7 +43,7 @@ impl EvidenceCache {
                 return Ok(v.clone());
             }
         }
-        let fresh = Arc::new(all_evidence(store, settings, now).await?);
+        let fresh = Arc::new(all_evidence(store, settings, now, Removed::Show).await?);
         *slot = Some((key, fresh.clone()));
         Ok(fresh)
     }

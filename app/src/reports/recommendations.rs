@@ -7,7 +7,7 @@ use crate::charts::cdf::cdf_points;
 use crate::domain::calendar::DAY;
 use crate::settings::Settings;
 use crate::store::metrics::StoredSeries;
-use crate::store::services::StoredService;
+use crate::store::services::{Removed, StoredService};
 use crate::store::{Store, StoreResult};
 
 /// A recommendation with the service it is for.
@@ -20,9 +20,31 @@ pub struct ServiceRecommendation {
     pub cluster: String,
     /// Service name.
     pub service: String,
+    /// Set when the service was deleted in AWS (listed only when removed services are asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed: Option<Removal>,
     /// The analysis.
     #[serde(flatten)]
     pub rec: Recommendation,
+}
+
+/// When a service deleted in AWS was last seen there and found gone, epoch seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Removal {
+    /// The last sync that found it.
+    pub last_seen: i64,
+    /// The sync that found it gone.
+    pub removed_at: i64,
+}
+
+impl Removal {
+    /// The removal of a stored service, if it was removed.
+    pub fn of(s: &StoredService) -> Option<Self> {
+        s.removed_at.map(|removed_at| Self {
+            last_seen: s.last_seen,
+            removed_at,
+        })
+    }
 }
 
 /// The series of a service that sizing reads, at their finest period.
@@ -161,6 +183,7 @@ pub async fn evidence_for(
             service_id: service.id,
             cluster: service.service.cluster.clone(),
             service: service.service.name.clone(),
+            removed: Removal::of(service),
             rec,
         },
     })
@@ -178,14 +201,15 @@ pub async fn for_service(
         .recommendation)
 }
 
-/// Evidence for every stored service, by cluster then name. Services are sized concurrently:
-/// their reads run on separate connections.
+/// Evidence for every stored service (those deleted in AWS only with [`Removed::Show`]), by
+/// cluster then name. Services are sized concurrently: their reads run on separate connections.
 pub async fn all_evidence(
     store: &Store,
     settings: &Settings,
     now: i64,
+    removed: Removed,
 ) -> StoreResult<Vec<Evidence>> {
-    let services = store.list_services().await?;
+    let services = store.list_services_with(removed).await?;
     futures::future::try_join_all(
         services
             .iter()
@@ -194,15 +218,23 @@ pub async fn all_evidence(
     .await
 }
 
-/// Recommendations for every stored service, by cluster then name.
+/// Recommendations for every stored service (see [`all_evidence`]), by cluster then name.
 pub async fn for_all(
     store: &Store,
     settings: &Settings,
     now: i64,
+    removed: Removed,
 ) -> StoreResult<Vec<ServiceRecommendation>> {
-    Ok(all_evidence(store, settings, now)
+    Ok(all_evidence(store, settings, now, removed)
         .await?
         .into_iter()
         .map(|e| e.recommendation)
         .collect())
+}
+
+/// The evidence a view lists: services deleted in AWS only with [`Removed::Show`].
+pub fn listed(evidence: &[Evidence], removed: Removed) -> impl Iterator<Item = &Evidence> {
+    evidence
+        .iter()
+        .filter(move |e| removed.lists(e.recommendation.removed.map(|r| r.removed_at)))
 }

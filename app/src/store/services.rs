@@ -79,25 +79,64 @@ pub struct StoredService {
     pub id: i64,
     /// When this row was last written.
     pub updated_at: i64,
+    /// When a sync (or the demo) last found the service in AWS.
+    pub last_seen: i64,
+    /// When a sync found it deleted in AWS; `None` while it exists.
+    pub removed_at: Option<i64>,
     /// The service.
     pub service: ServiceRecord,
 }
 
+impl StoredService {
+    /// Whether the service was deleted in AWS.
+    pub fn is_removed(&self) -> bool {
+        self.removed_at.is_some()
+    }
+}
+
+/// Whether a listing includes services deleted in AWS (current views leave them out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Removed {
+    /// Current services only.
+    #[default]
+    Hide,
+    /// Current and removed services.
+    Show,
+}
+
+impl Removed {
+    /// Reads the `removed` query parameter: absent, empty or `hide` hides, `show` shows.
+    pub fn from_query(value: Option<&str>) -> Result<Self, String> {
+        match value.unwrap_or_default() {
+            "" | "hide" => Ok(Self::Hide),
+            "show" => Ok(Self::Show),
+            other => Err(format!("'removed={other}' is not show or hide")),
+        }
+    }
+
+    /// Whether a service removed at `removed_at` is listed.
+    pub fn lists(self, removed_at: Option<i64>) -> bool {
+        self == Self::Show || removed_at.is_none()
+    }
+}
+
 impl Store {
-    /// Inserts or updates a service and replaces its strategy, policies and target groups.
+    /// Inserts or updates a service seen in AWS at `now` (clearing any earlier removal) and
+    /// replaces its strategy, policies and target groups.
     pub async fn upsert_service(&self, s: &ServiceRecord, now: i64) -> StoreResult<i64> {
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO services (region, cluster, name, arn, launch_type, architecture, task_definition,
-                 cpu_units, memory_mib, desired_count, running_count, scaling_min, scaling_max, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 cpu_units, memory_mib, desired_count, running_count, scaling_min, scaling_max, updated_at,
+                 last_seen, removed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, NULL)
              ON CONFLICT (region, cluster, name) DO UPDATE SET
                  arn = excluded.arn, launch_type = excluded.launch_type,
                  architecture = excluded.architecture, task_definition = excluded.task_definition,
                  cpu_units = excluded.cpu_units, memory_mib = excluded.memory_mib,
                  desired_count = excluded.desired_count, running_count = excluded.running_count,
                  scaling_min = excluded.scaling_min, scaling_max = excluded.scaling_max,
-                 updated_at = excluded.updated_at
+                 updated_at = excluded.updated_at, last_seen = excluded.last_seen, removed_at = NULL
              RETURNING id",
         )
         .bind(&s.region)
@@ -172,14 +211,39 @@ impl Store {
         Ok(id)
     }
 
-    /// Every stored service, by cluster then name.
+    /// Marks services deleted in AWS as removed at `at`, keeping their rows and history. Services
+    /// already marked keep the time they were first found gone. Returns how many were marked.
+    pub async fn mark_removed(&self, ids: &[i64], at: i64) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mut marked = 0;
+        for id in ids {
+            marked += sqlx::query(
+                "UPDATE services SET removed_at = ?2 WHERE id = ?1 AND removed_at IS NULL",
+            )
+            .bind(id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(marked)
+    }
+
+    /// The services that exist in AWS (none marked removed), by cluster then name.
     pub async fn list_services(&self) -> StoreResult<Vec<StoredService>> {
+        self.list_services_with(Removed::Hide).await
+    }
+
+    /// Stored services, with or without those removed from AWS, by cluster then name.
+    pub async fn list_services_with(&self, removed: Removed) -> StoreResult<Vec<StoredService>> {
         let rows = sqlx::query(
             "SELECT id, region, cluster, name, arn, launch_type, architecture, task_definition,
                     cpu_units, memory_mib, desired_count, running_count, scaling_min, scaling_max,
-                    updated_at
-             FROM services ORDER BY cluster, name",
+                    updated_at, last_seen, removed_at
+             FROM services WHERE ?1 OR removed_at IS NULL ORDER BY cluster, name",
         )
+        .bind(removed == Removed::Show)
         .fetch_all(&self.pool)
         .await?;
         let strategies = sqlx::query(
@@ -209,6 +273,8 @@ impl Store {
             out.push(StoredService {
                 id,
                 updated_at: r.get("updated_at"),
+                last_seen: r.get("last_seen"),
+                removed_at: r.get("removed_at"),
                 service: ServiceRecord {
                     region: r.get("region"),
                     cluster: r.get("cluster"),

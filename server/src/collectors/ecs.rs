@@ -1,6 +1,6 @@
 //! ECS inventory: clusters, services, their task definitions.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_ecs::types::{Service, TaskDefinition};
 
@@ -21,6 +21,33 @@ pub struct EcsService {
     pub task_definition: Option<TaskDefinition>,
 }
 
+/// Which services exist in the clusters an inventory listed completely.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listing {
+    /// AWS region listed.
+    pub region: String,
+    /// Whether every cluster of the region was listed (ListClusters completed, no `--cluster`
+    /// filter), so a stored cluster missing here is gone with all its services.
+    pub every_cluster: bool,
+    /// Per cluster whose ListServices completed: the names of the services that exist.
+    pub clusters: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// What an inventory read: the services described, and what ECS listed.
+#[derive(Debug, Clone, Default)]
+pub struct Inventory {
+    /// Services that exist, with their task definitions.
+    pub services: Vec<EcsService>,
+    /// What was listed, to find services deleted since the last sync.
+    pub listing: Listing,
+}
+
+/// Whether a described service is deleted: ECS still describes a deleted service for a while
+/// (DRAINING while its tasks stop, then INACTIVE), but it no longer exists.
+fn is_deleted(service: &Service) -> bool {
+    matches!(service.status(), Some("DRAINING" | "INACTIVE"))
+}
+
 /// The last part of an ARN (`.../name`), or the string itself.
 pub fn name_from_arn(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
@@ -31,7 +58,7 @@ pub async fn fetch(
     clients: &AwsClients,
     only: &[String],
     log: &CallLog,
-) -> Result<Vec<EcsService>, AwsError> {
+) -> Result<Inventory, AwsError> {
     let clusters: Vec<String> = if only.is_empty() {
         let mut arns = Vec::new();
         let mut pages = clients.ecs.list_clusters().into_paginator().send();
@@ -50,6 +77,11 @@ pub async fn fetch(
     };
 
     let mut out = Vec::new();
+    let mut listing = Listing {
+        region: clients.region.clone(),
+        every_cluster: only.is_empty(),
+        clusters: BTreeMap::new(),
+    };
     let mut task_defs: HashMap<String, Option<TaskDefinition>> = HashMap::new();
     for cluster in clusters {
         let mut arns = Vec::new();
@@ -68,6 +100,8 @@ pub async fn fetch(
                     .cloned(),
             );
         }
+        let mut existing: BTreeSet<String> =
+            arns.iter().map(|a| name_from_arn(a).to_string()).collect();
         for batch in arns.chunks(10) {
             log.record("ecs:DescribeServices", 0);
             let described = clients
@@ -79,6 +113,10 @@ pub async fn fetch(
                 .await
                 .map_err(|e| classify("ecs:DescribeServices", e))?;
             for service in described.services() {
+                if is_deleted(service) {
+                    existing.remove(service.service_name().unwrap_or_default());
+                    continue;
+                }
                 let td_arn = service.task_definition().unwrap_or_default().to_string();
                 if !td_arn.is_empty() && !task_defs.contains_key(&td_arn) {
                     log.record("ecs:DescribeTaskDefinition", 0);
@@ -100,8 +138,12 @@ pub async fn fetch(
                 });
             }
         }
+        listing.clusters.insert(cluster, existing);
     }
-    Ok(out)
+    Ok(Inventory {
+        services: out,
+        listing,
+    })
 }
 
 /// Converts a described service into a store record (scaling is filled in by the caller).

@@ -4,6 +4,7 @@
 
 pub mod lock;
 pub mod plan;
+pub mod presence;
 pub mod specs;
 
 use std::collections::{BTreeSet, HashMap};
@@ -171,6 +172,32 @@ pub async fn run(
     sync.finish().await
 }
 
+/// What the inventory phase stored.
+struct InventoryFound {
+    /// Services that exist, with their store ids.
+    services: Vec<(i64, ServiceRecord)>,
+    /// Scaling policies on them.
+    policies: usize,
+    /// Services newly found deleted in AWS.
+    removed: u64,
+}
+
+impl InventoryFound {
+    /// The phase's line in the sync summary.
+    fn summary(&self) -> String {
+        let removed = if self.removed > 0 {
+            format!(", {} deleted in AWS (marked removed)", self.removed)
+        } else {
+            String::new()
+        };
+        format!(
+            "{} services, {} scaling policies{removed}",
+            self.services.len(),
+            self.policies
+        )
+    }
+}
+
 /// One sync in progress.
 struct Sync<'a> {
     store: &'a Store,
@@ -241,16 +268,11 @@ impl Sync<'_> {
         if self.wants(Phase::Inventory) {
             let (t, bar) = (Instant::now(), self.spinner(Phase::Inventory, &region));
             let result = self.inventory(clients, &mut load_balancers).await?;
-            if let Ok((fresh, _)) = &result {
-                services = Some(fresh.clone());
+            if let Ok(found) = &result {
+                services = Some(found.services.clone());
             }
-            self.close(
-                Phase::Inventory,
-                t,
-                bar,
-                result.map(|(s, n)| format!("{} services, {n} scaling policies", s.len())),
-            )
-            .await?;
+            self.close(Phase::Inventory, t, bar, result.map(|f| f.summary()))
+                .await?;
         }
         if self.wants(Phase::Alarms) {
             let (t, bar) = (Instant::now(), self.spinner(Phase::Alarms, &region));
@@ -311,15 +333,18 @@ impl Sync<'_> {
         Ok(())
     }
 
-    /// Services with their scaling and target groups; returns them and the policy count. A
-    /// denied autoscaling read is recorded and the services are kept without scaling.
+    /// Services with their scaling and target groups, stored; services the listing proves
+    /// deleted are marked removed. A denied autoscaling read is recorded and the services are
+    /// kept without scaling. When listing fails nothing is marked removed.
     async fn inventory(
         &mut self,
         clients: &AwsClients,
         lbs: &mut HashMap<String, String>,
-    ) -> Result<Result<(Vec<(i64, ServiceRecord)>, usize), AwsError>, SyncError> {
-        let described = match collectors::ecs::fetch(clients, &self.opts.clusters, &self.log).await
-        {
+    ) -> Result<Result<InventoryFound, AwsError>, SyncError> {
+        let collectors::ecs::Inventory {
+            services: described,
+            listing,
+        } = match collectors::ecs::fetch(clients, &self.opts.clusters, &self.log).await {
             Ok(d) => d,
             Err(e) => return Ok(Err(e)),
         };
@@ -367,8 +392,17 @@ impl Sync<'_> {
             let id = self.store.upsert_service(&record, self.now).await?;
             out.push((id, record));
         }
-        self.report.rows_written += out.len() as u64;
-        Ok(Ok((out, policies)))
+        let stored = self.store.list_services().await?;
+        let removed = self
+            .store
+            .mark_removed(&presence::gone(&stored, &listing), self.now)
+            .await?;
+        self.report.rows_written += out.len() as u64 + removed;
+        Ok(Ok(InventoryFound {
+            services: out,
+            policies,
+            removed,
+        }))
     }
 
     /// Records an error the sync carries on past.

@@ -6,7 +6,7 @@ use app::analysis::spend::month_windows;
 use app::format;
 use app::store::costs::{ACCOUNT, BY_SERVICE};
 
-use crate::helpers::{small_spec, spawn_app, test_end};
+use crate::helpers::{small_spec, spawn_app, test_end, TestApp};
 
 #[tokio::test]
 async fn overview_shows_month_to_date_services_and_sync_time() {
@@ -129,9 +129,14 @@ const SERVER: &str =
 async fn services_page_shows_the_analysis_numbers() {
     let app = spawn_app(Some(small_spec())).await;
     let settings = app::settings::Settings::default();
-    let recs = app::reports::recommendations::for_all(&app.store, &settings, test_end())
-        .await
-        .unwrap();
+    let recs = app::reports::recommendations::for_all(
+        &app.store,
+        &settings,
+        test_end(),
+        app::store::services::Removed::Hide,
+    )
+    .await
+    .unwrap();
     assert_eq!(recs.len(), 2);
     let (status, html) = app.get("/services").await;
     assert_eq!(status, StatusCode::OK);
@@ -390,4 +395,226 @@ async fn sync_page_says_why_the_last_sync_did_not_run() {
         "{html}"
     );
     assert!(html.contains("AWS rejected the credentials calling sts:GetCallerIdentity"));
+}
+
+const CLUSTER: &str = "mangu-publishing-cluster-production";
+const CLIENT: &str = "mangu-publishing-client-production";
+
+/// The small demo with its client service deleted in AWS: last seen three days before the end,
+/// found gone two days before. Returns the app and the client's last-seen time.
+async fn app_with_the_client_removed() -> (TestApp, i64) {
+    let app = spawn_app(Some(small_spec())).await;
+    let client = app
+        .store
+        .list_services()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.service.name == CLIENT)
+        .unwrap();
+    let last_seen = test_end() - 3 * 86_400;
+    app.store
+        .upsert_service(&client.service, last_seen)
+        .await
+        .unwrap();
+    app.store
+        .mark_removed(&[client.id], test_end() - 2 * 86_400)
+        .await
+        .unwrap();
+    (app, last_seen)
+}
+
+#[tokio::test]
+async fn overview_links_services_and_the_alarm_count() {
+    let app = spawn_app(Some(small_spec())).await;
+    let (_, html) = app.get("/").await;
+    for s in app.store.list_services().await.unwrap() {
+        let href = format!(
+            r#"href="/services/{}/{}">{}</a>"#,
+            s.service.cluster, s.service.name, s.service.name
+        );
+        assert!(html.contains(&href), "{href} not in the services table");
+    }
+    let link = html
+        .find(r#"href="/alarms?state=ALARM""#)
+        .expect("the firing count links to the alarms in ALARM");
+    assert!(
+        html[link..].find(r#"id="alarms-firing""#).unwrap() < html[link..].find("</a>").unwrap(),
+        "the count itself is inside the link"
+    );
+    let total = app.store.list_alarms(None).await.unwrap().len();
+    assert!(
+        inside(&html, "all-alarms").starts_with(&format!("of {total} alarms<")),
+        "the alarm total links to every alarm"
+    );
+    assert!(html.contains(r#"href="/alarms" id="all-alarms""#));
+}
+
+#[tokio::test]
+async fn overview_leaves_out_a_removed_service_until_asked() {
+    let app = spawn_app(Some(small_spec())).await;
+    let (_, html) = app.get("/").await;
+    assert!(html.contains(CLIENT));
+    assert!(!html.contains("removed-toggle"), "nothing removed, no link");
+
+    let (app, last_seen) = app_with_the_client_removed().await;
+    let (status, html) = app.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains(CLIENT), "the removed service is not listed");
+    assert!(html.contains("mangu-publishing-server-production"));
+    assert!(
+        inside(&html, "removed-toggle").starts_with("1 service deleted in AWS not listed."),
+        "{html}"
+    );
+    assert!(html.contains(r#"<a href="/?removed=show">Show removed</a>"#));
+
+    let (status, html) = app.get("/?removed=show").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!(r#"href="/services/{CLUSTER}/{CLIENT}">"#)));
+    assert!(
+        html.contains(&format!(
+            "removed from AWS; last seen {} (3 d ago)",
+            format::datetime(last_seen)
+        )),
+        "{html}"
+    );
+    assert!(html.contains(r#"<a href="/">Hide removed</a>"#));
+
+    let (status, html) = app.get("/?removed=maybe").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("is not show or hide"), "{html}");
+}
+
+#[tokio::test]
+async fn services_page_and_totals_leave_out_a_removed_service_until_asked() {
+    let (app, last_seen) = app_with_the_client_removed().await;
+    let settings = app::settings::Settings::default();
+    let all = app::reports::recommendations::for_all(
+        &app.store,
+        &settings,
+        test_end(),
+        app::store::services::Removed::Show,
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.len(), 2);
+    let total = |recs: &[&app::reports::recommendations::ServiceRecommendation]| {
+        format::usd(recs.iter().map(|r| r.rec.monthly_cost_usd.current).sum())
+    };
+    let current: Vec<_> = all.iter().filter(|r| r.removed.is_none()).collect();
+    assert_eq!(current.len(), 1);
+
+    let (status, html) = app.get("/services").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains(&format!(">{CLIENT}</a>")), "not listed");
+    assert!(
+        inside(&html, "total-current").starts_with(&format!("{}<", total(&current))),
+        "the total counts current services only"
+    );
+    assert!(
+        html.contains(
+            r#"href="/services?sort=savings&amp;order=desc&amp;removed=show">Show removed</a>"#
+        ),
+        "{html}"
+    );
+
+    let (status, html) = app.get("/services?removed=show").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!(">{CLIENT}</a>")),
+        "listed when asked"
+    );
+    assert!(html.contains(&format!(
+        "removed from AWS; last seen {}",
+        format::datetime(last_seen)
+    )));
+    let both: Vec<_> = all.iter().collect();
+    assert!(inside(&html, "total-current").starts_with(&format!("{}<", total(&both))));
+    assert!(
+        html.contains("/services?sort=service&amp;order=asc&amp;removed=show"),
+        "sorting keeps the removed services listed"
+    );
+    let (status, _) = app.get("/services?removed=1").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_removed_service_keeps_its_page_and_says_it_is_gone() {
+    let (app, last_seen) = app_with_the_client_removed().await;
+    let (status, html) = app.get(&format!("/services/{CLUSTER}/{CLIENT}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        inside(&html, "removed").contains(&format!(
+            "removed from AWS; last seen {}",
+            format::datetime(last_seen)
+        )),
+        "{html}"
+    );
+    assert!(
+        inside(&html, "cpu-chart").starts_with("<svg"),
+        "its history is drawn"
+    );
+    let (_, html) = app.get(SERVER).await;
+    assert!(
+        !html.contains(r#"id="removed""#),
+        "a current service is not marked"
+    );
+}
+
+#[tokio::test]
+async fn recommendations_json_leaves_out_removed_services_unless_asked() {
+    let (app, _) = app_with_the_client_removed().await;
+    let names = |body: &str| -> Vec<(String, bool)> {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["service"].as_str().unwrap().to_string(),
+                    r.get("removed").is_some(),
+                )
+            })
+            .collect()
+    };
+    let (status, body) = app.get("/api/recommendations").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        names(&body),
+        [("mangu-publishing-server-production".to_string(), false)]
+    );
+    let (_, body) = app.get("/api/recommendations?removed=show").await;
+    assert_eq!(
+        names(&body),
+        [
+            (CLIENT.to_string(), true),
+            ("mangu-publishing-server-production".to_string(), false)
+        ]
+    );
+    let (status, body) = app.get("/api/recommendations?removed=yes").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("'removed=yes' is not show or hide"));
+}
+
+#[tokio::test]
+async fn tiers_count_no_removed_service() {
+    let (app, _) = app_with_the_client_removed().await;
+    let state = app::AppState::new(
+        app.store.clone(),
+        std::sync::Arc::new(app::clock::FixedClock(test_end())),
+        app::settings::Settings::default(),
+    );
+    let tiers = app::pages::tiers::load(state).await.unwrap();
+    let now: usize = tiers.rows.iter().map(|r| r.services_now).sum::<usize>() + tiers.above_now;
+    let recommended: usize = tiers
+        .rows
+        .iter()
+        .map(|r| r.services_recommended)
+        .sum::<usize>()
+        + tiers.above_recommended;
+    assert_eq!(
+        (now, recommended),
+        (1, 1),
+        "only the current service counts"
+    );
 }

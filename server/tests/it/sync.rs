@@ -588,3 +588,149 @@ fn missing_credentials_are_one_clear_message_and_nothing_is_written() {
         "no sync run recorded"
     );
 }
+
+/// Runs `spendwatch recommend --format json` (with `extra` flags) and returns the services listed
+/// with whether each is marked removed.
+fn recommended(db: &std::path::Path, extra: &[&str]) -> Vec<(String, bool)> {
+    let out = Command::new(env!("CARGO_BIN_EXE_spendwatch"))
+        .env_remove("SPENDWATCH_DB")
+        .arg("--db")
+        .arg(db)
+        .args(["recommend", "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["service"].as_str().unwrap().to_string(),
+                r.get("removed").is_some(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_deleted_in_aws_is_marked_removed_with_its_history_kept() {
+    let moto = Moto::start();
+    let now = now_minute();
+    let (from, to) = (now - 2 * 3600, now - 30 * 60);
+    seed(&moto, &["web", "api"], from, to).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    ok(&sync(&moto, &db, &["--skip", "costs"]));
+    let store = Store::open(&db).await.unwrap();
+    assert_eq!(store.list_services().await.unwrap().len(), 2);
+    let api_points = points_of(&store, "CPUUtilization", "Maximum", "api").await;
+    assert_eq!(api_points.len(), ((to - from) / 60) as usize);
+
+    // Delete api in AWS the way the console does: scale to zero, then delete.
+    let ecs = aws_sdk_ecs::Client::new(&moto.sdk_config().await);
+    ecs.update_service()
+        .cluster(CLUSTER)
+        .service("api")
+        .desired_count(0)
+        .send()
+        .await
+        .unwrap();
+    ecs.delete_service()
+        .cluster(CLUSTER)
+        .service("api")
+        .send()
+        .await
+        .unwrap();
+
+    // A sync whose listing fails (no such cluster) marks nothing.
+    let failed = sync(
+        &moto,
+        &db,
+        &["--skip", "costs", "--cluster", "no-such-cluster"],
+    );
+    let failed_text = String::from_utf8_lossy(&failed.stdout).to_string()
+        + &String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(
+        store.list_services().await.unwrap().len(),
+        2,
+        "a failed listing proves nothing gone:\n{failed_text}"
+    );
+
+    let second = ok(&sync(&moto, &db, &["--skip", "costs"]));
+    assert!(
+        second.contains("1 deleted in AWS (marked removed)"),
+        "{second}"
+    );
+    let runs = store.list_sync_runs(10).await.unwrap();
+    let (second_run, first_run) = (runs[0].started_at, runs.last().unwrap().started_at);
+    let current = store.list_services().await.unwrap();
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0].service.name, "web");
+    assert_eq!(current[0].last_seen, second_run, "web was seen again");
+    let all = store
+        .list_services_with(app::store::services::Removed::Show)
+        .await
+        .unwrap();
+    let api = all.iter().find(|s| s.service.name == "api").unwrap();
+    assert_eq!(
+        api.removed_at,
+        Some(second_run),
+        "found gone by the second sync"
+    );
+    assert_eq!(api.last_seen, first_run, "last seen by the first sync");
+    assert_eq!(
+        points_of(&store, "CPUUtilization", "Maximum", "api").await,
+        api_points,
+        "its datapoints are kept"
+    );
+
+    // Views leave it out; asking brings it back.
+    assert_eq!(recommended(&db, &[]), [("web".to_string(), false)]);
+    assert_eq!(
+        recommended(&db, &["--include-removed"]),
+        [("api".to_string(), true), ("web".to_string(), false)]
+    );
+    let state = app::AppState::new(
+        store.clone(),
+        std::sync::Arc::new(app::clock::FixedClock(now)),
+        app::settings::Settings::default(),
+    );
+    let overview = app::pages::overview::load(state.clone(), None)
+        .await
+        .unwrap();
+    let names: Vec<&str> = overview.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["web"]);
+    assert_eq!(overview.removed_count, 1);
+    let services = app::pages::services::load(state.clone(), None, None, None)
+        .await
+        .unwrap();
+    let names: Vec<&str> = services.rows.iter().map(|r| r.service.as_str()).collect();
+    assert_eq!(names, ["web"]);
+    let shown = app::pages::services::load(state, None, None, Some("show".into()))
+        .await
+        .unwrap();
+    assert_eq!(shown.rows.len(), 2);
+
+    // Created again in AWS: current again.
+    ecs.create_service()
+        .cluster(CLUSTER)
+        .service_name("api")
+        .task_definition("api:1")
+        .desired_count(1)
+        .send()
+        .await
+        .unwrap();
+    ok(&sync(&moto, &db, &["--skip", "costs"]));
+    let again = store.list_services().await.unwrap();
+    let api = again
+        .iter()
+        .find(|s| s.service.name == "api")
+        .expect("current again");
+    assert_eq!(api.removed_at, None);
+}
