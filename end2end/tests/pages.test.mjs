@@ -14,6 +14,25 @@ const PAGES = [
   ['Sync', '/sync'],
 ];
 
+/** The service the chart tests look at (the demo's busiest). */
+const SERVICE = '/services/mangu-publishing-cluster-production/mangu-publishing-server-production';
+/** Points the longest line of a time chart must have at every range. */
+const MIN_POINTS = 50;
+
+/** The number of points in the longest polyline or path inside `selector`. */
+async function longestLine(page, selector) {
+  return page.$$eval(`${selector} polyline, ${selector} path`, (els) =>
+    Math.max(
+      0,
+      ...els.map((el) =>
+        el.tagName === 'polyline'
+          ? el.points.numberOfItems
+          : (el.getAttribute('d') ?? '').split(/[MLml]/).filter((p) => p.trim()).length,
+      ),
+    ),
+  );
+}
+
 let server;
 let browser;
 
@@ -60,6 +79,80 @@ for (const javaScript of [false, true]) {
     await Promise.all([page.waitForURL(/range=30d/), page.click('a.chip >> text="30 days"')]);
     assert.equal(await page.locator('a.chip.active').innerText(), '30 days');
     await page.screenshot({ path: join(screenshotDir, `${mode}-service.png`), fullPage: true });
+    await context.close();
+    assert.deepEqual(errors, []);
+  });
+
+  test(`the service page draws a whole line in every time chart at every range (${mode})`, async () => {
+    const { page, errors, context } = await newPage(browser, { javaScript });
+    await page.goto(server.base + SERVICE);
+    const today = new Date();
+    const day = (back) => new Date(today.getTime() - back * 86_400_000).toISOString().slice(0, 10);
+    const ranges = [
+      ...['7', '14', '30', '90'].map((days) => ({
+        name: `${days}d`,
+        open: () =>
+          Promise.all([page.waitForURL(new RegExp(`range=${days}d`)), page.click(`a.chip >> text="${days} days"`)]),
+        active: `${days} days`,
+      })),
+      {
+        // A custom range through the form: the last ten days.
+        name: 'custom',
+        open: async () => {
+          await page.fill('input[name="from"]', day(9));
+          await page.fill('input[name="to"]', day(0));
+          await Promise.all([page.waitForURL(/range=custom/), page.click('button >> text="Show"')]);
+        },
+        active: 'Show',
+      },
+    ];
+    for (const range of ranges) {
+      await range.open();
+      await page.waitForSelector('#tasks-chart svg');
+      assert.equal(await page.locator('.range-picker .chip.active').innerText(), range.active, `${range.name} is active`);
+      for (const id of ['cpu-chart', 'mem-chart', 'tasks-chart']) {
+        const longest = await longestLine(page, `#${id} svg`);
+        // The demo has 30 days of data, so every range has data in most of its columns: each chart
+        // is one continuous line of hourly (or coarser) columns, not dashes of one or two points.
+        assert.ok(longest >= MIN_POINTS, `${id} at ${range.name}: longest line has ${longest} points`);
+        const hover = await page.locator(`#${id} svg title`).count();
+        assert.ok(hover >= MIN_POINTS, `${id} at ${range.name}: ${hover} hover titles`);
+      }
+      await page.screenshot({ path: join(screenshotDir, `${mode}-service-${range.name}.png`), fullPage: true });
+    }
+    await context.close();
+    assert.deepEqual(errors, []);
+  });
+
+  test(`a size's tier reads the same on the card and on the charts, for every service (${mode})`, async () => {
+    const { page, errors, context } = await newPage(browser, { javaScript });
+    await page.goto(server.base + '/services');
+    const links = await page.$$eval('a[href^="/services/"]', (as) => [...new Set(as.map((a) => a.getAttribute('href')))]);
+    assert.ok(links.length >= 5, `${links.length} services`);
+    for (const link of links) {
+      await page.goto(server.base + link);
+      for (const [card, role] of [['#rec-current', 'current'], ['#rec-recommended', 'recommended']]) {
+        const tier = (await page.locator(card).innerText()).match(/\(([^)]+)\)$/)?.[1];
+        if (!tier || tier === 'no tier') continue;
+        for (const chart of ['#cpu-chart', '#mem-chart', '#cpu-cdf', '#mem-cdf']) {
+          const labels = await page.$$eval(`${chart} svg text`, (ts) => ts.map((t) => t.textContent.trim()));
+          const label = labels.find((l) => l.split(' · ').includes(role));
+          if (!label) continue; // the line is beyond the chart's axis
+          assert.ok(label.includes(` · ${tier} `), `${link} ${chart}: card says ${role} is ${tier}, chart says "${label}"`);
+        }
+      }
+    }
+    await context.close();
+    assert.deepEqual(errors, []);
+  });
+
+  test(`a range without data says so once per chart instead of empty axes (${mode})`, async () => {
+    const { page, errors, context } = await newPage(browser, { javaScript });
+    await page.goto(server.base + SERVICE + '?range=custom&from=2020-01-01&to=2020-01-07');
+    for (const id of ['cpu-chart', 'mem-chart', 'tasks-chart']) {
+      const texts = await page.$$eval(`#${id} svg text`, (ts) => ts.map((t) => t.textContent.trim()));
+      assert.deepEqual(texts, ['No data in this range'], id);
+    }
     await context.close();
     assert.deepEqual(errors, []);
   });

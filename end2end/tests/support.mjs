@@ -22,11 +22,11 @@ export function sql(db, query) {
   return execFileSync('sqlite3', [db, query], { encoding: 'utf8' }).trim();
 }
 
-/** Writes a demo database and serves it on 127.0.0.1 at a port the OS picks. */
+/** Writes a demo database (5 services, 30 days: every range and tier case has data) and serves it on 127.0.0.1 at a port the OS picks. */
 export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'spendwatch-e2e-'));
   const db = join(dir, 'demo.db');
-  execFileSync(binary(), ['--db', db, 'demo', '--days', '14'], { stdio: 'inherit' });
+  execFileSync(binary(), ['--db', db, 'demo', '--services', '5', '--days', '30'], { stdio: 'inherit' });
   const child = spawn(binary(), ['--db', db, 'serve', '--bind', '127.0.0.1:0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::analysis::downsample::Band;
-use crate::analysis::recommend::{Recommendation, Tier};
+use crate::analysis::downsample::{Band, ColumnPlan};
+use crate::analysis::recommend::{tier_for, Recommendation, Tier};
 use crate::charts::{cdf, time_series, LineKind, RefLine};
 use crate::components::{load_page, FindingBadge, Layout};
 use crate::domain::calendar::DAY;
@@ -47,8 +47,6 @@ pub struct ServiceData {
     pub tasks_chart: String,
     /// Days the recommendation was sized on.
     pub lookback_days: u32,
-    /// Whether there is any data in the range.
-    pub has_data: bool,
     /// Page time.
     pub now: i64,
 }
@@ -107,9 +105,9 @@ pub async fn load(
     let size = service.service.size;
     let cpu_scale = size.vcpu() / 100.0;
     let mem_scale = f64::from(size.memory_mib) / 100.0;
-    let cpu_bands = bands(store, series.cpu_max.as_ref(), &range, cpu_scale).await?;
-    let mem_bands = bands(store, series.mem_max.as_ref(), &range, mem_scale).await?;
-    let task_bands = bands(store, series.tasks.as_ref(), &range, 1.0).await?;
+    let cpu = bands(store, series.cpu_max.as_ref(), &range, cpu_scale).await?;
+    let mem = bands(store, series.mem_max.as_ref(), &range, mem_scale).await?;
+    let tasks = bands(store, series.tasks.as_ref(), &range, 1.0).await?;
     let recommended = rec.recommended.as_ref().map(|r| r.size());
     let cpu_lines = ref_lines(
         size,
@@ -125,10 +123,14 @@ pub async fn load(
         |s| f64::from(s.memory_mib),
         |v| format!("{v:.0}"),
     );
-    let time = |y_label, bands: &[Band], lines: &[RefLine], decimals| {
+    let time = |y_label, unit, columns: &Columns, lines: &[RefLine], decimals, integer| {
         time_series::render(&time_series::TimeChart {
             y_label,
-            bands,
+            unit,
+            bands: &columns.bands,
+            column_width: columns.plan.width,
+            max_gap: columns.plan.max_gap(),
+            integer,
             lines,
             from: range.from,
             to: range.to,
@@ -137,9 +139,10 @@ pub async fn load(
             decimals,
         })
     };
-    let dist = |x_label, points: &[(f64, f64)], lines: &[RefLine], decimals| {
+    let dist = |x_label, unit, points: &[(f64, f64)], lines: &[RefLine], decimals| {
         cdf::render(&cdf::CdfChart {
             x_label,
+            unit,
             points,
             lines,
             width: 440,
@@ -148,13 +151,18 @@ pub async fn load(
         })
     };
     Ok(ServiceData {
-        has_data: !cpu_bands.is_empty() || !mem_bands.is_empty(),
         now,
-        cpu_chart: time("vCPU, busiest task", &cpu_bands, &cpu_lines, 2),
-        mem_chart: time("MiB, busiest task", &mem_bands, &mem_lines, 0),
-        tasks_chart: time("running tasks", &task_bands, &[], 0),
-        cpu_cdf: dist("vCPU, busiest task", &evidence.cpu_cdf, &cpu_lines, 2),
-        mem_cdf: dist("MiB, busiest task", &evidence.mem_cdf, &mem_lines, 0),
+        cpu_chart: time("vCPU, busiest task", "vCPU", &cpu, &cpu_lines, 2, false),
+        mem_chart: time("MiB, busiest task", "MiB", &mem, &mem_lines, 0, false),
+        tasks_chart: time("running tasks", "tasks", &tasks, &[], 0, true),
+        cpu_cdf: dist(
+            "vCPU, busiest task",
+            "vCPU",
+            &evidence.cpu_cdf,
+            &cpu_lines,
+            2,
+        ),
+        mem_cdf: dist("MiB, busiest task", "MiB", &evidence.mem_cdf, &mem_lines, 0),
         lookback_days: rules.lookback_days,
         service,
         rec,
@@ -162,26 +170,45 @@ pub async fn load(
     })
 }
 
+/// A series read for a chart: its columns and how they were read.
+struct Columns {
+    /// The columns, by start time, in absolute units.
+    bands: Vec<Band>,
+    /// Bucket width and resolution they were read at.
+    plan: ColumnPlan,
+}
+
 /// A series over the range, shrunk to chart columns (min and max kept per column) and scaled
-/// into absolute units.
+/// into absolute units. Columns are whole multiples of the resolution read, so a column is empty
+/// only where data is missing.
 async fn bands(
     store: &Store,
     series: Option<&StoredSeries>,
     range: &DateRange,
     scale: f64,
-) -> StoreResult<Vec<Band>> {
+) -> StoreResult<Columns> {
+    let raw_period = series.map_or(60, |s| s.key.period);
+    let plan = ColumnPlan::new(range.span(), CHART_COLUMNS, raw_period, RAW_UP_TO);
     let Some(s) = series else {
-        return Ok(Vec::new());
+        return Ok(Columns {
+            bands: Vec::new(),
+            plan,
+        });
     };
-    let width = (range.span() + CHART_COLUMNS - 1) / CHART_COLUMNS;
-    let hourly = range.span() > RAW_UP_TO;
     let buckets = store
-        .read_buckets(s.id, range.from, range.to, width, hourly)
+        .read_buckets(
+            s.id,
+            plan.origin(range.from),
+            range.to,
+            plan.width,
+            plan.hourly,
+        )
         .await?;
-    Ok(buckets
+    let bands = buckets
         .into_iter()
         .map(|(ts, min, max, sum, count)| Band {
-            ts,
+            // The first bucket may start up to one period before the range: draw it at its edge.
+            ts: ts.max(range.from),
             min: min * scale,
             max: max * scale,
             mean: if count > 0 {
@@ -190,11 +217,14 @@ async fn bands(
                 (min + max) / 2.0 * scale
             },
         })
-        .collect())
+        .collect();
+    Ok(Columns { bands, plan })
 }
 
-/// Lines for the current size, the recommendation and each tier; lines at the same level share one
-/// label.
+/// Lines for the current size, the recommendation and each tier. The current and recommended
+/// lines are named by the tier that holds their whole size ([`tier_for`], as on the card); a tier
+/// line that only coincides with one of them in this dimension is left out, so it never reads as
+/// if the size were in that tier. Tiers at the same level share one line.
 fn ref_lines(
     current: TaskSize,
     recommended: Option<TaskSize>,
@@ -202,30 +232,49 @@ fn ref_lines(
     value: impl Fn(TaskSize) -> f64,
     unit: impl Fn(f64) -> String,
 ) -> Vec<RefLine> {
-    let mut lines: Vec<RefLine> = Vec::new();
-    let mut add = |name: String, v: f64, kind: LineKind| match lines
-        .iter_mut()
-        .find(|l| (l.value - v).abs() < 1e-9)
-    {
-        Some(l) => {
-            l.label = format!("{name} · {}", l.label);
-            if kind != LineKind::Tier && l.kind == LineKind::Tier {
-                l.kind = kind;
-            }
+    let tier_name = |size: TaskSize| {
+        tier_for(tiers, size).map_or_else(|| "no tier".to_string(), |t| t.name.clone())
+    };
+    let same = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    let mut sizes = vec![("current", current, LineKind::Current)];
+    if let Some(r) = recommended {
+        sizes.push(("recommended", r, LineKind::Recommended));
+    }
+    // (value, tier name, roles, kind): current and recommended at one level and in one tier are
+    // one line.
+    let mut named: Vec<(f64, String, Vec<&str>, LineKind)> = Vec::new();
+    for (role, size, kind) in sizes {
+        let (v, name) = (value(size), tier_name(size));
+        match named.iter_mut().find(|n| same(n.0, v) && n.1 == name) {
+            Some(n) => n.2.push(role),
+            None => named.push((v, name, vec![role], kind)),
         }
-        None => lines.push(RefLine {
-            label: format!("{name} {}", unit(v)),
+    }
+    let mut lines: Vec<RefLine> = named
+        .into_iter()
+        .map(|(v, name, roles, kind)| RefLine {
+            label: format!("{} · {name} {}", roles.join(" · "), unit(v)),
             value: v,
             kind,
-        }),
-    };
+        })
+        .collect();
+    let sized = lines.len();
     for t in tiers {
-        add(t.name.clone(), value(t.size()), LineKind::Tier);
+        let v = value(t.size());
+        if lines[..sized].iter().any(|l| same(l.value, v)) {
+            continue;
+        }
+        match lines[sized..].iter_mut().find(|l| same(l.value, v)) {
+            Some(l) => l.label = format!("{} · {}", t.name, l.label),
+            None => lines.push(RefLine {
+                label: format!("{} {}", t.name, unit(v)),
+                value: v,
+                kind: LineKind::Tier,
+            }),
+        }
     }
-    if let Some(r) = recommended {
-        add("recommended".into(), value(r), LineKind::Recommended);
-    }
-    add("current".into(), value(current), LineKind::Current);
+    // Tiers first so the sizes' lines are drawn on top.
+    lines.rotate_left(sized);
     lines
 }
 
@@ -311,7 +360,6 @@ fn service_view(d: ServiceData) -> impl IntoView {
                 <h2>"CPU and memory use"</h2>
                 {picker}
             </div>
-            {(!d.has_data).then(|| view! { <p class="empty">"No CPU or memory data in this range."</p> })}
             <h3>"CPU, busiest task (vCPU)"</h3>
             <div class="chart" id="cpu-chart" inner_html=d.cpu_chart></div>
             <h3>"Memory, busiest task (MiB)"</h3>
@@ -411,5 +459,77 @@ fn recommendation_card(rec: &Recommendation, lookback_days: u32) -> impl IntoVie
                 )}
             </p>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::recommend::default_tiers;
+
+    fn labels(lines: &[RefLine]) -> Vec<(String, f64)> {
+        lines.iter().map(|l| (l.label.clone(), l.value)).collect()
+    }
+
+    #[test]
+    fn size_lines_carry_the_tier_that_holds_the_whole_size() {
+        // The 5-service demo's worker: 1 vCPU / 4 GB (in Prod-Med) sized down to 0.5 vCPU / 2 GB
+        // (in Prod-Small). Its CPU lines coincide with the Prod-Small and Dev tier lines.
+        let tiers = default_tiers();
+        let (current, recommended) = (TaskSize::new(1024, 4096), TaskSize::new(512, 2048));
+        let current_tier = tier_for(&tiers, current).unwrap().name.clone();
+        let recommended_tier = tier_for(&tiers, recommended).unwrap().name.clone();
+        let cpu = ref_lines(
+            current,
+            Some(recommended),
+            &tiers,
+            |s| s.vcpu(),
+            |v| format!("{v:.2}"),
+        );
+        let cpu_labels = labels(&cpu);
+        assert!(cpu_labels.contains(&(format!("current · {current_tier} 1.00"), 1.0)));
+        assert!(cpu_labels.contains(&(format!("recommended · {recommended_tier} 0.50"), 0.5)));
+        // No line at a size's level names another tier, and every tier line is its own level.
+        for l in &cpu {
+            let at_size = [1.0, 0.5].contains(&l.value);
+            assert_eq!(at_size, l.kind != LineKind::Tier, "{l:?}");
+        }
+        assert_eq!(current_tier, "Prod-Med");
+        assert_eq!(recommended_tier, "Prod-Small");
+        assert!(!cpu
+            .iter()
+            .any(|l| l.label.contains("Dev") && l.value == 0.5));
+
+        // Memory: 4096 is Prod-Med's own level, shown once as the current line.
+        let mem = ref_lines(
+            current,
+            Some(recommended),
+            &tiers,
+            |s| f64::from(s.memory_mib),
+            |v| format!("{v:.0}"),
+        );
+        assert_eq!(mem.iter().filter(|l| l.value == 4096.0).count(), 1);
+        assert!(labels(&mem).contains(&("current · Prod-Med 4096".into(), 4096.0)));
+        // Every line is drawn once per level and kind.
+        assert_eq!(
+            mem.iter().filter(|l| l.kind == LineKind::Current).count(),
+            1
+        );
+    }
+
+    #[test]
+    fn same_size_now_and_after_is_one_line() {
+        let tiers = default_tiers();
+        let size = TaskSize::new(1024, 2048);
+        let lines = ref_lines(
+            size,
+            Some(size),
+            &tiers,
+            |s| s.vcpu(),
+            |v| format!("{v:.2}"),
+        );
+        let at: Vec<&RefLine> = lines.iter().filter(|l| l.value == 1.0).collect();
+        assert_eq!(at.len(), 1);
+        assert_eq!(at[0].label, "current · recommended · Prod-Small 1.00");
     }
 }
