@@ -25,10 +25,7 @@ impl BackgroundSync {
         Self {
             store,
             db,
-            options: SyncOptions {
-                progress: false,
-                ..options
-            },
+            options,
             running: Arc::new(AtomicBool::new(false)),
             last_error: Arc::default(),
         }

@@ -17,7 +17,7 @@ use crate::background::BackgroundSync;
 use crate::config::Config;
 use crate::demo::{self, DemoSpec};
 use crate::output::{self, Format};
-use crate::sync::{Phase, SyncOptions};
+use crate::sync::{Phase, PhaseReport, Reporter, SyncOptions};
 
 /// Spendwatch: what your ECS/Fargate services cost, whether they are the right size, and whether
 /// their alarms and scaling thresholds are set right.
@@ -109,10 +109,107 @@ pub struct SyncArgs {
     pub aws: AwsArgs,
     /// Skip a phase (repeatable).
     #[arg(long = "skip", value_enum, value_name = "PHASE")]
-    pub skip: Vec<Phase>,
+    pub skip: Vec<SkipPhase>,
     /// No progress bars (logs and the summary only).
     #[arg(long)]
     pub no_progress: bool,
+}
+
+/// A phase `sync --skip` names (the sync's [`Phase`], spelled for the command line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SkipPhase {
+    /// ECS services, task definitions, autoscaling targets and policies.
+    Inventory,
+    /// Alarm definitions and states.
+    Alarms,
+    /// Alarm history items.
+    AlarmHistory,
+    /// CloudWatch datapoints.
+    Metrics,
+    /// Cost Explorer daily costs.
+    Costs,
+    /// Cost Explorer forecast for the rest of the month.
+    Forecast,
+}
+
+impl SkipPhase {
+    /// The sync phase this names.
+    pub fn phase(self) -> Phase {
+        match self {
+            Self::Inventory => Phase::Inventory,
+            Self::Alarms => Phase::Alarms,
+            Self::AlarmHistory => Phase::AlarmHistory,
+            Self::Metrics => Phase::Metrics,
+            Self::Costs => Phase::Costs,
+            Self::Forecast => Phase::Forecast,
+        }
+    }
+}
+
+/// `sync`'s progress on the terminal: a spinner per phase, a bar over the GetMetricData calls,
+/// and a line per finished phase.
+#[derive(Default)]
+struct ProgressBars {
+    /// The running phase's spinner or bar, and the scope (region or `account`) it is for.
+    current: std::sync::Mutex<Option<(indicatif::ProgressBar, String)>>,
+}
+
+impl ProgressBars {
+    fn replace(&self, next: Option<(indicatif::ProgressBar, String)>) {
+        let mut current = self.current.lock().expect("progress lock");
+        if let Some((bar, _)) = current.take() {
+            bar.finish_and_clear();
+        }
+        *current = next;
+    }
+}
+
+impl Reporter for ProgressBars {
+    fn phase_started(&self, phase: Phase, scope: &str) {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("template is valid"),
+        );
+        bar.set_message(format!("{} ({scope})…", phase.name()));
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        self.replace(Some((bar, scope.to_string())));
+    }
+
+    fn steps_planned(&self, total: u64) {
+        let scope = self
+            .current
+            .lock()
+            .expect("progress lock")
+            .as_ref()
+            .map(|(_, scope)| scope.clone())
+            .unwrap_or_default();
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "  metrics ({msg}) [{bar:30}] {pos}/{len} GetMetricData calls, {eta} left",
+            )
+            .expect("template is valid")
+            .progress_chars("=> "),
+        );
+        bar.set_message(scope.clone());
+        self.replace(Some((bar, scope)));
+    }
+
+    fn step_done(&self) {
+        if let Some((bar, _)) = self.current.lock().expect("progress lock").as_ref() {
+            bar.inc(1);
+        }
+    }
+
+    fn phase_done(&self, report: &PhaseReport) {
+        self.replace(None);
+        println!(
+            "  {:<14} {} ({:.1} s)",
+            report.phase.name(),
+            report.summary,
+            report.seconds
+        );
+    }
 }
 
 /// Flags that override spendwatch.toml's [aws] section.
@@ -179,7 +276,6 @@ impl AwsArgs {
             overlap_secs: i64::from(aws.metric_overlap_minutes) * 60,
             skip: Default::default(),
             trigger: trigger.into(),
-            progress: true,
         })
     }
 }
@@ -304,12 +400,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Sync(args) => {
             let mut options = args.aws.options(&config, "cli")?;
-            options.skip = args.skip.iter().copied().collect();
-            options.progress = !args.no_progress;
+            options.skip = args.skip.iter().map(|p| p.phase()).collect();
             let store = open(&cli.db).await?;
             let started = std::time::Instant::now();
-            let report =
-                crate::sync::run(&store, &cli.db, &options, chrono::Utc::now().timestamp()).await?;
+            let reporter: Box<dyn Reporter> = if args.no_progress {
+                Box::new(crate::sync::Silent)
+            } else {
+                Box::new(ProgressBars::default())
+            };
+            let report = crate::sync::run_reporting(
+                &store,
+                &cli.db,
+                &options,
+                chrono::Utc::now().timestamp(),
+                reporter.as_ref(),
+            )
+            .await?;
             store.close().await;
             print!(
                 "{}",

@@ -6,7 +6,8 @@ use aws_smithy_types::DateTime;
 use app::store::alarms::{AlarmHistoryRecord, AlarmRecord};
 use app::store::canonical_dimensions;
 
-use crate::aws::{classify, epoch, AwsClients, AwsError, CallLog};
+use crate::aws::calls::Api;
+use crate::aws::{epoch, AwsClients, AwsError, CallLog};
 
 /// Reads every metric and composite alarm in the region.
 pub async fn fetch_alarms(
@@ -22,9 +23,8 @@ pub async fn fetch_alarms(
         .max_records(100)
         .into_paginator()
         .send();
-    while let Some(page) = pages.next().await {
-        log.record("cloudwatch:DescribeAlarms", 0);
-        let page = page.map_err(|e| classify("cloudwatch:DescribeAlarms", e))?;
+    while let Some(page) = log.page(Api::CloudWatchDescribeAlarms, pages.next().await) {
+        let page = page?;
         out.extend(
             page.metric_alarms()
                 .iter()
@@ -56,9 +56,8 @@ pub async fn fetch_history(
     }
     let mut out = Vec::new();
     let mut pages = request.into_paginator().send();
-    while let Some(page) = pages.next().await {
-        log.record("cloudwatch:DescribeAlarmHistory", 0);
-        let page = page.map_err(|e| classify("cloudwatch:DescribeAlarmHistory", e))?;
+    while let Some(page) = log.page(Api::CloudWatchDescribeAlarmHistory, pages.next().await) {
+        let page = page?;
         out.extend(
             page.alarm_history_items()
                 .iter()

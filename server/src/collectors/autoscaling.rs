@@ -8,7 +8,8 @@ use aws_sdk_applicationautoscaling::types::{
 
 use app::store::services::ScalingPolicy;
 
-use crate::aws::{classify, AwsClients, AwsError, CallLog};
+use crate::aws::calls::Api;
+use crate::aws::{AwsClients, AwsError, CallLog};
 
 /// Bounds and policies per resource id (`service/CLUSTER/SERVICE`).
 #[derive(Debug, Clone, Default)]
@@ -33,14 +34,9 @@ pub async fn fetch(clients: &AwsClients, log: &CallLog) -> Result<Scaling, AwsEr
         .service_namespace(ServiceNamespace::Ecs)
         .into_paginator()
         .send();
-    while let Some(page) = pages.next().await {
-        log.record("application-autoscaling:DescribeScalableTargets", 0);
-        targets.extend(
-            page.map_err(|e| classify("application-autoscaling:DescribeScalableTargets", e))?
-                .scalable_targets()
-                .iter()
-                .cloned(),
-        );
+    let api = Api::AutoscalingDescribeScalableTargets;
+    while let Some(page) = log.page(api, pages.next().await) {
+        targets.extend(page?.scalable_targets().iter().cloned());
     }
     let mut policies: Vec<AasPolicy> = Vec::new();
     let mut pages = clients
@@ -49,14 +45,9 @@ pub async fn fetch(clients: &AwsClients, log: &CallLog) -> Result<Scaling, AwsEr
         .service_namespace(ServiceNamespace::Ecs)
         .into_paginator()
         .send();
-    while let Some(page) = pages.next().await {
-        log.record("application-autoscaling:DescribeScalingPolicies", 0);
-        policies.extend(
-            page.map_err(|e| classify("application-autoscaling:DescribeScalingPolicies", e))?
-                .scaling_policies()
-                .iter()
-                .cloned(),
-        );
+    let api = Api::AutoscalingDescribeScalingPolicies;
+    while let Some(page) = log.page(api, pages.next().await) {
+        policies.extend(page?.scaling_policies().iter().cloned());
     }
     Ok(convert(&targets, &policies))
 }

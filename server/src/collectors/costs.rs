@@ -10,7 +10,8 @@ use chrono::NaiveDate;
 use app::domain::calendar::{midnight, DAY};
 use app::store::costs::{CostRecord, Forecast, ACCOUNT, BY_SERVICE, BY_USAGE_TYPE, UNBLENDED};
 
-use crate::aws::{classify, AwsError, CallLog};
+use crate::aws::calls::Api;
+use crate::aws::{AwsError, CallLog};
 
 /// Cost Explorer's SERVICE value for ECS.
 pub const ECS: &str = "Amazon Elastic Container Service";
@@ -92,8 +93,7 @@ pub async fn fetch(
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        log.record("ce:GetCostAndUsage", 1);
-        let page = client
+        let request = client
             .get_cost_and_usage()
             .time_period(interval(start, end))
             .granularity(Granularity::Daily)
@@ -101,9 +101,10 @@ pub async fn fetch(
             .group_by(group.clone())
             .set_filter(filter.clone())
             .set_next_page_token(token.take())
-            .send()
-            .await
-            .map_err(|e| classify("ce:GetCostAndUsage", e))?;
+            .send();
+        let page = log
+            .call(Api::CostExplorerGetCostAndUsage, 1, request)
+            .await?;
         for r in page.results_by_time() {
             out.extend(to_records(q, r));
         }
@@ -165,16 +166,16 @@ pub async fn fetch_forecast(
         // Cost Explorer forecasts whole days from today on: nothing left to forecast.
         return Ok(None);
     }
-    log.record("ce:GetCostForecast", 1);
-    let out = client
+    let request = client
         .get_cost_forecast()
         .time_period(interval(today, month_end))
         .metric(Metric::UnblendedCost)
         .granularity(Granularity::Monthly)
         .prediction_interval_level(80)
-        .send()
-        .await
-        .map_err(|e| classify("ce:GetCostForecast", e))?;
+        .send();
+    let out = log
+        .call(Api::CostExplorerGetCostForecast, 1, request)
+        .await?;
     let num = |s: Option<&str>| s.and_then(|v| v.parse::<f64>().ok());
     let Some(mean) = num(out.total().and_then(|t| t.amount())) else {
         return Ok(None);

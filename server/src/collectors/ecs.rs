@@ -8,7 +8,8 @@ use app::domain::capacity::StrategyItem;
 use app::domain::fargate::{Architecture, TaskSize};
 use app::store::services::{ServiceRecord, TargetGroup};
 
-use crate::aws::{classify, AwsClients, AwsError, CallLog};
+use crate::aws::calls::Api;
+use crate::aws::{AwsClients, AwsError, CallLog};
 
 /// A service with its task definition, as ECS described them.
 #[derive(Debug, Clone)]
@@ -62,14 +63,8 @@ pub async fn fetch(
     let clusters: Vec<String> = if only.is_empty() {
         let mut arns = Vec::new();
         let mut pages = clients.ecs.list_clusters().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            log.record("ecs:ListClusters", 0);
-            arns.extend(
-                page.map_err(|e| classify("ecs:ListClusters", e))?
-                    .cluster_arns()
-                    .iter()
-                    .cloned(),
-            );
+        while let Some(page) = log.page(Api::EcsListClusters, pages.next().await) {
+            arns.extend(page?.cluster_arns().iter().cloned());
         }
         arns.iter().map(|a| name_from_arn(a).to_string()).collect()
     } else {
@@ -91,27 +86,19 @@ pub async fn fetch(
             .cluster(&cluster)
             .into_paginator()
             .send();
-        while let Some(page) = pages.next().await {
-            log.record("ecs:ListServices", 0);
-            arns.extend(
-                page.map_err(|e| classify("ecs:ListServices", e))?
-                    .service_arns()
-                    .iter()
-                    .cloned(),
-            );
+        while let Some(page) = log.page(Api::EcsListServices, pages.next().await) {
+            arns.extend(page?.service_arns().iter().cloned());
         }
         let mut existing: BTreeSet<String> =
             arns.iter().map(|a| name_from_arn(a).to_string()).collect();
         for batch in arns.chunks(10) {
-            log.record("ecs:DescribeServices", 0);
-            let described = clients
+            let request = clients
                 .ecs
                 .describe_services()
                 .cluster(&cluster)
                 .set_services(Some(batch.to_vec()))
-                .send()
-                .await
-                .map_err(|e| classify("ecs:DescribeServices", e))?;
+                .send();
+            let described = log.call(Api::EcsDescribeServices, 0, request).await?;
             for service in described.services() {
                 if is_deleted(service) {
                     existing.remove(service.service_name().unwrap_or_default());
@@ -119,14 +106,14 @@ pub async fn fetch(
                 }
                 let td_arn = service.task_definition().unwrap_or_default().to_string();
                 if !td_arn.is_empty() && !task_defs.contains_key(&td_arn) {
-                    log.record("ecs:DescribeTaskDefinition", 0);
-                    let td = clients
+                    let request = clients
                         .ecs
                         .describe_task_definition()
                         .task_definition(&td_arn)
-                        .send()
-                        .await
-                        .map_err(|e| classify("ecs:DescribeTaskDefinition", e))?
+                        .send();
+                    let td = log
+                        .call(Api::EcsDescribeTaskDefinition, 0, request)
+                        .await?
                         .task_definition()
                         .cloned();
                     task_defs.insert(td_arn.clone(), td);

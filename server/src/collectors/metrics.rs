@@ -7,47 +7,9 @@ use aws_sdk_cloudwatch::types::{
 };
 use aws_smithy_types::DateTime;
 
-use crate::aws::{classify, epoch, AwsError, CallLog};
-use crate::sync::plan::PlannedCall;
-
-/// A metric and statistic to fetch.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MetricSpec {
-    /// Namespace.
-    pub namespace: String,
-    /// Metric name.
-    pub metric_name: String,
-    /// Dimensions, sorted by name.
-    pub dimensions: Vec<(String, String)>,
-    /// Statistic (`Average`, `Maximum`, `p99`, ...).
-    pub statistic: String,
-}
-
-impl MetricSpec {
-    /// A spec with dimensions put in canonical order.
-    pub fn new(namespace: &str, metric_name: &str, dims: &[(&str, &str)], statistic: &str) -> Self {
-        let mut dimensions: Vec<(String, String)> = dims
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        dimensions.sort();
-        Self {
-            namespace: namespace.into(),
-            metric_name: metric_name.into(),
-            dimensions,
-            statistic: statistic.into(),
-        }
-    }
-
-    /// The dimensions as the store keeps them.
-    pub fn dimensions_json(&self) -> String {
-        app::store::canonical_dimensions(
-            self.dimensions
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-        )
-    }
-}
+use crate::aws::calls::Api;
+use crate::aws::{epoch, AwsError, CallLog};
+use crate::sync::plan::{MetricSpec, PlannedCall};
 
 /// Dimension sets seen for a metric (ListMetrics, every page, duplicates removed).
 pub async fn list_dimensions(
@@ -63,12 +25,8 @@ pub async fn list_dimensions(
         .metric_name(metric_name)
         .into_paginator()
         .send();
-    while let Some(page) = pages.next().await {
-        log.record("cloudwatch:ListMetrics", 0);
-        for m in page
-            .map_err(|e| classify("cloudwatch:ListMetrics", e))?
-            .metrics()
-        {
+    while let Some(page) = log.page(Api::CloudWatchListMetrics, pages.next().await) {
+        for m in page?.metrics() {
             let mut dims: Vec<(String, String)> = m
                 .dimensions()
                 .iter()
@@ -131,21 +89,22 @@ pub async fn fetch_call(
     let mut out: HashMap<usize, Vec<(i64, f64)>> = HashMap::new();
     let mut token: Option<String> = None;
     loop {
-        log.record("cloudwatch:GetMetricData", queries.len() as u64);
-        let page = client
+        let request = client
             .get_metric_data()
             .set_metric_data_queries(Some(queries.clone()))
             .start_time(DateTime::from_secs(call.window.start))
             .end_time(DateTime::from_secs(call.window.end))
             .scan_by(ScanBy::TimestampAscending)
             .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| classify("cloudwatch:GetMetricData", e))?;
+            .send();
+        let units = queries.len() as u64;
+        let page = log
+            .call(Api::CloudWatchGetMetricData, units, request)
+            .await?;
         for r in page.metric_data_results() {
             if r.status_code() == Some(&StatusCode::Forbidden) {
                 return Err(AwsError::Denied {
-                    api: "cloudwatch:GetMetricData",
+                    api: Api::CloudWatchGetMetricData.name(),
                     code: "Forbidden".into(),
                 });
             }

@@ -9,7 +9,7 @@ pub mod simulate;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use app::domain::calendar::{day_start, month_start, prev_month_start, DAY};
+use app::domain::calendar::{day_start, DAY};
 use app::domain::fargate::PriceTable;
 use app::store::canonical_dimensions;
 use app::store::metrics::SeriesKey;
@@ -123,7 +123,7 @@ pub async fn generate_at(
     let end = spec.end;
     let metrics_start = end - i64::from(spec.days) * DAY;
     // Cost Explorer keeps the current month and the 13 before it.
-    let cost_start = (0..13).fold(month_start(end), |m, _| prev_month_start(m));
+    let cost_start = crate::sync::costs::cost_history_start(end);
     let sim_start = day_start(metrics_start.min(cost_start));
     let fleet = fleet::fleet(spec.services, spec.seed);
     let prices = PriceTable::default();

@@ -1,31 +1,34 @@
 //! `spendwatch sync`: pull inventory, alarms and their history, metrics and costs from AWS into the
-//! store, incrementally. One step per phase; each phase's failure is recorded and the sync carries
-//! on with what it may read, except when credentials fail (then nothing more can be read).
+//! store, incrementally. One file per phase (inventory, alarms, metrics, costs); this module holds
+//! the types and the order they run in. Each phase's failure is recorded and the sync carries on
+//! with what it may read, except when credentials fail (then nothing more can be read). The sync
+//! prints nothing: progress goes to a [`Reporter`].
 
+pub mod alarms;
+pub mod costs;
+pub mod inventory;
 pub mod lock;
+pub mod metrics;
 pub mod plan;
 pub mod presence;
+pub mod reporter;
+pub mod run;
 pub mod specs;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
-
-use app::domain::calendar::{day_start, month_start, next_month_start, prev_month_start, DAY};
-use app::store::metrics::SeriesKey;
-use app::store::services::ServiceRecord;
-use app::store::sync_runs::RunTotals;
 use app::store::{Store, StoreError};
 
+use crate::aws::calls::Api;
 use crate::aws::clients::load_sdk_config;
-use crate::aws::{classify, AwsClients, AwsError, CallLog, SdkSettings};
-use crate::collectors::{self, metrics::MetricSpec};
+use crate::aws::{AwsClients, AwsError, CallLog, SdkSettings};
 use lock::{LockError, SyncLock};
+pub use reporter::{Reporter, Silent};
+use run::Sync;
 
 /// The parts of a sync, in the order they run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Phase {
     /// ECS services, task definitions, autoscaling targets and policies.
     Inventory,
@@ -74,8 +77,6 @@ pub struct SyncOptions {
     pub skip: BTreeSet<Phase>,
     /// `cli`, `schedule` or `button`.
     pub trigger: String,
-    /// Show progress bars.
-    pub progress: bool,
 }
 
 /// How one phase went.
@@ -126,12 +127,23 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
-/// Runs a sync against `store` (whose file is `db`) as of `now`.
+/// Runs a sync against `store` (whose file is `db`) as of `now`, silently.
 pub async fn run(
     store: &Store,
     db: &Path,
     opts: &SyncOptions,
     now: i64,
+) -> Result<SyncReport, SyncError> {
+    run_reporting(store, db, opts, now, &Silent).await
+}
+
+/// Runs a sync as [`run`] does, telling `reporter` how it goes.
+pub async fn run_reporting(
+    store: &Store,
+    db: &Path,
+    opts: &SyncOptions,
+    now: i64,
+    reporter: &dyn Reporter,
 ) -> Result<SyncReport, SyncError> {
     let _lock = SyncLock::acquire(db)?;
     let mut regions = Vec::new();
@@ -141,28 +153,17 @@ pub async fn run(
     let log = CallLog::default();
     // Credentials first: when they fail, nothing is written.
     if let Some(first) = regions.first() {
-        log.record("sts:GetCallerIdentity", 0);
-        first
-            .sts
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| SyncError::Aws(classify("sts:GetCallerIdentity", e)))?;
+        log.call(
+            Api::StsGetCallerIdentity,
+            0,
+            first.sts.get_caller_identity().send(),
+        )
+        .await
+        .map_err(SyncError::Aws)?;
     }
     store.interrupt_stale_runs(now).await?;
     let run_id = store.start_sync_run(&opts.trigger, now).await?;
-    let mut sync = Sync {
-        store,
-        opts,
-        log,
-        run_id,
-        now,
-        report: SyncReport {
-            run_id,
-            ..Default::default()
-        },
-        fatal: false,
-    };
+    let mut sync = Sync::new(store, opts, log, run_id, now, reporter);
     for clients in &regions {
         sync.region(clients).await?;
     }
@@ -172,481 +173,56 @@ pub async fn run(
     sync.finish().await
 }
 
-/// What the inventory phase stored.
-struct InventoryFound {
-    /// Services that exist, with their store ids.
-    services: Vec<(i64, ServiceRecord)>,
-    /// Scaling policies on them.
-    policies: usize,
-    /// Services newly found deleted in AWS.
-    removed: u64,
-}
-
-impl InventoryFound {
-    /// The phase's line in the sync summary.
-    fn summary(&self) -> String {
-        let removed = if self.removed > 0 {
-            format!(", {} deleted in AWS (marked removed)", self.removed)
-        } else {
-            String::new()
-        };
-        format!(
-            "{} services, {} scaling policies{removed}",
-            self.services.len(),
-            self.policies
-        )
-    }
-}
-
-/// One sync in progress.
-struct Sync<'a> {
-    store: &'a Store,
-    opts: &'a SyncOptions,
-    log: CallLog,
-    run_id: i64,
-    now: i64,
-    report: SyncReport,
-    fatal: bool,
-}
-
 impl Sync<'_> {
-    fn wants(&self, phase: Phase) -> bool {
-        !self.fatal && !self.opts.skip.contains(&phase)
-    }
-
-    fn spinner(&self, phase: Phase, region: &str) -> ProgressBar {
-        if !self.opts.progress {
-            return ProgressBar::hidden();
-        }
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("template is valid"));
-        bar.set_message(format!("{} ({region})…", phase.name()));
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        bar
-    }
-
-    /// Records a phase's outcome; an AWS error is logged and the sync goes on unless it is fatal.
-    async fn close(
-        &mut self,
-        phase: Phase,
-        started: Instant,
-        bar: ProgressBar,
-        result: Result<String, AwsError>,
-    ) -> Result<(), SyncError> {
-        let seconds = started.elapsed().as_secs_f64();
-        let summary = match result {
-            Ok(summary) => summary,
-            Err(e) => {
-                self.fatal |= e.is_fatal();
-                let message = e.to_string();
-                tracing::warn!(api = e.api(), "{message}");
-                self.store
-                    .record_sync_error(self.run_id, self.now, Some(e.api()), &message)
-                    .await?;
-                self.report.errors.push(message);
-                "failed (see errors)".into()
-            }
-        };
-        bar.finish_and_clear();
-        if self.opts.progress {
-            println!("  {:<14} {summary} ({seconds:.1} s)", phase.name());
-        }
-        self.report.phases.push(PhaseReport {
-            phase,
-            seconds,
-            summary,
-        });
-        Ok(())
-    }
-
+    /// Every per-region phase the options ask for, in order.
     async fn region(&mut self, clients: &AwsClients) -> Result<(), SyncError> {
-        let region = clients.region.clone();
+        let region = clients.region.as_str();
         // Services as this sync's inventory found them, or as stored when inventory is skipped.
-        let mut services: Option<Vec<(i64, ServiceRecord)>> = None;
-        let mut load_balancers: HashMap<String, String> = HashMap::new();
-
+        let mut services = None;
+        let mut load_balancers = Default::default();
         if self.wants(Phase::Inventory) {
-            let (t, bar) = (Instant::now(), self.spinner(Phase::Inventory, &region));
+            let started = self.begin(Phase::Inventory, region);
             let result = self.inventory(clients, &mut load_balancers).await?;
             if let Ok(found) = &result {
                 services = Some(found.services.clone());
             }
-            self.close(Phase::Inventory, t, bar, result.map(|f| f.summary()))
-                .await?;
+            let result = result.map(|f| f.summary());
+            self.close(Phase::Inventory, started, result).await?;
         }
         if self.wants(Phase::Alarms) {
-            let (t, bar) = (Instant::now(), self.spinner(Phase::Alarms, &region));
-            let result = match collectors::alarms::fetch_alarms(clients, &self.log).await {
-                Ok(alarms) => {
-                    for a in &alarms {
-                        self.store.upsert_alarm(a, self.now).await?;
-                    }
-                    self.report.rows_written += alarms.len() as u64;
-                    Ok(format!("{} alarms", alarms.len()))
-                }
-                Err(e) => Err(e),
-            };
-            self.close(Phase::Alarms, t, bar, result).await?;
+            let started = self.begin(Phase::Alarms, region);
+            let result = self.alarms(clients).await?;
+            self.close(Phase::Alarms, started, result).await?;
         }
         if self.wants(Phase::AlarmHistory) {
-            let (t, bar) = (Instant::now(), self.spinner(Phase::AlarmHistory, &region));
-            // Re-read a day before the newest item we hold: history items can land late.
-            let since = self
-                .store
-                .last_alarm_history_time(&region)
-                .await?
-                .map(|ts| ts - DAY);
-            let result = match collectors::alarms::fetch_history(
-                &clients.cloudwatch,
-                &region,
-                since,
-                &self.log,
-            )
-            .await
-            {
-                Ok(items) => {
-                    let added = self.store.insert_alarm_history(&items).await?;
-                    self.report.rows_written += added;
-                    Ok(format!("{} items read, {added} new", items.len()))
-                }
-                Err(e) => Err(e),
-            };
-            self.close(Phase::AlarmHistory, t, bar, result).await?;
+            let started = self.begin(Phase::AlarmHistory, region);
+            let result = self.alarm_history(clients).await?;
+            self.close(Phase::AlarmHistory, started, result).await?;
         }
         if self.wants(Phase::Metrics) {
-            let t = Instant::now();
+            let started = self.begin(Phase::Metrics, region);
             let services = match services {
                 Some(fresh) => fresh,
-                None => self
-                    .store
-                    .list_services()
-                    .await?
-                    .into_iter()
-                    .filter(|s| s.service.region == region)
-                    .map(|s| (s.id, s.service))
-                    .collect(),
+                None => self.stored_services(region).await?,
             };
             let result = self.metrics(clients, &services, &load_balancers).await?;
-            self.close(Phase::Metrics, t, ProgressBar::hidden(), result)
-                .await?;
+            self.close(Phase::Metrics, started, result).await?;
         }
         Ok(())
     }
 
-    /// Services with their scaling and target groups, stored; services the listing proves
-    /// deleted are marked removed. A denied autoscaling read is recorded and the services are
-    /// kept without scaling. When listing fails nothing is marked removed.
-    async fn inventory(
-        &mut self,
-        clients: &AwsClients,
-        lbs: &mut HashMap<String, String>,
-    ) -> Result<Result<InventoryFound, AwsError>, SyncError> {
-        let collectors::ecs::Inventory {
-            services: described,
-            listing,
-        } = match collectors::ecs::fetch(clients, &self.opts.clusters, &self.log).await {
-            Ok(d) => d,
-            Err(e) => return Ok(Err(e)),
-        };
-        let scaling = match collectors::autoscaling::fetch(clients, &self.log).await {
-            Ok(s) => s,
-            Err(e) if !e.is_fatal() => {
-                self.record_error(&e).await?;
-                Default::default()
-            }
-            Err(e) => return Ok(Err(e)),
-        };
-        match collectors::metrics::list_dimensions(
-            &clients.cloudwatch,
-            "AWS/ApplicationELB",
-            "RequestCount",
-            &self.log,
-        )
-        .await
-        {
-            Ok(sets) => {
-                for dims in sets {
-                    let get = |k: &str| dims.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-                    if let (Some(tg), Some(lb)) = (get("TargetGroup"), get("LoadBalancer")) {
-                        lbs.insert(tg, lb);
-                    }
-                }
-            }
-            Err(e) if !e.is_fatal() => self.record_error(&e).await?,
-            Err(e) => return Ok(Err(e)),
-        }
-        let mut out = Vec::new();
-        let mut policies = 0;
-        for d in &described {
-            let mut record = collectors::ecs::to_record(&clients.region, d);
-            let rid = collectors::autoscaling::resource_id(&record.cluster, &record.name);
-            if let Some((lo, hi)) = scaling.bounds.get(&rid) {
-                record.scaling_min = Some(*lo);
-                record.scaling_max = Some(*hi);
-            }
-            record.policies = scaling.policies.get(&rid).cloned().unwrap_or_default();
-            policies += record.policies.len();
-            for tg in &mut record.target_groups {
-                tg.load_balancer = lbs.get(&tg.target_group).cloned().unwrap_or_default();
-            }
-            let id = self.store.upsert_service(&record, self.now).await?;
-            out.push((id, record));
-        }
-        let stored = self.store.list_services().await?;
-        let removed = self
-            .store
-            .mark_removed(&presence::gone(&stored, &listing), self.now)
-            .await?;
-        self.report.rows_written += out.len() as u64 + removed;
-        Ok(Ok(InventoryFound {
-            services: out,
-            policies,
-            removed,
-        }))
-    }
-
-    /// Records an error the sync carries on past.
-    async fn record_error(&mut self, e: &AwsError) -> Result<(), SyncError> {
-        let message = e.to_string();
-        tracing::warn!(api = e.api(), "{message}");
-        self.store
-            .record_sync_error(self.run_id, self.now, Some(e.api()), &message)
-            .await?;
-        self.report.errors.push(message);
-        Ok(())
-    }
-
-    async fn metrics(
-        &mut self,
-        clients: &AwsClients,
-        services: &[(i64, ServiceRecord)],
-        lbs: &HashMap<String, String>,
-    ) -> Result<Result<String, AwsError>, SyncError> {
-        let insights: BTreeSet<(String, String)> = match collectors::metrics::list_dimensions(
-            &clients.cloudwatch,
-            "ECS/ContainerInsights",
-            "RunningTaskCount",
-            &self.log,
-        )
-        .await
-        {
-            Ok(sets) => sets
-                .iter()
-                .filter_map(|d| {
-                    let get = |k: &str| d.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-                    Some((get("ClusterName")?, get("ServiceName")?))
-                })
-                .collect(),
-            Err(e) => return Ok(Err(e)),
-        };
-        let alarms: Vec<_> = self
-            .store
-            .list_alarms(None)
-            .await?
-            .into_iter()
-            .filter(|a| a.region == clients.region)
-            .collect();
-        let records: Vec<ServiceRecord> = services.iter().map(|(_, s)| s.clone()).collect();
-        let wanted = specs::wanted(&records, &insights, lbs, &alarms);
-        let ids: HashMap<(String, String), i64> = services
-            .iter()
-            .map(|(id, s)| ((s.cluster.clone(), s.name.clone()), *id))
-            .collect();
-        let lookback_from = self.now - i64::from(self.opts.lookback_days) * DAY;
-        let mut need_from = Vec::with_capacity(wanted.len());
-        for w in &wanted {
-            let s = &w.spec;
-            let known = self
-                .store
-                .metric_known_until(
-                    &s.namespace,
-                    &s.metric_name,
-                    &s.dimensions_json(),
-                    &s.statistic,
-                )
-                .await?;
-            need_from.push(known.map_or(lookback_from, |k| {
-                (k - self.opts.overlap_secs).max(lookback_from)
-            }));
-        }
-        let calls = plan::plan(&need_from, self.now);
-        let minimum = plan::minimum_calls(&need_from, self.now);
-        let specs: Vec<MetricSpec> = wanted.iter().map(|w| w.spec.clone()).collect();
-        let bar = if self.opts.progress {
-            let b = ProgressBar::new(calls.len() as u64);
-            b.set_style(
-                ProgressStyle::with_template(
-                    "  metrics ({msg}) [{bar:30}] {pos}/{len} GetMetricData calls, {eta} left",
-                )
-                .expect("template is valid")
-                .progress_chars("=> "),
-            );
-            b.set_message(clients.region.clone());
-            b
-        } else {
-            ProgressBar::hidden()
-        };
-        let before = self.log.calls("cloudwatch:GetMetricData");
-        let mut series_ids: HashMap<(usize, i64), i64> = HashMap::new();
-        let mut points_written = 0u64;
-        for call in &calls {
-            let fetched =
-                match collectors::metrics::fetch_call(&clients.cloudwatch, call, &specs, &self.log)
-                    .await
-                {
-                    Ok(f) => f,
-                    Err(e) => {
-                        bar.finish_and_clear();
-                        return Ok(Err(e));
-                    }
-                };
-            for &i in &call.metrics {
-                let key = (i, call.window.period);
-                let id = match series_ids.get(&key) {
-                    Some(id) => *id,
-                    None => {
-                        let s = &specs[i];
-                        let series = SeriesKey {
-                            namespace: s.namespace.clone(),
-                            metric_name: s.metric_name.clone(),
-                            dimensions: s.dimensions_json(),
-                            statistic: s.statistic.clone(),
-                            period: call.window.period,
-                        };
-                        let owner = wanted[i].service.as_ref().and_then(|o| ids.get(o)).copied();
-                        let id = self.store.upsert_series(&series, None, owner).await?;
-                        series_ids.insert(key, id);
-                        id
-                    }
-                };
-                if let Some(points) = fetched.get(&i) {
-                    points_written += self.store.write_points(id, points).await?.changed;
-                }
-                self.store.mark_fetched(id, call.window.end).await?;
-            }
-            bar.inc(1);
-        }
-        bar.finish_and_clear();
-        let made = self.log.calls("cloudwatch:GetMetricData") - before;
-        let from = calls
-            .iter()
-            .map(|c| c.window.start)
-            .min()
-            .map(app::format::datetime)
-            .unwrap_or_else(|| "-".into());
-        self.report.datapoints_written += points_written;
-        self.report.metric_calls.0 += made;
-        self.report.metric_calls.1 += minimum;
-        Ok(Ok(format!(
-            "{} metrics from {from}, {points_written} datapoints written, {made} GetMetricData calls (fewest possible: {minimum})",
-            specs.len()
-        )))
-    }
-
+    /// The account-wide phases: costs and the forecast.
     async fn costs(&mut self, clients: &AwsClients) -> Result<(), SyncError> {
-        let today = day_start(self.now);
         if self.wants(Phase::Costs) {
-            let (t, bar) = (Instant::now(), self.spinner(Phase::Costs, "account"));
-            let first_sync_from = (0..13).fold(month_start(self.now), |m, _| prev_month_start(m));
-            let mut rows = 0;
-            let mut result = Ok(());
-            for q in collectors::costs::queries(&self.opts.cost_tags) {
-                let start = match self.store.last_cost_day_for(&q.scope, &q.group_by).await? {
-                    Some(last) => (last.min(today) - i64::from(self.opts.restate_days) * DAY)
-                        .max(first_sync_from),
-                    None => first_sync_from,
-                };
-                match collectors::costs::fetch(
-                    &clients.costexplorer,
-                    &q,
-                    start,
-                    today + DAY,
-                    &self.log,
-                )
-                .await
-                {
-                    Ok(records) => rows += self.store.upsert_costs(&records, self.now).await?,
-                    Err(e) => {
-                        result = Err(e);
-                        break;
-                    }
-                }
-            }
-            self.report.rows_written += rows;
-            let requests = self.log.calls("ce:GetCostAndUsage");
-            self.close(
-                Phase::Costs,
-                t,
-                bar,
-                result.map(|_| {
-                    format!("{rows} cost rows written, {requests} GetCostAndUsage requests")
-                }),
-            )
-            .await?;
+            let started = self.begin(Phase::Costs, "account");
+            let result = self.cost_rows(clients).await?;
+            self.close(Phase::Costs, started, result).await?;
         }
         if self.wants(Phase::Forecast) {
-            let (t, bar) = (Instant::now(), self.spinner(Phase::Forecast, "account"));
-            let result = match collectors::costs::fetch_forecast(
-                &clients.costexplorer,
-                today,
-                next_month_start(self.now),
-                self.now,
-                &self.log,
-            )
-            .await
-            {
-                Ok(Some(f)) => {
-                    self.store.upsert_forecast(&f).await?;
-                    Ok(format!(
-                        "{} expected for the rest of the month",
-                        app::format::usd(f.mean)
-                    ))
-                }
-                Ok(None) => Ok("last day of the month: nothing to forecast".into()),
-                Err(e) => Err(e),
-            };
-            self.close(Phase::Forecast, t, bar, result).await?;
+            let started = self.begin(Phase::Forecast, "account");
+            let result = self.forecast(clients).await?;
+            self.close(Phase::Forecast, started, result).await?;
         }
         Ok(())
-    }
-
-    async fn finish(mut self) -> Result<SyncReport, SyncError> {
-        for (api, n, units) in self.log.snapshot() {
-            self.store
-                .record_api_calls(self.run_id, api, n, units)
-                .await?;
-        }
-        let outcome = if self.fatal {
-            "failed"
-        } else if self.report.errors.is_empty() {
-            "ok"
-        } else {
-            "partial"
-        };
-        self.report.outcome = outcome.into();
-        self.report.calls = self.log.snapshot();
-        self.report.cost_usd = self.log.cost_usd();
-        let total_calls: u64 = self.report.calls.iter().map(|c| c.1).sum();
-        let summary = format!(
-            "{} datapoints, {} rows, {total_calls} AWS calls (about {}), {} errors",
-            self.report.datapoints_written,
-            self.report.rows_written,
-            app::format::usd_small(self.report.cost_usd),
-            self.report.errors.len()
-        );
-        self.store
-            .finish_sync_run(
-                self.run_id,
-                &RunTotals {
-                    outcome: outcome.into(),
-                    datapoints_written: self.report.datapoints_written as i64,
-                    rows_written: self.report.rows_written as i64,
-                    api_cost_usd: self.report.cost_usd,
-                    summary: Some(summary),
-                },
-                chrono::Utc::now().timestamp().max(self.now),
-            )
-            .await?;
-        Ok(self.report)
     }
 }

@@ -1,6 +1,8 @@
 //! Planning GetMetricData calls: split each metric's missing range into windows CloudWatch will
 //! answer (by age: 60 s up to 15 days, 300 s up to 63, 3600 s beyond), then pack queries into as
 //! few calls as the limits allow (500 queries and 100,800 datapoints a call; one time window a call).
+//! The metric collector takes its requests from here ([`MetricSpec`], [`PlannedCall`]); this
+//! module depends on no collector.
 
 use app::domain::calendar::DAY;
 
@@ -34,6 +36,45 @@ pub struct PlannedCall {
     pub window: Window,
     /// Indexes of the metrics queried.
     pub metrics: Vec<usize>,
+}
+
+/// A metric and statistic to fetch.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MetricSpec {
+    /// Namespace.
+    pub namespace: String,
+    /// Metric name.
+    pub metric_name: String,
+    /// Dimensions, sorted by name.
+    pub dimensions: Vec<(String, String)>,
+    /// Statistic (`Average`, `Maximum`, `p99`, ...).
+    pub statistic: String,
+}
+
+impl MetricSpec {
+    /// A spec with dimensions put in canonical order.
+    pub fn new(namespace: &str, metric_name: &str, dims: &[(&str, &str)], statistic: &str) -> Self {
+        let mut dimensions: Vec<(String, String)> = dims
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        dimensions.sort();
+        Self {
+            namespace: namespace.into(),
+            metric_name: metric_name.into(),
+            dimensions,
+            statistic: statistic.into(),
+        }
+    }
+
+    /// The dimensions as the store keeps them.
+    pub fn dimensions_json(&self) -> String {
+        app::store::canonical_dimensions(
+            self.dimensions
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+    }
 }
 
 fn floor_to(t: i64, step: i64) -> i64 {
@@ -167,7 +208,7 @@ pub fn minimum_calls(need_from: &[i64], now: i64) -> usize {
 mod tests {
     use super::*;
 
-    const NOW: i64 = 1_795_957_200; // 2026-11-27 13:00 UTC
+    const NOW: i64 = 1_795_957_200; // 2026-11-29 13:00 UTC
 
     #[test]
     fn ninety_days_is_three_windows_at_three_periods() {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use app::store::alarms::AlarmRecord;
 use app::store::services::ServiceRecord;
 
-use crate::collectors::metrics::MetricSpec;
+use super::plan::MetricSpec;
 
 /// A spec with the service it belongs to (by cluster and name), if any.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
