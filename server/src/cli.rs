@@ -529,8 +529,7 @@ fn wall_clock() -> i64 {
 }
 
 fn now_hour() -> i64 {
-    let now = chrono::Utc::now().timestamp();
-    now - now.rem_euclid(3600)
+    app::domain::calendar::hour_start(chrono::Utc::now().timestamp())
 }
 
 /// `recommend --at` must not be after `now`: there is no usage there to size on, and every

@@ -10,6 +10,11 @@ pub fn day_start(ts: i64) -> i64 {
     ts.div_euclid(DAY) * DAY
 }
 
+/// The start of the UTC hour holding `ts`.
+pub fn hour_start(ts: i64) -> i64 {
+    ts - ts.rem_euclid(3600)
+}
+
 /// The first instant of the UTC month holding `ts`.
 pub fn month_start(ts: i64) -> i64 {
     let d = date_of(ts);
@@ -68,5 +73,13 @@ mod tests {
             NaiveDate::from_ymd_opt(2025, 12, 1).unwrap()
         );
         assert_eq!(day_start(jan3 + 5000), jan3);
+    }
+
+    #[test]
+    fn hours_start_on_the_hour() {
+        let jan3 = midnight(NaiveDate::from_ymd_opt(2026, 1, 3).unwrap());
+        assert_eq!(hour_start(jan3 + 5000), jan3 + 3600);
+        assert_eq!(hour_start(jan3), jan3);
+        assert_eq!(hour_start(jan3 - 1), jan3 - 3600);
     }
 }

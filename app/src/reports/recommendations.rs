@@ -185,7 +185,7 @@ pub async fn load_usage(
 /// The end of the sizing window for a page or report made at `now`: the start of the current
 /// hour, so results stay the same (and cacheable) within the hour.
 pub fn window_end(now: i64) -> i64 {
-    now - now.rem_euclid(3600)
+    crate::domain::calendar::hour_start(now)
 }
 
 /// A recommendation with the distribution of use it was sized on (for the CDF charts).
