@@ -768,3 +768,58 @@ fn an_unreachable_endpoint_is_one_readable_line() {
         "the lock file goes when the sync ends"
     );
 }
+
+/// `spendwatch sync` with `extra` flags against an empty moto account, without `--no-progress`
+/// unless `extra` has it; costs and the forecast skipped.
+fn sync_empty_account(moto: &Moto, db: &std::path::Path, extra: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_spendwatch"));
+    c.envs(moto.env())
+        .env_remove("SPENDWATCH_DB")
+        .arg("--db")
+        .arg(db)
+        .args(["sync", "--skip", "costs", "--skip", "forecast"])
+        .args(["--sync-lookback", "1"])
+        .args(extra);
+    c.output().unwrap()
+}
+
+/// The text a sync printed before its summary (which starts with "Sync <id>").
+fn before_summary(out: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    stdout
+        .split("\nSync ")
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn the_cli_reporter_prints_a_line_per_phase_and_no_progress_prints_none() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+
+    let shown = sync_empty_account(&moto, &db, &[]);
+    ok(&shown);
+    let lines = before_summary(&shown);
+    for phase in ["inventory", "alarms", "alarm history", "metrics"] {
+        assert!(
+            lines
+                .lines()
+                .any(|l| l.trim_start().starts_with(phase) && l.ends_with(" s)")),
+            "no progress line for {phase} in:\n{lines}"
+        );
+    }
+    assert!(
+        !lines.contains("costs"),
+        "a skipped phase has no line:\n{lines}"
+    );
+
+    let quiet = sync_empty_account(&moto, &db, &["--no-progress"]);
+    ok(&quiet);
+    let lines = before_summary(&quiet);
+    assert!(
+        !lines.lines().any(|l| l.ends_with(" s)")),
+        "--no-progress printed phase lines:\n{lines}"
+    );
+}
