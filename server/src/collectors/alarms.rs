@@ -71,6 +71,34 @@ fn json_list(items: &[String]) -> Option<String> {
     Some(serde_json::to_string(items).expect("strings serialize"))
 }
 
+/// An alarm record with the fields metric and composite alarms share filled in. The SDK's two
+/// alarm types have the same accessors but no common trait, hence a macro rather than a function.
+macro_rules! shared_alarm_fields {
+    ($region:expr, $alarm_type:expr, $a:expr) => {{
+        let a = $a;
+        AlarmRecord {
+            region: $region.to_string(),
+            name: a.alarm_name().unwrap_or_default().to_string(),
+            arn: a.alarm_arn().map(str::to_string),
+            alarm_type: $alarm_type.into(),
+            description: a.alarm_description().map(str::to_string),
+            actions_enabled: a.actions_enabled().unwrap_or(true),
+            alarm_actions: json_list(a.alarm_actions()),
+            ok_actions: json_list(a.ok_actions()),
+            insufficient_data_actions: json_list(a.insufficient_data_actions()),
+            state_value: a
+                .state_value()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_else(|| "INSUFFICIENT_DATA".into()),
+            state_reason: a.state_reason().map(str::to_string),
+            state_reason_data: a.state_reason_data().map(str::to_string),
+            state_updated_at: a.state_updated_timestamp().map(epoch),
+            configuration_updated_at: a.alarm_configuration_updated_timestamp().map(epoch),
+            ..AlarmRecord::default()
+        }
+    }};
+}
+
 /// Converts a DescribeAlarms metric alarm.
 pub fn metric_alarm(region: &str, a: &MetricAlarm) -> AlarmRecord {
     let dims: Vec<(&str, &str)> = a
@@ -97,11 +125,6 @@ pub fn metric_alarm(region: &str, a: &MetricAlarm) -> AlarmRecord {
         serde_json::Value::Array(queries).to_string()
     });
     AlarmRecord {
-        region: region.to_string(),
-        name: a.alarm_name().unwrap_or_default().to_string(),
-        arn: a.alarm_arn().map(str::to_string),
-        alarm_type: "MetricAlarm".into(),
-        description: a.alarm_description().map(str::to_string),
         namespace: a.namespace().map(str::to_string),
         metric_name: a.metric_name().map(str::to_string),
         dimensions: (!dims.is_empty() || a.metric_name().is_some())
@@ -115,44 +138,15 @@ pub fn metric_alarm(region: &str, a: &MetricAlarm) -> AlarmRecord {
         comparison_operator: a.comparison_operator().map(|c| c.as_str().to_string()),
         treat_missing_data: a.treat_missing_data().map(str::to_string),
         metrics,
-        alarm_rule: None,
-        actions_enabled: a.actions_enabled().unwrap_or(true),
-        alarm_actions: json_list(a.alarm_actions()),
-        ok_actions: json_list(a.ok_actions()),
-        insufficient_data_actions: json_list(a.insufficient_data_actions()),
-        state_value: a
-            .state_value()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_else(|| "INSUFFICIENT_DATA".into()),
-        state_reason: a.state_reason().map(str::to_string),
-        state_reason_data: a.state_reason_data().map(str::to_string),
-        state_updated_at: a.state_updated_timestamp().map(epoch),
-        configuration_updated_at: a.alarm_configuration_updated_timestamp().map(epoch),
+        ..shared_alarm_fields!(region, "MetricAlarm", a)
     }
 }
 
 /// Converts a DescribeAlarms composite alarm.
 pub fn composite_alarm(region: &str, a: &CompositeAlarm) -> AlarmRecord {
     AlarmRecord {
-        region: region.to_string(),
-        name: a.alarm_name().unwrap_or_default().to_string(),
-        arn: a.alarm_arn().map(str::to_string),
-        alarm_type: "CompositeAlarm".into(),
-        description: a.alarm_description().map(str::to_string),
         alarm_rule: a.alarm_rule().map(str::to_string),
-        actions_enabled: a.actions_enabled().unwrap_or(true),
-        alarm_actions: json_list(a.alarm_actions()),
-        ok_actions: json_list(a.ok_actions()),
-        insufficient_data_actions: json_list(a.insufficient_data_actions()),
-        state_value: a
-            .state_value()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_else(|| "INSUFFICIENT_DATA".into()),
-        state_reason: a.state_reason().map(str::to_string),
-        state_reason_data: a.state_reason_data().map(str::to_string),
-        state_updated_at: a.state_updated_timestamp().map(epoch),
-        configuration_updated_at: a.alarm_configuration_updated_timestamp().map(epoch),
-        ..AlarmRecord::default()
+        ..shared_alarm_fields!(region, "CompositeAlarm", a)
     }
 }
 
