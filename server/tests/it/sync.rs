@@ -696,6 +696,28 @@ async fn a_service_deleted_in_aws_is_marked_removed_with_its_history_kept() {
         recommended(&db, &["--include-removed"]),
         [("api".to_string(), true), ("web".to_string(), false)]
     );
+    // The table and CSV say which row is gone, too.
+    let text = |format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_spendwatch"))
+            .env_remove("SPENDWATCH_DB")
+            .arg("--db")
+            .arg(&db)
+            .args(["recommend", "--include-removed", "--format", format])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(text("table").contains("api (removed)"));
+    let csv = text("csv");
+    let api_row = csv.lines().find(|l| l.contains(",api,")).unwrap();
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(",removed_from_aws_at"));
+    assert!(!api_row.ends_with(','), "removed time filled: {api_row}");
+    let web_row = csv.lines().find(|l| l.contains(",web,")).unwrap();
+    assert!(web_row.ends_with(','), "web is current: {web_row}");
     let state = app::AppState::new(
         store.clone(),
         std::sync::Arc::new(app::clock::FixedClock(now)),
