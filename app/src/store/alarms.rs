@@ -1,12 +1,11 @@
 //! CloudWatch alarms (definition and current state) and their history, kept forever.
 
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use super::{Store, StoreResult};
 
-/// An alarm's full definition and current state.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// An alarm's full definition and current state (read straight from its `alarms` row).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, sqlx::FromRow)]
 pub struct AlarmRecord {
     /// AWS region.
     pub region: String,
@@ -64,8 +63,8 @@ pub struct AlarmRecord {
     pub configuration_updated_at: Option<i64>,
 }
 
-/// One alarm history item.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// One alarm history item (read straight from its `alarm_history` row).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, sqlx::FromRow)]
 pub struct AlarmHistoryRecord {
     /// AWS region.
     pub region: String,
@@ -190,72 +189,11 @@ impl Store {
 
     /// Every alarm, optionally only those in one state, by name.
     pub async fn list_alarms(&self, state: Option<&str>) -> StoreResult<Vec<AlarmRecord>> {
-        let rows =
-            sqlx::query("SELECT * FROM alarms WHERE ?1 IS NULL OR state_value = ?1 ORDER BY name")
-                .bind(state)
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AlarmRecord {
-                region: r.get("region"),
-                name: r.get("name"),
-                arn: r.get("arn"),
-                alarm_type: r.get("alarm_type"),
-                description: r.get("description"),
-                namespace: r.get("namespace"),
-                metric_name: r.get("metric_name"),
-                dimensions: r.get("dimensions"),
-                statistic: r.get("statistic"),
-                extended_statistic: r.get("extended_statistic"),
-                period: r.get("period"),
-                evaluation_periods: r.get("evaluation_periods"),
-                datapoints_to_alarm: r.get("datapoints_to_alarm"),
-                threshold: r.get("threshold"),
-                comparison_operator: r.get("comparison_operator"),
-                treat_missing_data: r.get("treat_missing_data"),
-                metrics: r.get("metrics"),
-                alarm_rule: r.get("alarm_rule"),
-                actions_enabled: r.get("actions_enabled"),
-                alarm_actions: r.get("alarm_actions"),
-                ok_actions: r.get("ok_actions"),
-                insufficient_data_actions: r.get("insufficient_data_actions"),
-                state_value: r.get("state_value"),
-                state_reason: r.get("state_reason"),
-                state_reason_data: r.get("state_reason_data"),
-                state_updated_at: r.get("state_updated_at"),
-                configuration_updated_at: r.get("configuration_updated_at"),
-            })
-            .collect())
-    }
-
-    /// History items of one alarm (or all when `None`), newest first.
-    pub async fn list_alarm_history(
-        &self,
-        alarm_name: Option<&str>,
-        limit: i64,
-    ) -> StoreResult<Vec<AlarmHistoryRecord>> {
-        let rows = sqlx::query(
-            "SELECT region, alarm_name, ts, item_type, summary, old_state, new_state, reason, history_data
-             FROM alarm_history WHERE ?1 IS NULL OR alarm_name = ?1 ORDER BY ts DESC, id DESC LIMIT ?2",
+        Ok(sqlx::query_as(
+            "SELECT * FROM alarms WHERE ?1 IS NULL OR state_value = ?1 ORDER BY name",
         )
-        .bind(alarm_name)
-        .bind(limit)
+        .bind(state)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AlarmHistoryRecord {
-                region: r.get("region"),
-                alarm_name: r.get("alarm_name"),
-                ts: r.get("ts"),
-                item_type: r.get("item_type"),
-                summary: r.get("summary"),
-                old_state: r.get("old_state"),
-                new_state: r.get("new_state"),
-                reason: r.get("reason"),
-                history_data: r.get("history_data"),
-            })
-            .collect())
+        .await?)
     }
 }

@@ -1,12 +1,11 @@
 //! The record of every sync (and demo load): when, how it ended, what it cost.
 
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use super::{Store, StoreResult};
 
-/// A finished or running sync.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A finished or running sync (read straight from its `sync_runs` row).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct SyncRun {
     /// Row id.
     pub id: i64,
@@ -151,12 +150,12 @@ impl Store {
 
     /// The most recent runs, newest first.
     pub async fn list_sync_runs(&self, limit: i64) -> StoreResult<Vec<SyncRun>> {
-        let rows =
-            sqlx::query("SELECT * FROM sync_runs ORDER BY started_at DESC, id DESC LIMIT ?1")
+        Ok(
+            sqlx::query_as("SELECT * FROM sync_runs ORDER BY started_at DESC, id DESC LIMIT ?1")
                 .bind(limit)
                 .fetch_all(&self.pool)
-                .await?;
-        Ok(rows.into_iter().map(|r| row_to_run(&r)).collect())
+                .await?,
+        )
     }
 
     /// Changes whenever a sync or demo load finishes: (newest finished run id, its end time).
@@ -170,26 +169,11 @@ impl Store {
 
     /// The newest run that finished without failing.
     pub async fn last_good_sync_run(&self) -> StoreResult<Option<SyncRun>> {
-        let row = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT * FROM sync_runs WHERE outcome IN ('ok', 'partial')
              ORDER BY finished_at DESC, id DESC LIMIT 1",
         )
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.as_ref().map(row_to_run))
-    }
-}
-
-fn row_to_run(r: &sqlx::sqlite::SqliteRow) -> SyncRun {
-    SyncRun {
-        id: r.get("id"),
-        trigger: r.get("trigger"),
-        started_at: r.get("started_at"),
-        finished_at: r.get("finished_at"),
-        outcome: r.get("outcome"),
-        datapoints_written: r.get("datapoints_written"),
-        rows_written: r.get("rows_written"),
-        api_cost_usd: r.get("api_cost_usd"),
-        summary: r.get("summary"),
+        .await?)
     }
 }
