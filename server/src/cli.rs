@@ -17,6 +17,7 @@ use crate::background::BackgroundSync;
 use crate::config::Config;
 use crate::demo::{self, DemoSpec};
 use crate::output::{self, Format};
+use crate::startup::StateSpec;
 use crate::sync::{Phase, SyncOptions};
 
 /// Spendwatch: what your ECS/Fargate services cost, whether they are the right size, and whether
@@ -275,16 +276,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let sync_options = args.aws.options(&config, "button")?;
             let settings = args.sizing.apply(config)?.settings();
-            let store = open(&cli.db).await?;
-            if args.demo && store.is_empty().await? {
-                println!(
-                    "{} is empty: loading the demo dataset first.",
-                    cli.db.display()
-                );
-                demo::generate(&store, &DemoSpec::default_ending(now_hour()), true).await?;
-            }
+            let state = crate::startup::build_state(StateSpec {
+                db: cli.db.clone(),
+                demo: args.demo.then(|| DemoSpec::default_ending(now_hour())),
+                progress: true,
+                clock: Arc::new(SystemClock),
+                settings,
+            })
+            .await?;
             let trigger = Arc::new(BackgroundSync::new(
-                store.clone(),
+                state.store.clone(),
                 cli.db.clone(),
                 sync_options,
             ));
@@ -292,7 +293,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("Syncing from AWS every {} minutes.", every.as_secs() / 60);
                 crate::background::schedule(trigger.clone(), every);
             }
-            let state = AppState::new(store, Arc::new(SystemClock), settings).with_sync(trigger);
+            let state = state.with_sync(trigger);
             warm_recommendations(&state);
             crate::startup::serve(state, args.bind).await
         }
