@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use app::clock::SystemClock;
 use app::settings::Settings;
+use app::store::sync_runs::{RunOutcome, RunTrigger};
 use app::store::Store;
 use app::AppState;
 
@@ -138,7 +139,7 @@ pub struct AwsArgs {
 
 impl AwsArgs {
     /// Sync options from the config file with these flags over it.
-    pub fn options(&self, config: &Config, trigger: &str) -> anyhow::Result<SyncOptions> {
+    pub fn options(&self, config: &Config, trigger: RunTrigger) -> anyhow::Result<SyncOptions> {
         let mut aws = config.aws.clone();
         if !self.regions.is_empty() {
             aws.regions = self.regions.clone();
@@ -179,7 +180,7 @@ impl AwsArgs {
             restate_days: aws.cost_restate_days,
             overlap_secs: i64::from(aws.metric_overlap_minutes) * 60,
             skip: Default::default(),
-            trigger: trigger.into(),
+            trigger,
             progress: true,
         })
     }
@@ -274,7 +275,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve(args) => {
-            let sync_options = args.aws.options(&config, "button")?;
+            let sync_options = args.aws.options(&config, RunTrigger::Button)?;
             let settings = args.sizing.apply(config)?.settings();
             let state = crate::startup::build_state(StateSpec {
                 db: cli.db.clone(),
@@ -298,7 +299,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::startup::serve(state, args.bind).await
         }
         Command::Sync(args) => {
-            let mut options = args.aws.options(&config, "cli")?;
+            let mut options = args.aws.options(&config, RunTrigger::Cli)?;
             options.skip = args.skip.iter().copied().collect();
             options.progress = !args.no_progress;
             let store = open(&cli.db).await?;
@@ -310,7 +311,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "{}",
                 output::sync_summary(&report, started.elapsed().as_secs_f64())
             );
-            if report.outcome == "failed" {
+            if report.outcome == RunOutcome::Failed {
                 anyhow::bail!(
                     "the sync failed: {}",
                     report

@@ -13,7 +13,7 @@ use crate::state::AppState;
 use crate::store::alarms::AlarmRecord;
 use crate::store::costs::{GroupTotal, ACCOUNT, BY_SERVICE};
 use crate::store::services::{Removed, StoredService};
-use crate::store::sync_runs::SyncRun;
+use crate::store::sync_runs::{RunTrigger, SyncRun};
 
 /// One service as the overview lists it.
 #[derive(Debug, Clone)]
@@ -198,7 +198,7 @@ fn overview_view(d: OverviewData) -> impl IntoView {
             "Data last synced {} ({}{})",
             format::ago(run.finished_at.unwrap_or(run.started_at), d.now),
             format::datetime(run.finished_at.unwrap_or(run.started_at)),
-            if run.trigger == "demo" {
+            if run.trigger == RunTrigger::Demo {
                 ", demo data"
             } else {
                 ""

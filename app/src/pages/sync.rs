@@ -6,7 +6,7 @@ use crate::components::{load_page, Layout};
 use crate::error::AppError;
 use crate::format;
 use crate::state::AppState;
-use crate::store::sync_runs::SyncRun;
+use crate::store::sync_runs::{RunOutcome, SyncRun};
 
 /// One run with its calls and errors.
 #[derive(Debug, Clone)]
@@ -44,7 +44,7 @@ pub async fn load(state: AppState) -> Result<SyncData, AppError> {
         runs.push(RunLine { run, calls, errors });
     }
     let running = state.sync.as_ref().is_some_and(|s| s.is_running())
-        || runs.iter().any(|r| r.run.outcome == "running");
+        || runs.iter().any(|r| r.run.outcome == RunOutcome::Running);
     Ok(SyncData {
         runs,
         can_sync: state.sync.is_some(),
@@ -148,9 +148,9 @@ fn run_row(r: RunLine, now: i64) -> impl IntoView {
     view! {
         <tr>
             <td title=format::datetime(run.started_at)>{format::ago(run.started_at, now)}</td>
-            <td>{run.trigger}</td>
+            <td>{run.trigger.to_string()}</td>
             <td>
-                <span class=format!("badge outcome-{}", run.outcome)>{run.outcome.clone()}</span>
+                <span class=format!("badge outcome-{}", run.outcome)>{run.outcome.to_string()}</span>
                 {run.summary.map(|s| view! { <div class="sub">{s}</div> })}
                 {(!errors.is_empty()).then(|| view! {
                     <ul class="risks">

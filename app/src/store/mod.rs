@@ -10,6 +10,7 @@ pub mod services;
 pub mod sync_runs;
 #[cfg(any(test, feature = "test-helpers"))]
 pub mod test_helpers;
+mod text;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

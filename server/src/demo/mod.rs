@@ -14,7 +14,7 @@ use app::domain::fargate::PriceTable;
 use app::store::canonical_dimensions;
 use app::store::metrics::SeriesKey;
 use app::store::services::{ScalingPolicy, ServiceRecord, TargetGroup};
-use app::store::sync_runs::RunTotals;
+use app::store::sync_runs::{RunOutcome, RunTotals, RunTrigger};
 use app::store::Store;
 
 use fleet::{Profile, CLUSTER, LOAD_BALANCER, REGION};
@@ -115,7 +115,7 @@ pub async fn generate(
     let sim_start = day_start(metrics_start.min(cost_start));
     let fleet = fleet::fleet(spec.services, spec.seed);
     let prices = PriceTable::default();
-    let run = store.start_sync_run("demo", end).await?;
+    let run = store.start_sync_run(RunTrigger::Demo, end).await?;
 
     let bar = progress_bar(progress, fleet.len() as u64);
     let mut report = DemoReport::default();
@@ -170,7 +170,7 @@ pub async fn generate(
         .finish_sync_run(
             run,
             &RunTotals {
-                outcome: "ok".into(),
+                outcome: RunOutcome::Ok,
                 datapoints_written: report.datapoints as i64,
                 rows_written: (report.alarms + report.history_items + report.cost_rows) as i64,
                 api_cost_usd: 0.0,

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use app::analysis::spend::month_windows;
 use app::format;
 use app::store::costs::{ACCOUNT, BY_SERVICE};
+use app::store::sync_runs::{RunOutcome, RunTrigger};
 
 use crate::helpers::{small_spec, spawn_app, test_end, TestApp};
 
@@ -304,7 +305,7 @@ async fn sync_page_lists_runs_and_its_button_starts_a_sync_without_javascript() 
     let app = crate::helpers::spawn_app_with(Some(small_spec()), Some(fake.clone())).await;
     let run = app
         .store
-        .start_sync_run("cli", test_end() - 3600)
+        .start_sync_run(RunTrigger::Cli, test_end() - 3600)
         .await
         .unwrap();
     app.store
@@ -324,7 +325,7 @@ async fn sync_page_lists_runs_and_its_button_starts_a_sync_without_javascript() 
         .finish_sync_run(
             run,
             &app::store::sync_runs::RunTotals {
-                outcome: "partial".into(),
+                outcome: RunOutcome::Partial,
                 datapoints_written: 42,
                 rows_written: 7,
                 api_cost_usd: 0.012,
