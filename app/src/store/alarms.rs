@@ -2,7 +2,63 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::text::{stored_as_text, StoredText};
 use super::{Store, StoreResult};
+pub use crate::domain::alarms::AlarmState;
+
+impl StoredText for AlarmState {
+    const WHAT: &'static str = "alarm state";
+
+    fn as_str(&self) -> &str {
+        AlarmState::as_str(*self)
+    }
+
+    fn from_stored(s: &str) -> Option<Self> {
+        [Self::Ok, Self::Alarm, Self::InsufficientData]
+            .into_iter()
+            .find(|state| state.as_str() == s)
+    }
+}
+
+stored_as_text!(AlarmState);
+
+/// What an alarm history item records.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum HistoryItemType {
+    /// The alarm changed state (the most common item).
+    #[default]
+    StateUpdate,
+    /// The alarm's definition changed.
+    ConfigurationUpdate,
+    /// The alarm ran an action.
+    Action,
+    /// A type newer than this version, kept as AWS spelled it.
+    Other(String),
+}
+
+impl StoredText for HistoryItemType {
+    const WHAT: &'static str = "alarm history item type";
+
+    fn as_str(&self) -> &str {
+        match self {
+            Self::StateUpdate => "StateUpdate",
+            Self::ConfigurationUpdate => "ConfigurationUpdate",
+            Self::Action => "Action",
+            Self::Other(name) => name,
+        }
+    }
+
+    fn from_stored(s: &str) -> Option<Self> {
+        Some(
+            [Self::StateUpdate, Self::ConfigurationUpdate, Self::Action]
+                .into_iter()
+                .find(|t| t.as_str() == s)
+                .unwrap_or_else(|| Self::Other(s.to_string())),
+        )
+    }
+}
+
+stored_as_text!(HistoryItemType);
 
 /// An alarm's full definition and current state (read straight from its `alarms` row).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, sqlx::FromRow)]
@@ -51,8 +107,8 @@ pub struct AlarmRecord {
     pub ok_actions: Option<String>,
     /// JSON array of ARNs.
     pub insufficient_data_actions: Option<String>,
-    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
-    pub state_value: String,
+    /// Current state.
+    pub state_value: AlarmState,
     /// Why the state is what it is.
     pub state_reason: Option<String>,
     /// JSON with the evaluated datapoints.
@@ -72,8 +128,8 @@ pub struct AlarmHistoryRecord {
     pub alarm_name: String,
     /// When it happened.
     pub ts: i64,
-    /// `StateUpdate`, `ConfigurationUpdate`, `Action`, or a newer type kept as given.
-    pub item_type: String,
+    /// What the item records.
+    pub item_type: HistoryItemType,
     /// AWS's one-line summary.
     pub summary: String,
     /// State before, for state updates.
@@ -138,7 +194,7 @@ impl Store {
         .bind(&a.alarm_actions)
         .bind(&a.ok_actions)
         .bind(&a.insufficient_data_actions)
-        .bind(&a.state_value)
+        .bind(a.state_value)
         .bind(&a.state_reason)
         .bind(&a.state_reason_data)
         .bind(a.state_updated_at)
@@ -188,12 +244,54 @@ impl Store {
     }
 
     /// Every alarm, optionally only those in one state, by name.
-    pub async fn list_alarms(&self, state: Option<&str>) -> StoreResult<Vec<AlarmRecord>> {
+    pub async fn list_alarms(&self, state: Option<AlarmState>) -> StoreResult<Vec<AlarmRecord>> {
         Ok(sqlx::query_as(
             "SELECT * FROM alarms WHERE ?1 IS NULL OR state_value = ?1 ORDER BY name",
         )
         .bind(state)
         .fetch_all(&self.pool)
         .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::text::parse;
+
+    #[test]
+    fn alarm_states_are_stored_in_cloudwatch_spelling() {
+        for (state, word) in [
+            (AlarmState::Ok, "OK"),
+            (AlarmState::Alarm, "ALARM"),
+            (AlarmState::InsufficientData, "INSUFFICIENT_DATA"),
+        ] {
+            assert_eq!(
+                (state.to_string(), parse(word)),
+                (word.to_string(), Ok(state))
+            );
+        }
+        assert!(
+            parse::<AlarmState>("Alarm").is_err(),
+            "the spelling is exact"
+        );
+    }
+
+    #[test]
+    fn history_item_types_keep_a_type_this_version_does_not_know() {
+        for (kind, word) in [
+            (HistoryItemType::StateUpdate, "StateUpdate"),
+            (HistoryItemType::ConfigurationUpdate, "ConfigurationUpdate"),
+            (HistoryItemType::Action, "Action"),
+            (
+                HistoryItemType::Other("AlarmContributorStateUpdate".into()),
+                "AlarmContributorStateUpdate",
+            ),
+        ] {
+            assert_eq!(
+                (kind.to_string(), parse(word)),
+                (word.to_string(), Ok(kind.clone()))
+            );
+        }
     }
 }

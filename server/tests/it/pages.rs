@@ -4,6 +4,7 @@ use axum::http::StatusCode;
 
 use app::analysis::spend::month_windows;
 use app::format;
+use app::store::alarms::AlarmState;
 use app::store::costs::{ACCOUNT, BY_SERVICE};
 use app::store::sync_runs::{RunOutcome, RunTrigger};
 
@@ -52,7 +53,7 @@ async fn overview_shows_month_to_date_services_and_sync_time() {
 async fn overview_lists_alarms_in_alarm_state() {
     let app = spawn_app(Some(small_spec())).await;
     let mut alarm = app.store.list_alarms(None).await.unwrap().remove(0);
-    alarm.state_value = "ALARM".into();
+    alarm.state_value = AlarmState::Alarm;
     alarm.state_reason = Some("Threshold Crossed: a test reason".into());
     app.store.upsert_alarm(&alarm, test_end()).await.unwrap();
     let (_, html) = app.get("/").await;

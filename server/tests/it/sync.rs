@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StateValue};
 use aws_smithy_types::DateTime;
 
+use app::store::alarms::AlarmState;
 use app::store::sync_runs::RunOutcome;
 use app::store::Store;
 
@@ -333,7 +334,7 @@ async fn sync_fills_the_store_with_what_moto_holds_and_repeats_cheaply() {
         .iter()
         .find(|a| a.name == "web-cpu-high")
         .expect("alarm stored");
-    assert_eq!(cpu.state_value, "ALARM");
+    assert_eq!(cpu.state_value, AlarmState::Alarm);
     assert_eq!(cpu.threshold, Some(85.0));
 
     // Metrics: value for value.
