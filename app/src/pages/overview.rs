@@ -10,10 +10,10 @@ use crate::domain::capacity::split_tasks;
 use crate::error::AppError;
 use crate::format;
 use crate::state::AppState;
-use crate::store::alarms::AlarmRecord;
+use crate::store::alarms::{AlarmRecord, AlarmState};
 use crate::store::costs::{GroupTotal, ACCOUNT, BY_SERVICE};
 use crate::store::services::{Removed, StoredService};
-use crate::store::sync_runs::SyncRun;
+use crate::store::sync_runs::{RunTrigger, SyncRun};
 
 /// One service as the overview lists it.
 #[derive(Debug, Clone)]
@@ -107,7 +107,7 @@ pub async fn load(state: AppState, removed: Option<String>) -> Result<OverviewDa
         alarm_total: alarms.len(),
         firing: alarms
             .into_iter()
-            .filter(|a| a.state_value == "ALARM")
+            .filter(|a| a.state_value == AlarmState::Alarm)
             .collect(),
         last_sync: store.last_good_sync_run().await?,
         empty: store.is_empty().await?,
@@ -198,7 +198,7 @@ fn overview_view(d: OverviewData) -> impl IntoView {
             "Data last synced {} ({}{})",
             format::ago(run.finished_at.unwrap_or(run.started_at), d.now),
             format::datetime(run.finished_at.unwrap_or(run.started_at)),
-            if run.trigger == "demo" {
+            if run.trigger == RunTrigger::Demo {
                 ", demo data"
             } else {
                 ""

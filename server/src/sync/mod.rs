@@ -18,6 +18,7 @@ pub mod specs;
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use app::store::sync_runs::{RunOutcome, RunTrigger};
 use app::store::{Store, StoreError};
 
 use crate::aws::calls::Api;
@@ -75,8 +76,8 @@ pub struct SyncOptions {
     pub overlap_secs: i64,
     /// Phases not to run.
     pub skip: BTreeSet<Phase>,
-    /// `cli`, `schedule` or `button`.
-    pub trigger: String,
+    /// What started the sync.
+    pub trigger: RunTrigger,
 }
 
 /// How one phase went.
@@ -95,8 +96,8 @@ pub struct PhaseReport {
 pub struct SyncReport {
     /// The sync run's id.
     pub run_id: i64,
-    /// `ok`, `partial` or `failed`.
-    pub outcome: String,
+    /// How it ended.
+    pub outcome: RunOutcome,
     /// Calls per API: (api, calls, units).
     pub calls: Vec<(&'static str, u64, u64)>,
     /// Estimated cost of the calls in dollars.
@@ -162,7 +163,7 @@ pub async fn run_reporting(
         .map_err(SyncError::Aws)?;
     }
     store.interrupt_stale_runs(now).await?;
-    let run_id = store.start_sync_run(&opts.trigger, now).await?;
+    let run_id = store.start_sync_run(opts.trigger, now).await?;
     let mut sync = Sync::new(store, opts, log, run_id, now, reporter);
     for clients in &regions {
         sync.region(clients).await?;

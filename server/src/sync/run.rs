@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use app::store::services::ServiceRecord;
-use app::store::sync_runs::RunTotals;
+use app::store::sync_runs::{RunOutcome, RunTotals};
 use app::store::Store;
 
 use super::{Phase, PhaseReport, Reporter, SyncError, SyncOptions, SyncReport};
@@ -121,7 +121,7 @@ impl Sync<'_> {
                 .await?;
         }
         let outcome = outcome(self.fatal, self.report.errors.is_empty());
-        self.report.outcome = outcome.into();
+        self.report.outcome = outcome;
         self.report.calls = self.log.snapshot();
         self.report.cost_usd = self.log.cost_usd();
         let total_calls: u64 = self.report.calls.iter().map(|c| c.1).sum();
@@ -136,7 +136,7 @@ impl Sync<'_> {
             .finish_sync_run(
                 self.run_id,
                 &RunTotals {
-                    outcome: outcome.into(),
+                    outcome,
                     datapoints_written: self.report.datapoints_written as i64,
                     rows_written: self.report.rows_written as i64,
                     api_cost_usd: self.report.cost_usd,
@@ -149,13 +149,13 @@ impl Sync<'_> {
     }
 }
 
-/// The run's outcome: `failed` after a fatal error, else `ok` without errors, else `partial`.
-fn outcome(fatal: bool, no_errors: bool) -> &'static str {
+/// The run's outcome: failed after a fatal error, else ok without errors, else partial.
+fn outcome(fatal: bool, no_errors: bool) -> RunOutcome {
     if fatal {
-        "failed"
+        RunOutcome::Failed
     } else if no_errors {
-        "ok"
+        RunOutcome::Ok
     } else {
-        "partial"
+        RunOutcome::Partial
     }
 }
