@@ -52,7 +52,7 @@ fn reason(
     let pct = rules.cpu_percentile;
     let mut reason = format!(
         "p{pct:.0} CPU {:.2} vCPU / {:.2} = {:.2} vCPU -> {}; max memory {:.0} MiB x {:.2} = {:.0} MiB -> {} MiB",
-        summary.cpu_p95_vcpu,
+        summary.cpu_sized_percentile_vcpu,
         rules.cpu_target_utilization,
         sized.cpu_vcpu,
         new.cpu,
@@ -125,10 +125,10 @@ fn risks(
             facts.size.vcpu(), summary.cpu_pinned_minutes, sizing.sized.cpu_vcpu
         ));
     }
-    if sizing.projected.cpu_p95_pct > 85.0 {
+    if sizing.projected.cpu_sized_percentile_pct > 85.0 {
         risks.push(format!(
             "p{pct:.0} CPU would run at {:.0}% of the new size",
-            sizing.projected.cpu_p95_pct
+            sizing.projected.cpu_sized_percentile_pct
         ));
     }
     if let Some(s) = &facts.autoscaling {

@@ -2,13 +2,14 @@
 //! fits, name the tier it falls in, and price the change.
 //!
 //! The types live here; [`sizing`] computes the numbers, [`cost`] prices them and [`explain`] puts
-//! them in words (the reason and the risks).
+//! them in words (the reason and the risks); [`aliases`] keeps the deprecated JSON names.
 
 use serde::{Deserialize, Serialize};
 
 use crate::domain::capacity::StrategyItem;
 use crate::domain::fargate::{Architecture, TaskSize};
 
+pub mod aliases;
 pub mod cost;
 pub mod explain;
 mod round;
@@ -188,11 +189,19 @@ impl SizeChoice {
 }
 
 /// Use in absolute units.
+///
+/// The JSON also carries `cpu_p95_vcpu`, the deprecated name of `cpu_sized_percentile_vcpu` (it
+/// held the configured percentile, not always p95): serialized alongside until the next release,
+/// then dropped (see [`aliases`]).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct UsageSummary {
-    /// The sizing percentile (p95 by default) of busiest-task CPU, vCPU.
-    #[serde(serialize_with = "round::vcpu")]
-    pub cpu_p95_vcpu: f64,
+    /// Busiest-task CPU at the configured sizing percentile (`cpu_percentile`), vCPU.
+    #[serde(default, serialize_with = "round::vcpu")]
+    pub cpu_sized_percentile_vcpu: f64,
+    /// Which percentile `cpu_sized_percentile_vcpu` is (95 = p95): [`SizingRules::cpu_percentile`].
+    #[serde(default = "aliases::default_percentile")]
+    pub cpu_percentile: f64,
     /// Peak busiest-task CPU, vCPU.
     #[serde(serialize_with = "round::vcpu")]
     pub cpu_max_vcpu: f64,
@@ -261,11 +270,15 @@ pub struct TaskCounts {
 }
 
 /// Utilization on the recommended size.
+///
+/// The JSON also carries `cpu_p95_pct`, the deprecated name of `cpu_sized_percentile_pct`:
+/// serialized alongside until the next release, then dropped (see [`aliases`]).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Projection {
-    /// Sizing-percentile CPU, percent of the new size.
-    #[serde(serialize_with = "round::one_decimal")]
-    pub cpu_p95_pct: f64,
+    /// CPU at the sizing percentile ([`UsageSummary::cpu_percentile`]), percent of the new size.
+    #[serde(default, serialize_with = "round::one_decimal")]
+    pub cpu_sized_percentile_pct: f64,
     /// Peak memory, percent of the new size.
     #[serde(serialize_with = "round::one_decimal")]
     pub memory_max_pct: f64,

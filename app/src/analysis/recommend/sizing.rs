@@ -110,7 +110,8 @@ pub fn summarize(facts: &ServiceFacts, usage: &Usage, rules: &SizingRules) -> Us
         usage.tasks.iter().sum::<f64>() / usage.tasks.len() as f64
     };
     UsageSummary {
-        cpu_p95_vcpu: percentile(&cpu_vcpu, rules.cpu_percentile).unwrap_or(0.0),
+        cpu_sized_percentile_vcpu: percentile(&cpu_vcpu, rules.cpu_percentile).unwrap_or(0.0),
+        cpu_percentile: rules.cpu_percentile,
         cpu_max_vcpu: cpu_vcpu.iter().copied().fold(0.0, f64::max),
         memory_max_mib: usage
             .mem_max_pct
@@ -133,7 +134,7 @@ pub fn size(
 ) -> Sizing {
     let tasks_now = summary.mean_tasks;
     let sized = Sized {
-        cpu_vcpu: summary.cpu_p95_vcpu / rules.cpu_target_utilization,
+        cpu_vcpu: summary.cpu_sized_percentile_vcpu / rules.cpu_target_utilization,
         memory_mib: summary.memory_max_mib * (1.0 + rules.memory_buffer),
     };
     let fit = cheapest_fit(
@@ -164,7 +165,9 @@ pub fn size(
         spot_after: spot_pct(&facts.strategy, tasks_new),
         finding: finding_for(facts, new, size_change, tasks_now + tasks_new > 0.0, prices),
         projected: Projection {
-            cpu_p95_pct: summary.cpu_p95_vcpu * per_task_load / new.vcpu() * 100.0,
+            cpu_sized_percentile_pct: summary.cpu_sized_percentile_vcpu * per_task_load
+                / new.vcpu()
+                * 100.0,
             memory_max_pct: summary.memory_max_mib / f64::from(new.memory_mib) * 100.0,
         },
     }

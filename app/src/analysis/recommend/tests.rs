@@ -214,7 +214,8 @@ fn minutes_at_the_cpu_limit_are_counted_and_warned_about() {
 #[test]
 fn json_rounds_money_to_cents_vcpu_to_thousandths_and_mib_to_tenths() {
     let summary = UsageSummary {
-        cpu_p95_vcpu: 0.14797624999999998,
+        cpu_sized_percentile_vcpu: 0.14797624999999998,
+        cpu_percentile: 95.0,
         cpu_max_vcpu: 0.5,
         memory_max_mib: 611.3749,
         hours_of_data: 335.98333,
@@ -222,7 +223,7 @@ fn json_rounds_money_to_cents_vcpu_to_thousandths_and_mib_to_tenths() {
         cpu_pinned_minutes: 0.0,
     };
     let v = serde_json::to_value(summary).unwrap();
-    assert_eq!(v["cpu_p95_vcpu"], 0.148);
+    assert_eq!(v["cpu_sized_percentile_vcpu"], 0.148);
     assert_eq!(v["memory_max_mib"], 611.4);
     assert_eq!(v["hours_of_data"], 336.0);
     assert_eq!(v["mean_tasks"], 2.99);
@@ -238,12 +239,57 @@ fn json_rounds_money_to_cents_vcpu_to_thousandths_and_mib_to_tenths() {
     assert_eq!(v["size_change"], 0.0);
     assert!(v["capacity_provider_change"].is_null());
     let p = serde_json::to_value(Projection {
-        cpu_p95_pct: 52.857142,
+        cpu_sized_percentile_pct: 52.857142,
         memory_max_pct: 68.04,
     })
     .unwrap();
-    assert_eq!(p["cpu_p95_pct"], 52.9);
+    assert_eq!(p["cpu_sized_percentile_pct"], 52.9);
     assert_eq!(p["memory_max_pct"], 68.0);
+}
+
+#[test]
+fn json_carries_the_sized_percentile_under_its_new_and_its_deprecated_name() {
+    let rules = SizingRules {
+        cpu_percentile: 90.0,
+        ..SizingRules::default()
+    };
+    let r = recommend(
+        &facts(1024, 2048),
+        &flat_usage(19.0, 30.0, 2.0, 48 * 60),
+        &rules,
+        &default_tiers(),
+        &PriceTable::default(),
+    );
+    assert_eq!(r.usage.cpu_percentile, 90.0);
+    assert!(r.reason.starts_with("p90 CPU 0.19 vCPU"), "{}", r.reason);
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["usage"]["cpu_percentile"], 90.0);
+    assert_eq!(v["usage"]["cpu_sized_percentile_vcpu"], 0.19);
+    assert_eq!(v["usage"]["cpu_p95_vcpu"], 0.19, "deprecated alias: {v}");
+    let projected = &v["projected"];
+    assert!(projected["cpu_sized_percentile_pct"].is_number(), "{v}");
+    assert_eq!(
+        projected["cpu_p95_pct"],
+        projected["cpu_sized_percentile_pct"]
+    );
+    // Both names read back, and JSON with only the old names (and no percentile) still reads.
+    let back: Recommendation = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(back.usage.cpu_sized_percentile_vcpu, 0.19);
+    let mut old = v;
+    let usage = old["usage"].as_object_mut().unwrap();
+    usage.remove("cpu_sized_percentile_vcpu");
+    usage.remove("cpu_percentile");
+    old["projected"]
+        .as_object_mut()
+        .unwrap()
+        .remove("cpu_sized_percentile_pct");
+    let back: Recommendation = serde_json::from_value(old).unwrap();
+    assert_eq!(back.usage.cpu_sized_percentile_vcpu, 0.19);
+    assert_eq!(back.usage.cpu_percentile, 95.0);
+    assert_eq!(
+        back.projected.unwrap().cpu_sized_percentile_pct,
+        r.projected.unwrap().cpu_sized_percentile_pct
+    );
 }
 
 #[test]
