@@ -1,4 +1,4 @@
-//! The command line: `serve`, `demo` and `recommend`, with help that teaches.
+//! The command line: `serve`, `demo`, `recommend` and `sync`, with help that teaches.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
