@@ -102,3 +102,48 @@ pub fn SortLink(
         </a>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_carry_only_the_attributes_asked_for() {
+        let html = view! {
+            <DataTable id="t" columns=vec![Column::text("A"), Column::num("B").wrap().title("why")]>
+                <tr><td>"1"</td></tr>
+            </DataTable>
+        }
+        .to_html();
+        assert!(
+            html.starts_with("<table")
+                && html.contains(r#"class="data""#)
+                && html.contains(r#"id="t""#),
+            "{html}"
+        );
+        assert!(html.contains("<th>A</th>"), "{html}");
+        assert!(
+            html.contains(r#"<th class="num" style="white-space:normal" title="why">B</th>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains("<tbody><tr><td>1</td></tr></tbody>"),
+            "{html}"
+        );
+        let bare = view! { <DataTable columns=Vec::new()><tr></tr></DataTable> }.to_html();
+        assert!(!bare.contains("<thead"), "{bare}");
+        assert!(bare.contains(r#"<table class="data">"#), "{bare}");
+    }
+
+    #[test]
+    fn a_sort_link_shows_the_direction_it_sorts_in_now() {
+        let html = |sorted| {
+            view! { <SortLink href="/s".to_string() label="Cost".to_string() sorted /> }.to_html()
+        };
+        assert!(html(Some(true)).contains(r#"aria-sort="descending""#));
+        assert!(html(Some(true)).contains("▼"));
+        assert!(html(Some(false)).contains("▲"));
+        let unsorted = html(None);
+        assert!(unsorted.contains(r#"aria-sort="none""#) && !unsorted.contains('▲'));
+    }
+}
