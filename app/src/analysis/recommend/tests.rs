@@ -1,7 +1,7 @@
 //! Tests of sizing, pricing and the words that explain them.
 
 use super::*;
-use crate::domain::capacity::StrategyItem;
+use crate::domain::capacity::{seed_strategy, StrategyItem};
 use crate::domain::fargate::{valid_sizes, Architecture, PriceTable, TaskSize};
 use proptest::prelude::*;
 
@@ -23,17 +23,22 @@ fn flat_usage(cpu_pct: f64, mem_pct: f64, tasks: f64, minutes: usize) -> Usage {
     }
 }
 
+/// Recommends with the default rules, tiers and prices.
+fn recommend_on_defaults(facts: &ServiceFacts, usage: &Usage) -> Recommendation {
+    recommend(
+        facts,
+        usage,
+        &SizingRules::default(),
+        &default_tiers(),
+        &PriceTable::default(),
+    )
+}
+
 #[test]
 fn sizing_follows_the_issue_example() {
     // A 1024/2048 task: 19% busiest-task CPU = 0.19 vCPU; 29.83% of 2048 MiB = 611 MiB.
     let usage = flat_usage(19.0, 611.0 / 2048.0 * 100.0, 2.0, 48 * 60);
-    let r = recommend(
-        &facts(1024, 2048),
-        &usage,
-        &SizingRules::default(),
-        &default_tiers(),
-        &PriceTable::default(),
-    );
+    let r = recommend_on_defaults(&facts(1024, 2048), &usage);
     assert_eq!(
         r.recommended.as_ref().unwrap().size(),
         TaskSize::new(512, 1024)
@@ -83,12 +88,9 @@ fn worker_like(cpu: u32, mem: u32) -> ServiceFacts {
 fn the_same_capacity_at_the_same_price_is_right_sized_and_the_spot_effect_is_split_out() {
     // 3 x 1024/4096 at 20% CPU (0.2 vCPU / 0.7 -> 512) and 40% memory (1638.4 MiB x 1.15 =
     // 1884 -> 2048): 512/2048, half the size, so CPU tracking runs 6 tasks.
-    let r = recommend(
+    let r = recommend_on_defaults(
         &worker_like(1024, 4096),
         &flat_usage(20.0, 40.0, 3.0, 48 * 60),
-        &SizingRules::default(),
-        &default_tiers(),
-        &PriceTable::default(),
     );
     assert_eq!(
         r.recommended.as_ref().unwrap().size(),
@@ -140,12 +142,9 @@ fn the_same_capacity_at_the_same_price_is_right_sized_and_the_spot_effect_is_spl
 #[test]
 fn a_cheaper_size_saves_only_its_size_part() {
     // 3 x 1024/4096 at 20% CPU and 20% memory (819 MiB x 1.15 = 942 -> 1024): 512/1024, 6 tasks.
-    let r = recommend(
+    let r = recommend_on_defaults(
         &worker_like(1024, 4096),
         &flat_usage(20.0, 20.0, 3.0, 48 * 60),
-        &SizingRules::default(),
-        &default_tiers(),
-        &PriceTable::default(),
     );
     assert_eq!(
         r.recommended.as_ref().unwrap().size(),
@@ -183,13 +182,7 @@ fn minutes_at_the_cpu_limit_are_counted_and_warned_about() {
         cpu_max_pct: cpu,
         period: 60,
     };
-    let r = recommend(
-        &facts(512, 1024),
-        &usage,
-        &SizingRules::default(),
-        &default_tiers(),
-        &PriceTable::default(),
-    );
+    let r = recommend_on_defaults(&facts(512, 1024), &usage);
     assert_eq!(r.usage.cpu_pinned_minutes, 40.0);
     assert!(
         r.risks.iter().any(|x| x.starts_with(
@@ -200,13 +193,7 @@ fn minutes_at_the_cpu_limit_are_counted_and_warned_about() {
     );
     // Five-minute data: each pinned datapoint is five minutes.
     assert_eq!(pinned_minutes(&[100.0, 99.5, 12.0], 300), 10.0);
-    let calm = recommend(
-        &facts(512, 1024),
-        &flat_usage(40.0, 50.0, 2.0, 48 * 60),
-        &SizingRules::default(),
-        &default_tiers(),
-        &PriceTable::default(),
-    );
+    let calm = recommend_on_defaults(&facts(512, 1024), &flat_usage(40.0, 50.0, 2.0, 48 * 60));
     assert_eq!(calm.usage.cpu_pinned_minutes, 0.0);
     assert!(!calm.risks.iter().any(|x| x.contains("CPU limit")));
 }
@@ -330,18 +317,7 @@ fn tiers_are_the_smallest_that_hold_the_size() {
 
 #[test]
 fn capacity_provider_split_prices_spot_at_the_discount() {
-    let strategy = vec![
-        StrategyItem {
-            provider: "FARGATE".into(),
-            base: 2,
-            weight: 60,
-        },
-        StrategyItem {
-            provider: "FARGATE_SPOT".into(),
-            base: 0,
-            weight: 40,
-        },
-    ];
+    let strategy = seed_strategy();
     let p = PriceTable::default();
     let size = TaskSize::new(512, 1024);
     let hourly = p.hourly(size, Architecture::X86_64);
@@ -387,13 +363,7 @@ fn an_autoscaled_service_is_priced_at_its_new_count() {
         tracks_memory: false,
     });
     let usage = flat_usage(20.0, 30.0, 4.0, 48 * 60);
-    let r = recommend(
-        &f,
-        &usage,
-        &SizingRules::default(),
-        &default_tiers(),
-        &PriceTable::default(),
-    );
+    let r = recommend_on_defaults(&f, &usage);
     let new = r.recommended.as_ref().unwrap().size();
     assert_eq!(new, TaskSize::new(512, 1024));
     assert!((r.tasks.recommended.unwrap() - 8.0).abs() < 1e-9);
@@ -404,13 +374,7 @@ fn an_autoscaled_service_is_priced_at_its_new_count() {
 
 #[test]
 fn under_a_day_of_data_gives_no_size() {
-    let r = recommend(
-        &facts(512, 1024),
-        &flat_usage(50.0, 50.0, 2.0, 23 * 60),
-        &SizingRules::default(),
-        &default_tiers(),
-        &PriceTable::default(),
-    );
+    let r = recommend_on_defaults(&facts(512, 1024), &flat_usage(50.0, 50.0, 2.0, 23 * 60));
     assert_eq!(r.finding, Finding::NotEnoughData);
     assert!(r.recommended.is_none());
     assert!(r.reason.contains("23.0 h"), "{}", r.reason);
@@ -449,7 +413,7 @@ proptest! {
         let size = valid_sizes().nth(size_idx * 3).unwrap();
         let usage = Usage { tasks: vec![2.0; cpu.len()], cpu_max_pct: cpu, mem_max_pct: mem, period: 60 };
         let f = ServiceFacts { size, arch: Architecture::X86_64, strategy: Vec::new(), autoscaling: None };
-        let r = recommend(&f, &usage, &SizingRules::default(), &default_tiers(), &PriceTable::default());
+        let r = recommend_on_defaults(&f, &usage);
         let new = r.recommended.unwrap().size();
         let sized = r.sized.unwrap();
         prop_assert!(new.is_valid_fargate());
