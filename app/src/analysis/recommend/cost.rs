@@ -64,3 +64,22 @@ pub fn monthly_cost(
     (split.on_demand * prices.hourly(size, arch) + split.spot * prices.spot_hourly(size, arch))
         * HOURS_PER_MONTH
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::capacity::seed_strategy;
+
+    #[test]
+    fn capacity_provider_split_prices_spot_at_the_discount() {
+        let strategy = seed_strategy();
+        let p = PriceTable::default();
+        let size = TaskSize::new(512, 1024);
+        let hourly = p.hourly(size, Architecture::X86_64);
+        // 12 tasks: 8 on demand, 4 on Spot at 30% of the price.
+        let expect = (8.0 * hourly + 4.0 * hourly * 0.3) * 730.0;
+        assert!(
+            (monthly_cost(size, Architecture::X86_64, &strategy, 12.0, &p) - expect).abs() < 1e-9
+        );
+    }
+}

@@ -243,3 +243,60 @@ fn finding_for(
         Finding::UnderProvisioned
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cheapest_fit_prefers_price_then_smaller_cpu() {
+        let p = PriceTable::default();
+        // 0.1 vCPU, 1500 MiB: 256/2048 is cheaper than 512/2048.
+        assert_eq!(
+            cheapest_fit(102.4, 1500.0, Architecture::X86_64, &p),
+            Some(TaskSize::new(256, 2048))
+        );
+        // 2100 MiB needs 512/3072 (256 tops out at 2048).
+        assert_eq!(
+            cheapest_fit(100.0, 2100.0, Architecture::X86_64, &p),
+            Some(TaskSize::new(512, 3072))
+        );
+        // Exactly on a boundary fits.
+        assert_eq!(
+            cheapest_fit(1024.0, 2048.0, Architecture::X86_64, &p),
+            Some(TaskSize::new(1024, 2048))
+        );
+        assert_eq!(cheapest_fit(20_000.0, 1.0, Architecture::X86_64, &p), None);
+    }
+
+    #[test]
+    fn autoscaled_count_keeps_total_demand_within_bounds() {
+        let s = Autoscaling {
+            min: 2.0,
+            max: 10.0,
+            tracks_cpu: true,
+            tracks_memory: false,
+        };
+        let cur = TaskSize::new(1024, 2048);
+        assert!(
+            (autoscaled_count(3.0, cur, TaskSize::new(512, 1024), Some(&s)) - 6.0).abs() < 1e-9
+        );
+        assert!(
+            (autoscaled_count(3.0, cur, TaskSize::new(2048, 4096), Some(&s)) - 2.0).abs() < 1e-9,
+            "bounded by min"
+        );
+        assert!(
+            (autoscaled_count(8.0, cur, TaskSize::new(512, 1024), Some(&s)) - 10.0).abs() < 1e-9,
+            "bounded by max"
+        );
+        assert!((autoscaled_count(3.0, cur, TaskSize::new(512, 1024), None) - 3.0).abs() < 1e-9);
+        let both = Autoscaling {
+            tracks_memory: true,
+            ..s
+        };
+        // CPU halves (x2 tasks), memory stays: scale-out wins.
+        assert!(
+            (autoscaled_count(3.0, cur, TaskSize::new(512, 2048), Some(&both)) - 6.0).abs() < 1e-9
+        );
+    }
+}

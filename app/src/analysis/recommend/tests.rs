@@ -1,7 +1,7 @@
 //! Tests of sizing, pricing and the words that explain them.
 
 use super::*;
-use crate::domain::capacity::{seed_strategy, StrategyItem};
+use crate::domain::capacity::StrategyItem;
 use crate::domain::fargate::{valid_sizes, Architecture, PriceTable, TaskSize};
 use proptest::prelude::*;
 
@@ -280,27 +280,6 @@ fn json_carries_the_sized_percentile_under_its_new_and_its_deprecated_name() {
 }
 
 #[test]
-fn cheapest_fit_prefers_price_then_smaller_cpu() {
-    let p = PriceTable::default();
-    // 0.1 vCPU, 1500 MiB: 256/2048 is cheaper than 512/2048.
-    assert_eq!(
-        cheapest_fit(102.4, 1500.0, Architecture::X86_64, &p),
-        Some(TaskSize::new(256, 2048))
-    );
-    // 2100 MiB needs 512/3072 (256 tops out at 2048).
-    assert_eq!(
-        cheapest_fit(100.0, 2100.0, Architecture::X86_64, &p),
-        Some(TaskSize::new(512, 3072))
-    );
-    // Exactly on a boundary fits.
-    assert_eq!(
-        cheapest_fit(1024.0, 2048.0, Architecture::X86_64, &p),
-        Some(TaskSize::new(1024, 2048))
-    );
-    assert_eq!(cheapest_fit(20_000.0, 1.0, Architecture::X86_64, &p), None);
-}
-
-#[test]
 fn tiers_are_the_smallest_that_hold_the_size() {
     let t = default_tiers();
     assert_eq!(tier_for(&t, TaskSize::new(256, 512)).unwrap().name, "Dev");
@@ -313,44 +292,6 @@ fn tiers_are_the_smallest_that_hold_the_size() {
         "Prod-Large"
     );
     assert!(tier_for(&t, TaskSize::new(4096, 16384)).is_none());
-}
-
-#[test]
-fn capacity_provider_split_prices_spot_at_the_discount() {
-    let strategy = seed_strategy();
-    let p = PriceTable::default();
-    let size = TaskSize::new(512, 1024);
-    let hourly = p.hourly(size, Architecture::X86_64);
-    // 12 tasks: 8 on demand, 4 on Spot at 30% of the price.
-    let expect = (8.0 * hourly + 4.0 * hourly * 0.3) * 730.0;
-    assert!((monthly_cost(size, Architecture::X86_64, &strategy, 12.0, &p) - expect).abs() < 1e-9);
-}
-
-#[test]
-fn autoscaled_count_keeps_total_demand_within_bounds() {
-    let s = Autoscaling {
-        min: 2.0,
-        max: 10.0,
-        tracks_cpu: true,
-        tracks_memory: false,
-    };
-    let cur = TaskSize::new(1024, 2048);
-    assert!((autoscaled_count(3.0, cur, TaskSize::new(512, 1024), Some(&s)) - 6.0).abs() < 1e-9);
-    assert!(
-        (autoscaled_count(3.0, cur, TaskSize::new(2048, 4096), Some(&s)) - 2.0).abs() < 1e-9,
-        "bounded by min"
-    );
-    assert!(
-        (autoscaled_count(8.0, cur, TaskSize::new(512, 1024), Some(&s)) - 10.0).abs() < 1e-9,
-        "bounded by max"
-    );
-    assert!((autoscaled_count(3.0, cur, TaskSize::new(512, 1024), None) - 3.0).abs() < 1e-9);
-    let both = Autoscaling {
-        tracks_memory: true,
-        ..s
-    };
-    // CPU halves (x2 tasks), memory stays: scale-out wins.
-    assert!((autoscaled_count(3.0, cur, TaskSize::new(512, 2048), Some(&both)) - 6.0).abs() < 1e-9);
 }
 
 #[test]
