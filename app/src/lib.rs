@@ -1,5 +1,9 @@
-//! Spendwatch's model and views: domain types, the SQLite store, pure analysis, and the
-//! server-rendered Leptos pages. Data flows one way: store -> analysis -> pages.
+//! Spendwatch's model and views: domain types, the SQLite store, pure analysis, the report
+//! builders and the server-rendered Leptos pages.
+//!
+//! Data flows one way: collectors (in the `server` crate) -> store (all SQL) -> analysis (pure, no
+//! I/O, `now` passed in) -> reports (page data shared by the page, its JSON endpoint and the CLI)
+//! -> pages.
 
 pub mod analysis;
 pub mod charts;

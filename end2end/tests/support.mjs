@@ -54,7 +54,7 @@ export async function startServer() {
   };
 }
 
-/** Launches headless Chromium the way DESIGN.md says. */
+/** Launches Debian's headless Chromium (no sandbox, no GPU, no /dev/shm: it runs in containers). */
 export async function launchBrowser() {
   mkdirSync(screenshotDir, { recursive: true });
   return chromium.launch({

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `demo` and `recommend`, with help that teaches.
+//! The command line: `serve`, `demo`, `recommend` and `sync`, with help that teaches.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -68,7 +68,7 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print each service's recommended Fargate size, its cost now and after, and why.
     ///
-    /// CPU is sized on the busiest task's p95 over a 70% target, memory on its maximum plus 15%,
+    /// CPU is sized on the busiest task's p95 (--cpu-percentile) over a 70% target, memory on its maximum plus 15%,
     /// over the last 14 days; the cheapest valid Fargate size that holds both wins. Every number
     /// can be changed in spendwatch.toml ([recommend], [prices], [[tiers]]) or by the flags below.
     Recommend(RecommendArgs),

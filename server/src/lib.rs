@@ -1,5 +1,6 @@
-//! The Spendwatch process: command line, configuration, demo data, and the HTTP server that mounts
-//! the app's pages.
+//! The Spendwatch process: command line, configuration, the AWS collectors and the sync that runs
+//! them into the store (the first step of collectors -> store -> analysis -> reports -> pages), demo
+//! data, and the HTTP server that mounts the app's pages.
 
 pub mod assets;
 pub mod aws;

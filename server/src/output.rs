@@ -152,7 +152,7 @@ fn csv_field(s: &str) -> String {
 
 fn csv(recs: &[ServiceRecommendation]) -> String {
     let mut out = String::from(
-        "cluster,service,finding,current_cpu,current_memory_mib,current_tier,recommended_cpu,recommended_memory_mib,recommended_tier,cpu_p95_vcpu,cpu_max_vcpu,memory_max_mib,hours_of_data,monthly_cost_current_usd,monthly_cost_recommended_usd,monthly_savings_usd,reason,monthly_size_change_usd,monthly_capacity_provider_change_usd,cpu_pinned_minutes,risks,removed_from_aws_at\n",
+        "cluster,service,finding,current_cpu,current_memory_mib,current_tier,recommended_cpu,recommended_memory_mib,recommended_tier,cpu_p95_vcpu,cpu_max_vcpu,memory_max_mib,hours_of_data,monthly_cost_current_usd,monthly_cost_recommended_usd,monthly_savings_usd,reason,monthly_size_change_usd,monthly_capacity_provider_change_usd,cpu_pinned_minutes,risks,cpu_sized_percentile_vcpu,cpu_percentile,removed_from_aws_at\n",
     );
     for r in recs {
         let rec = &r.rec;
@@ -167,7 +167,8 @@ fn csv(recs: &[ServiceRecommendation]) -> String {
             opt(rec.recommended.as_ref().map(|s| s.cpu.to_string())),
             opt(rec.recommended.as_ref().map(|s| s.memory_mib.to_string())),
             opt(rec.recommended.as_ref().and_then(|s| s.tier.clone())),
-            format!("{:.3}", rec.usage.cpu_p95_vcpu),
+            // Deprecated column name (see `UsageSummary`): the new one is at the end.
+            format!("{:.3}", rec.usage.cpu_sized_percentile_vcpu),
             format!("{:.3}", rec.usage.cpu_max_vcpu),
             format!("{:.1}", rec.usage.memory_max_mib),
             format!("{:.1}", rec.usage.hours_of_data),
@@ -182,6 +183,8 @@ fn csv(recs: &[ServiceRecommendation]) -> String {
                 .map(|c| format!("{c:.2}"))),
             format!("{:.0}", rec.usage.cpu_pinned_minutes),
             rec.risks.join("; "),
+            format!("{:.3}", rec.usage.cpu_sized_percentile_vcpu),
+            format!("{:.0}", rec.usage.cpu_percentile),
             opt(r.removed.map(|x| format::datetime(x.removed_at))),
         ];
         out += &fields

@@ -1,5 +1,6 @@
-//! CloudWatch alarm evaluation: M of N breaching datapoints moves an alarm to ALARM, fewer moves
-//! it back to OK (DOMAIN.md, "Alarm semantics for backtesting").
+//! CloudWatch alarm evaluation, as CloudWatch does it: each period's statistic is compared with the
+//! threshold; at least DatapointsToAlarm of the last EvaluationPeriods datapoints breaching (M of N)
+//! moves an alarm to ALARM, fewer move it back to OK; missing data follows TreatMissingData.
 
 use serde::{Deserialize, Serialize};
 

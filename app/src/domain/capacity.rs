@@ -62,24 +62,26 @@ fn add(split: &mut TaskSplit, item: &StrategyItem, n: f64) {
     }
 }
 
+/// The seed deployment's capacity provider strategy: base 2 on FARGATE, then 60/40
+/// FARGATE/FARGATE_SPOT.
+pub fn seed_strategy() -> Vec<StrategyItem> {
+    vec![
+        StrategyItem {
+            provider: "FARGATE".into(),
+            base: 2,
+            weight: 60,
+        },
+        StrategyItem {
+            provider: "FARGATE_SPOT".into(),
+            base: 0,
+            weight: 40,
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn seed_strategy() -> Vec<StrategyItem> {
-        vec![
-            StrategyItem {
-                provider: "FARGATE".into(),
-                base: 2,
-                weight: 60,
-            },
-            StrategyItem {
-                provider: "FARGATE_SPOT".into(),
-                base: 0,
-                weight: 40,
-            },
-        ]
-    }
 
     #[test]
     fn domain_md_example_twelve_tasks() {

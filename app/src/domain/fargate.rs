@@ -1,4 +1,6 @@
-//! Fargate task sizes and their list prices (see DOMAIN.md, "Fargate sizes and prices").
+//! Fargate task sizes and their list prices: the valid CPU/memory pairs AWS allows and the
+//! us-east-1 Linux rates per vCPU-hour and GB-hour (configurable, since they differ by region and
+//! change), with Fargate Spot as a configurable discount.
 
 use serde::{Deserialize, Serialize};
 

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::analysis::spend::{month_to_date, month_windows, MonthToDate};
-use crate::components::{load_page, removed_toggle, Layout};
+use crate::components::{load_page, removed_toggle, Column, DataTable, Layout};
 use crate::domain::capacity::split_tasks;
 use crate::error::AppError;
 use crate::format;
@@ -257,16 +257,12 @@ fn overview_view(d: OverviewData) -> impl IntoView {
                 view! { <p class="empty">"No alarm is firing."</p> }.into_any()
             } else {
                 view! {
-                    <table class="data">
-                        <thead>
-                            <tr>
-                                <th>"Alarm"</th>
-                                <th>"Metric"</th>
-                                <th>"Since"</th>
-                                <th>"Reason"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
+                    <DataTable columns=vec![
+                        Column::text("Alarm"),
+                        Column::text("Metric"),
+                        Column::text("Since"),
+                        Column::text("Reason"),
+                    ]>
                             {d
                                 .firing
                                 .into_iter()
@@ -282,8 +278,7 @@ fn overview_view(d: OverviewData) -> impl IntoView {
                                     }
                                 })
                                 .collect_view()}
-                        </tbody>
-                    </table>
+                    </DataTable>
                 }
                     .into_any()
             }}
@@ -301,19 +296,15 @@ fn overview_view(d: OverviewData) -> impl IntoView {
                 view! { <p class="empty">{empty}</p> }.into_any()
             } else {
                 view! {
-                    <table class="data" id="services-table">
-                        <thead>
-                            <tr>
-                                <th>"Service"</th>
-                                <th>"Cluster"</th>
-                                <th class="num">"CPU / MiB"</th>
-                                <th class="num">"Tasks"</th>
-                                <th class="num">"Scaling"</th>
-                                <th>"Capacity"</th>
-                                <th class="num">"Monthly at today's running tasks"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
+                    <DataTable id="services-table" columns=vec![
+                        Column::text("Service"),
+                        Column::text("Cluster"),
+                        Column::num("CPU / MiB"),
+                        Column::num("Tasks"),
+                        Column::num("Scaling"),
+                        Column::text("Capacity"),
+                        Column::num("Monthly at today's running tasks"),
+                    ]>
                             {d
                                 .services
                                 .into_iter()
@@ -339,8 +330,7 @@ fn overview_view(d: OverviewData) -> impl IntoView {
                                     }
                                 })
                                 .collect_view()}
-                        </tbody>
-                    </table>
+                    </DataTable>
                     <p class="note">
                         "Tasks: running / desired. Monthly cost: today's running tasks at list price, split by the capacity provider strategy (the Services page prices the mean task count over its sizing window instead)."
                     </p>
@@ -356,8 +346,7 @@ fn overview_view(d: OverviewData) -> impl IntoView {
             } else {
                 let total = d.spend.this_month.max(f64::EPSILON);
                 view! {
-                    <table class="data">
-                        <tbody>
+                    <DataTable columns=Vec::new()>
                             {d
                                 .by_service
                                 .into_iter()
@@ -374,8 +363,7 @@ fn overview_view(d: OverviewData) -> impl IntoView {
                                     }
                                 })
                                 .collect_view()}
-                        </tbody>
-                    </table>
+                    </DataTable>
                 }
                     .into_any()
             }}

@@ -402,12 +402,13 @@ fn recommendation_card(rec: &Recommendation, lookback_days: u32) -> impl IntoVie
         .recommended
         .map(format::usd)
         .unwrap_or_else(|| "—".into());
+    let percentile = rec.usage.cpu_percentile;
     let projected = rec
         .projected
         .map(|p| {
             format!(
-                "p95 CPU {:.0}%, peak memory {:.0}% of the new size",
-                p.cpu_p95_pct, p.memory_max_pct
+                "p{percentile:.0} CPU {:.0}%, peak memory {:.0}% of the new size",
+                p.cpu_sized_percentile_pct, p.memory_max_pct
             )
         })
         .unwrap_or_default();
@@ -454,8 +455,8 @@ fn recommendation_card(rec: &Recommendation, lookback_days: u32) -> impl IntoVie
             })}
             <p class="note">
                 {format!(
-                    "Evidence: {:.0} hours of per-minute data from the last {lookback_days} days; busiest-task CPU p95 {:.2} vCPU (peak {:.2}), peak memory {:.0} MiB.",
-                    rec.usage.hours_of_data, rec.usage.cpu_p95_vcpu, rec.usage.cpu_max_vcpu, rec.usage.memory_max_mib
+                    "Evidence: {:.0} hours of per-minute data from the last {lookback_days} days; busiest-task CPU p{percentile:.0} {:.2} vCPU (peak {:.2}), peak memory {:.0} MiB.",
+                    rec.usage.hours_of_data, rec.usage.cpu_sized_percentile_vcpu, rec.usage.cpu_max_vcpu, rec.usage.memory_max_mib
                 )}
             </p>
         </section>

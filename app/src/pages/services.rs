@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::analysis::recommend::Finding;
-use crate::components::{load_page, removed_toggle, FindingBadge, Layout};
+use crate::components::{
+    load_page, removed_toggle, Column, DataTable, FindingBadge, Layout, SortLink,
+};
 use crate::error::AppError;
 use crate::format;
 use crate::reports::recommendations::{listed, summarize, SavingsSummary, ServiceRecommendation};
@@ -171,21 +173,8 @@ fn sort_link(d: &ServicesData, key: SortKey, label: impl Into<String>) -> impl I
             ""
         }
     );
-    let arrow = if active {
-        if d.descending {
-            " ▼"
-        } else {
-            " ▲"
-        }
-    } else {
-        ""
-    };
-    view! {
-        <a class="sort" href=href aria-sort={if active { if d.descending { "descending" } else { "ascending" } } else { "none" }}>
-            {label}
-            {arrow}
-        </a>
-    }
+    let sorted = active.then_some(d.descending);
+    view! { <SortLink href label sorted /> }
 }
 
 /// The "show removed" note, keeping the sort.
@@ -218,26 +207,26 @@ fn services_view(d: ServicesData) -> impl IntoView {
     let toggle = services_removed_toggle(&d);
     let now = d.now;
     let cost_now_header = cost_now_header(d.lookback_days);
-    let headers = view! {
-        <tr>
-            <th>{sort_link(&d, SortKey::Service, "Service")}</th>
-            <th>"Current"</th>
-            <th>"Recommended"</th>
-            <th>{sort_link(&d, SortKey::Finding, "Finding")}</th>
-            <th class="num" style="white-space:normal">{sort_link(&d, SortKey::Cost, cost_now_header)}</th>
-            <th class="num" style="white-space:normal">"Monthly after"</th>
-            <th class="num" style="white-space:normal" title="Cost change of the new size at today's share of tasks on Spot">{sort_link(&d, SortKey::Savings, "Change from size")}</th>
-            <th class="num" style="white-space:normal" title="Cost change from a new task count moving tasks between on-demand and Spot">"Change from Spot mix"</th>
-            <th class="num" style="white-space:normal">"Data"</th>
-        </tr>
-    };
+    let columns = vec![
+        Column::text(sort_link(&d, SortKey::Service, "Service")),
+        Column::text("Current"),
+        Column::text("Recommended"),
+        Column::text(sort_link(&d, SortKey::Finding, "Finding")),
+        Column::num(sort_link(&d, SortKey::Cost, cost_now_header)).wrap(),
+        Column::num("Monthly after").wrap(),
+        Column::num(sort_link(&d, SortKey::Savings, "Change from size"))
+            .wrap()
+            .title("Cost change of the new size at today's share of tasks on Spot"),
+        Column::num("Change from Spot mix")
+            .wrap()
+            .title("Cost change from a new task count moving tasks between on-demand and Spot"),
+        Column::num("Data").wrap(),
+    ];
     let window_hours = f64::from(d.lookback_days) * 24.0;
     view! {
         {kpis(&d.summary, d.lookback_days)}
         <section class="card">
-            <table class="data" id="recommendations">
-                <thead>{headers}</thead>
-                <tbody>
+            <DataTable id="recommendations" columns>
                     {d
                         .rows
                         .into_iter()
@@ -273,8 +262,7 @@ fn services_view(d: ServicesData) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
+            </DataTable>
             <p class="note">
                 {format!(
                     "Sized on the last {} days, up to the start of this hour: CPU on the busiest task's p{:.0} over a {:.0}% target, memory on its maximum plus {:.0}%. Costs are list prices with each service's capacity provider mix; Spot at the configured discount. Change from size: the new size and task count priced at today's share of tasks on Spot; change from Spot mix: the rest, when a new task count puts a different share of tasks on Spot (a side effect, not a resize saving). Data: share of the window with CPU data.",

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{load_page, Layout};
+use crate::components::{load_page, Column, DataTable, Layout};
 use crate::error::AppError;
 use crate::format;
 use crate::state::AppState;
@@ -108,23 +108,18 @@ fn sync_view(d: SyncData) -> impl IntoView {
                 view! { <p class="empty">"No sync has run yet. Start one here or with " <code>"spendwatch sync"</code> "."</p> }.into_any()
             } else {
                 view! {
-                    <table class="data" id="sync-runs">
-                        <thead>
-                            <tr>
-                                <th>"Started"</th>
-                                <th>"Trigger"</th>
-                                <th>"Outcome"</th>
-                                <th class="num">"Took"</th>
-                                <th class="num">"Datapoints"</th>
-                                <th class="num">"Rows"</th>
-                                <th>"AWS calls"</th>
-                                <th class="num">"API cost"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {d.runs.into_iter().map(|r| run_row(r, now)).collect_view()}
-                        </tbody>
-                    </table>
+                    <DataTable id="sync-runs" columns=vec![
+                        Column::text("Started"),
+                        Column::text("Trigger"),
+                        Column::text("Outcome"),
+                        Column::num("Took"),
+                        Column::num("Datapoints"),
+                        Column::num("Rows"),
+                        Column::text("AWS calls"),
+                        Column::num("API cost"),
+                    ]>
+                        {d.runs.into_iter().map(|r| run_row(r, now)).collect_view()}
+                    </DataTable>
                 }
                     .into_any()
             }}

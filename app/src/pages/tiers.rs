@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::analysis::recommend::tier_for;
-use crate::components::{load_page, Layout};
+use crate::components::{load_page, Column, DataTable, Layout};
 use crate::domain::fargate::{Architecture, PriceTable, TaskSize};
 use crate::error::AppError;
 use crate::format;
@@ -187,55 +187,54 @@ fn tiers_view(d: TiersData) -> impl IntoView {
             </section>
         }
     });
+    // Built before the view: the table's body is a closure that must not hold `d`.
+    let tier_rows = view! {
+        {d
+            .rows
+            .iter()
+            .cloned()
+            .map(|r| {
+                let ratio = r.planned_two_tasks.filter(|p| *p > 0.0).map(|p| r.two_tasks / p);
+                view! {
+                    <tr>
+                        <td>{r.name}</td>
+                        <td class="num">{r.size}</td>
+                        <td class="num">{format::usd(r.per_task_month)}</td>
+                        <td class="num">{format::usd(r.per_task_month_arm)}</td>
+                        <td class="num">{format::usd(r.two_tasks)}</td>
+                        <td class="num">{r.planned_two_tasks.map(format::usd).unwrap_or_else(|| "—".into())}</td>
+                        <td class={if ratio.is_some_and(|x| !(0.9..=1.1).contains(&x)) { "num cost-more" } else { "num" }}>
+                            {ratio.map(|x| format!("{x:.2}x")).unwrap_or_else(|| "—".into())}
+                        </td>
+                        <td class="num">{r.services_now.len()}</td>
+                        <td class="num">{r.services_recommended.len()}</td>
+                    </tr>
+                }
+            })
+            .collect_view()}
+        <tr class="muted-row">
+            <td>"Above every tier"</td>
+            <td></td><td></td><td></td><td></td><td></td><td></td>
+            <td class="num">{d.above_now.len()}</td>
+            <td class="num">{d.above_recommended.len()}</td>
+        </tr>
+    };
     view! {
         {warning}
         <section class="card">
-            <table class="data" id="tiers">
-                <thead>
-                    <tr>
-                        <th>"Tier"</th>
-                        <th class="num" style="white-space:normal">"CPU / MiB"</th>
-                        <th class="num" style="white-space:normal">"Per task-month (x86)"</th>
-                        <th class="num" style="white-space:normal">"Per task-month (ARM)"</th>
-                        <th class="num" style="white-space:normal">"Two tasks (x86)"</th>
-                        <th class="num" style="white-space:normal">"Planned (two tasks)"</th>
-                        <th class="num" style="white-space:normal">"List / planned"</th>
-                        <th class="num" style="white-space:normal">"Services now"</th>
-                        <th class="num" style="white-space:normal">"Recommended"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {d
-                        .rows
-                        .iter()
-                        .cloned()
-                        .map(|r| {
-                            let ratio = r.planned_two_tasks.filter(|p| *p > 0.0).map(|p| r.two_tasks / p);
-                            view! {
-                                <tr>
-                                    <td>{r.name}</td>
-                                    <td class="num">{r.size}</td>
-                                    <td class="num">{format::usd(r.per_task_month)}</td>
-                                    <td class="num">{format::usd(r.per_task_month_arm)}</td>
-                                    <td class="num">{format::usd(r.two_tasks)}</td>
-                                    <td class="num">{r.planned_two_tasks.map(format::usd).unwrap_or_else(|| "—".into())}</td>
-                                    <td class={if ratio.is_some_and(|x| !(0.9..=1.1).contains(&x)) { "num cost-more" } else { "num" }}>
-                                        {ratio.map(|x| format!("{x:.2}x")).unwrap_or_else(|| "—".into())}
-                                    </td>
-                                    <td class="num">{r.services_now.len()}</td>
-                                    <td class="num">{r.services_recommended.len()}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                    <tr class="muted-row">
-                        <td>"Above every tier"</td>
-                        <td></td><td></td><td></td><td></td><td></td><td></td>
-                        <td class="num">{d.above_now.len()}</td>
-                        <td class="num">{d.above_recommended.len()}</td>
-                    </tr>
-                </tbody>
-            </table>
+            <DataTable id="tiers" columns=vec![
+                Column::text("Tier"),
+                Column::num("CPU / MiB").wrap(),
+                Column::num("Per task-month (x86)").wrap(),
+                Column::num("Per task-month (ARM)").wrap(),
+                Column::num("Two tasks (x86)").wrap(),
+                Column::num("Planned (two tasks)").wrap(),
+                Column::num("List / planned").wrap(),
+                Column::num("Services now").wrap(),
+                Column::num("Recommended").wrap(),
+            ]>
+                {tier_rows}
+            </DataTable>
             <p class="note">
                 {format!(
                     "Price tables: Linux/x86 on demand at ${} a vCPU-hour and ${} a GB-hour; Linux/ARM at ${} and ${}; 730 hours a month. Tier prices and the planned comparison use the x86 table; each service is priced from its own architecture's table (x86 or ARM, shown under its name below). Fargate Spot is modelled at {:.0}% off. A service counts in the smallest tier that holds its size.",
@@ -260,15 +259,11 @@ fn services_by_tier(
     view! {
         <section class="card">
             <h2>"Services in each tier"</h2>
-            <table class="data" id="tier-services">
-                <thead>
-                    <tr>
-                        <th>"Tier"</th>
-                        <th>"Services in it now"</th>
-                        <th>"Services recommended into it"</th>
-                    </tr>
-                </thead>
-                <tbody>
+            <DataTable id="tier-services" columns=vec![
+                Column::text("Tier"),
+                Column::text("Services in it now"),
+                Column::text("Services recommended into it"),
+            ]>
                     {rows
                         .into_iter()
                         .map(|r| view! {
@@ -284,8 +279,7 @@ fn services_by_tier(
                         {service_list(above_now)}
                         {service_list(above_recommended)}
                     </tr>
-                </tbody>
-            </table>
+            </DataTable>
             <p class="note">"Each service is priced on demand from its own architecture's table (x86 or ARM), one task for 730 hours."</p>
         </section>
     }

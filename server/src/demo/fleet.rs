@@ -3,7 +3,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use app::domain::capacity::StrategyItem;
+use app::domain::capacity::{seed_strategy, StrategyItem};
 use app::domain::fargate::{Architecture, TaskSize};
 
 /// The seed's cluster.
@@ -56,22 +56,6 @@ pub struct Profile {
     pub strategy: Vec<StrategyItem>,
     /// Target group dimension value.
     pub target_group: String,
-}
-
-/// The seed's capacity provider strategy: base 2 on FARGATE, then 60/40 FARGATE/FARGATE_SPOT.
-pub fn seed_strategy() -> Vec<StrategyItem> {
-    vec![
-        StrategyItem {
-            provider: "FARGATE".into(),
-            base: 2,
-            weight: 60,
-        },
-        StrategyItem {
-            provider: "FARGATE_SPOT".into(),
-            base: 0,
-            weight: 40,
-        },
-    ]
 }
 
 const WORDS: [&str; 20] = [

@@ -116,7 +116,9 @@ fn recommend_prints_json_csv_and_table() {
             );
         }
         for k in [
+            "cpu_sized_percentile_vcpu",
             "cpu_p95_vcpu",
+            "cpu_percentile",
             "cpu_max_vcpu",
             "memory_max_mib",
             "hours_of_data",
@@ -142,12 +144,17 @@ fn recommend_prints_json_csv_and_table() {
         ] {
             assert_at_most_decimals(&cost[k], 2, k);
         }
-        for k in ["cpu_p95_vcpu", "cpu_max_vcpu"] {
+        for k in ["cpu_sized_percentile_vcpu", "cpu_max_vcpu"] {
             assert_at_most_decimals(&s["usage"][k], 3, k);
         }
         assert_at_most_decimals(&s["usage"]["memory_max_mib"], 1, "memory_max_mib");
         assert_at_most_decimals(&s["usage"]["cpu_pinned_minutes"], 1, "cpu_pinned_minutes");
-        assert_at_most_decimals(&s["projected"]["cpu_p95_pct"], 1, "cpu_p95_pct");
+        let projected = &s["projected"]["cpu_sized_percentile_pct"];
+        assert_at_most_decimals(projected, 1, "cpu_sized_percentile_pct");
+        assert_eq!(
+            &s["projected"]["cpu_p95_pct"], projected,
+            "deprecated alias"
+        );
         // The two parts add up to the change, to the cent.
         let f = |k: &str| cost[k].as_f64().unwrap();
         assert!(
@@ -171,7 +178,7 @@ fn recommend_prints_json_csv_and_table() {
         .lines()
         .next()
         .unwrap()
-        .ends_with(",risks,removed_from_aws_at"));
+        .ends_with(",risks,cpu_sized_percentile_vcpu,cpu_percentile,removed_from_aws_at"));
     for s in services {
         let risks: Vec<&str> = s["risks"]
             .as_array()

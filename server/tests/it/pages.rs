@@ -340,6 +340,47 @@ async fn service_page_shows_charts_and_the_recommendation() {
 }
 
 #[tokio::test]
+async fn labels_follow_the_configured_cpu_percentile() {
+    let demo = spawn_app(Some(small_spec())).await;
+    let mut settings = app::settings::Settings::default();
+    settings.rules.cpu_percentile = 90.0;
+    let state = app::AppState::new(
+        demo.store.clone(),
+        std::sync::Arc::new(app::clock::FixedClock(test_end())),
+        settings,
+    );
+    let app = TestApp {
+        router: server::startup::router(state),
+        ..demo
+    };
+    let (status, html) = app.get(SERVER).await;
+    assert_eq!(status, StatusCode::OK);
+    let card = inside(&html, "recommendation");
+    for label in ["p90 CPU", "busiest-task CPU p90"] {
+        assert!(card.contains(label), "{label} on the card");
+    }
+    assert!(!html.contains("p95"), "no p95 label under p90 settings");
+    let (_, services) = app.get("/services").await;
+    assert!(services.contains("p90") && !services.contains("p95"));
+
+    let (status, body) = app.get("/api/recommendations").await;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    for r in v.as_array().unwrap() {
+        let usage = &r["usage"];
+        assert_eq!(usage["cpu_percentile"], 90.0, "{r}");
+        assert!(usage["cpu_sized_percentile_vcpu"].is_number(), "{r}");
+        assert_eq!(usage["cpu_p95_vcpu"], usage["cpu_sized_percentile_vcpu"]);
+        let projected = &r["projected"];
+        assert!(projected["cpu_sized_percentile_pct"].is_number(), "{r}");
+        assert_eq!(
+            projected["cpu_p95_pct"],
+            projected["cpu_sized_percentile_pct"]
+        );
+    }
+}
+
+#[tokio::test]
 async fn service_page_rejects_bad_input() {
     let app = spawn_app(Some(small_spec())).await;
     let (status, html) = app.get(&format!("{SERVER}?range=abc")).await;
@@ -452,7 +493,7 @@ async fn recommendations_json_endpoint() {
                 "{k} = {text} in cents"
             );
         }
-        let text = r["usage"]["cpu_p95_vcpu"].to_string();
+        let text = r["usage"]["cpu_sized_percentile_vcpu"].to_string();
         assert!(
             text.split_once('.').is_none_or(|(_, d)| d.len() <= 3),
             "vCPU {text}"

@@ -87,7 +87,7 @@ async fn seed(moto: &Moto, services: &[&str], from: i64, to: i64) {
             );
         }
         create.send().await.unwrap();
-        // moto ignores the strategy on create (DESIGN.md): set it with an update, as AWS allows.
+        // moto ignores the strategy on create (a moto quirk): set it with an update, as AWS allows.
         ecs.update_service()
             .cluster(CLUSTER)
             .service(*name)
