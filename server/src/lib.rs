@@ -1,6 +1,7 @@
 //! The Spendwatch process: command line, configuration, demo data, and the HTTP server that mounts
 //! the app's pages.
 
+pub mod api;
 pub mod assets;
 pub mod aws;
 pub mod background;

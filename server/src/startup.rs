@@ -21,6 +21,12 @@ struct ServerState {
     app: AppState,
 }
 
+impl FromRef<ServerState> for AppState {
+    fn from_ref(s: &ServerState) -> Self {
+        s.app.clone()
+    }
+}
+
 impl FromRef<ServerState> for LeptosOptions {
     fn from_ref(s: &ServerState) -> Self {
         s.options.clone()
@@ -40,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/style.css", get(crate::assets::style))
         .route("/favicon.svg", get(crate::assets::favicon))
         .route("/api/recommendations", get(recommendations_json))
+        .route("/api/sync-runs", get(crate::api::sync_runs))
         .leptos_routes_with_context(
             &server_state,
             routes,

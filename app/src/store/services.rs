@@ -325,3 +325,99 @@ impl Store {
         Ok(out)
     }
 }
+
+impl Store {
+    /// The service `name` in `cluster`, removed or not (one still in AWS first when the name is
+    /// in several regions): a lookup by key, not a listing.
+    pub async fn find_service(
+        &self,
+        cluster: &str,
+        name: &str,
+    ) -> StoreResult<Option<StoredService>> {
+        let Some(r) = sqlx::query(
+            "SELECT id, region, cluster, name, arn, launch_type, architecture, task_definition,
+                    cpu_units, memory_mib, desired_count, running_count, scaling_min, scaling_max,
+                    updated_at, last_seen, removed_at
+             FROM services WHERE cluster = ?1 AND name = ?2
+             ORDER BY removed_at IS NOT NULL, region LIMIT 1",
+        )
+        .bind(cluster)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let id: i64 = r.get("id");
+        let (strategy, policies, target_groups) = futures::try_join!(
+            sqlx::query_as::<_, (String, u32, u32)>(
+                "SELECT provider, base, weight FROM capacity_provider_strategy
+                 WHERE service_id = ?1 ORDER BY base DESC, provider",
+            )
+            .bind(id)
+            .fetch_all(&self.pool),
+            sqlx::query(
+                "SELECT name, policy_type, metric, target_value, scale_in_cooldown,
+                        scale_out_cooldown, disable_scale_in, step_adjustments
+                 FROM scaling_policies WHERE service_id = ?1 ORDER BY name",
+            )
+            .bind(id)
+            .fetch_all(&self.pool),
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT target_group, load_balancer FROM service_target_groups
+                 WHERE service_id = ?1 ORDER BY target_group",
+            )
+            .bind(id)
+            .fetch_all(&self.pool),
+        )?;
+        let arch: String = r.get("architecture");
+        Ok(Some(StoredService {
+            id,
+            updated_at: r.get("updated_at"),
+            last_seen: r.get("last_seen"),
+            removed_at: r.get("removed_at"),
+            service: ServiceRecord {
+                region: r.get("region"),
+                cluster: r.get("cluster"),
+                name: r.get("name"),
+                arn: r.get("arn"),
+                launch_type: r.get("launch_type"),
+                architecture: Architecture::parse(&arch).unwrap_or_default(),
+                task_definition: r.get("task_definition"),
+                size: TaskSize::new(r.get("cpu_units"), r.get("memory_mib")),
+                desired_count: r.get("desired_count"),
+                running_count: r.get("running_count"),
+                scaling_min: r.get("scaling_min"),
+                scaling_max: r.get("scaling_max"),
+                strategy: strategy
+                    .into_iter()
+                    .map(|(provider, base, weight)| StrategyItem {
+                        provider,
+                        base,
+                        weight,
+                    })
+                    .collect(),
+                policies: policies
+                    .iter()
+                    .map(|p| ScalingPolicy {
+                        name: p.get("name"),
+                        policy_type: p.get("policy_type"),
+                        metric: p.get("metric"),
+                        target_value: p.get("target_value"),
+                        scale_in_cooldown: p.get("scale_in_cooldown"),
+                        scale_out_cooldown: p.get("scale_out_cooldown"),
+                        disable_scale_in: p.get("disable_scale_in"),
+                        step_adjustments: p.get("step_adjustments"),
+                    })
+                    .collect(),
+                target_groups: target_groups
+                    .into_iter()
+                    .map(|(target_group, load_balancer)| TargetGroup {
+                        target_group,
+                        load_balancer,
+                    })
+                    .collect(),
+            },
+        }))
+    }
+}

@@ -514,6 +514,31 @@ async fn sync_page_lists_runs_and_its_button_starts_a_sync_without_javascript() 
         "a plain form posts to the server function"
     );
 
+    // The JSON and CSV carry what the page shows.
+    let (status, json) = app.get("/api/sync-runs").await;
+    assert_eq!(status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let runs = json["runs"].as_array().unwrap();
+    let first = runs.iter().find(|r| r["trigger"] == "cli").unwrap();
+    assert_eq!(first["outcome"], "partial");
+    assert_eq!(first["datapoints_written"], 42);
+    assert_eq!(first["calls"][0]["api"], "cloudwatch:GetMetricData");
+    assert_eq!(first["calls"][0]["calls"], 3);
+    assert_eq!(
+        first["errors"][0]["message"],
+        "AWS denied ce:GetCostAndUsage (AccessDenied)"
+    );
+    assert_eq!(json["can_sync"], true);
+    let (status, csv) = app.get("/api/sync-runs?format=csv").await;
+    assert_eq!(status, StatusCode::OK);
+    let row = csv.lines().find(|l| l.contains(",cli,")).unwrap();
+    assert!(
+        row.contains(",partial,42,7,cloudwatch:GetMetricData x3,0.01,"),
+        "{row}"
+    );
+    let (status, _) = app.get("/api/sync-runs?format=xml").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
     let req = axum::http::Request::post("/api/sync_now")
         .header("content-type", "application/x-www-form-urlencoded")
         .header("accept", "text/html,application/xhtml+xml") // what a browser sends with a form

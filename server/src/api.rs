@@ -1,0 +1,61 @@
+//! The JSON (and CSV) endpoints: each runs the same report builder as its page and hands the
+//! result to [`respond`], so every page's data and tables can be had by programs too.
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use app::error::AppError;
+use app::reports::sync_history;
+use app::reports::Tables;
+use app::AppState;
+
+/// The query every report endpoint takes: `?format=json` (default) or `?format=csv`, with
+/// `&table=NAME` for pages with more than one table.
+#[derive(Debug, Default, Deserialize)]
+pub struct FormatQuery {
+    /// `json` or `csv`.
+    format: Option<String>,
+    /// Which table, for CSV.
+    table: Option<String>,
+}
+
+/// Turns a report into a JSON response, or one of its tables into CSV; errors become their
+/// status with the message (a 500 says only that the log has the detail).
+pub fn respond<T: Serialize + Tables>(report: Result<T, AppError>, q: &FormatQuery) -> Response {
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => return error(&e),
+    };
+    match q.format.as_deref().unwrap_or("json") {
+        "" | "json" => axum::Json(report).into_response(),
+        "csv" => match report.table(q.table.as_deref()) {
+            Ok(table) => (
+                [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+                table.to_csv(),
+            )
+                .into_response(),
+            Err(message) => (StatusCode::BAD_REQUEST, message).into_response(),
+        },
+        other => (
+            StatusCode::BAD_REQUEST,
+            format!("'format={other}' is not json or csv"),
+        )
+            .into_response(),
+    }
+}
+
+fn error(e: &AppError) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let message = match e {
+        AppError::Internal => "internal error: see the server log".to_string(),
+        other => other.to_string(),
+    };
+    (status, message).into_response()
+}
+
+/// GET /api/sync-runs: the Sync page's runs, calls and errors.
+pub async fn sync_runs(State(app): State<AppState>, Query(q): Query<FormatQuery>) -> Response {
+    respond(sync_history::build(&app, app.clock.now()).await, &q)
+}
