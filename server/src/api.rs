@@ -7,8 +7,9 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use app::error::AppError;
-use app::reports::sync_history;
+use app::reports::services::ServicesQuery;
 use app::reports::Tables;
+use app::reports::{services, sync_history, tiers};
 use app::AppState;
 
 /// The query every report endpoint takes: `?format=json` (default) or `?format=csv`, with
@@ -58,4 +59,29 @@ fn error(e: &AppError) -> Response {
 /// GET /api/sync-runs: the Sync page's runs, calls and errors.
 pub async fn sync_runs(State(app): State<AppState>, Query(q): Query<FormatQuery>) -> Response {
     respond(sync_history::build(&app, app.clock.now()).await, &q)
+}
+
+/// The query of GET /api/services: the Services page's sort and filter, and the format.
+#[derive(Debug, Default, Deserialize)]
+pub struct ServicesParams {
+    sort: Option<String>,
+    order: Option<String>,
+    removed: Option<String>,
+    #[serde(flatten)]
+    format: FormatQuery,
+}
+
+/// GET /api/services: the Services page's rows and totals (`?sort=&order=&removed=` as the page).
+pub async fn services(State(app): State<AppState>, Query(q): Query<ServicesParams>) -> Response {
+    let report =
+        match ServicesQuery::parse(q.sort.as_deref(), q.order.as_deref(), q.removed.as_deref()) {
+            Ok(query) => services::build(&app, query, app.clock.now()).await,
+            Err(message) => Err(AppError::bad_request(message)),
+        };
+    respond(report, &q.format)
+}
+
+/// GET /api/tiers: the Tiers page's prices and the services in each tier.
+pub async fn tiers(State(app): State<AppState>, Query(q): Query<FormatQuery>) -> Response {
+    respond(tiers::build(&app, app.clock.now()).await, &q)
 }

@@ -4,7 +4,9 @@
 
 pub mod cache;
 pub mod recommendations;
+pub mod services;
 pub mod sync_history;
+pub mod tiers;
 
 /// A table a page shows, as text cells, for CSV.
 #[derive(Debug, Clone, PartialEq, Default)]

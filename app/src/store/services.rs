@@ -95,7 +95,8 @@ impl StoredService {
 }
 
 /// Whether a listing includes services deleted in AWS (current views leave them out).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Removed {
     /// Current services only.
     #[default]

@@ -789,7 +789,9 @@ async fn tiers_count_no_removed_service() {
         std::sync::Arc::new(app::clock::FixedClock(test_end())),
         app::settings::Settings::default(),
     );
-    let tiers = app::pages::tiers::load(state).await.unwrap();
+    let tiers = app::reports::tiers::build(&state, test_end())
+        .await
+        .unwrap();
     let now: usize = tiers
         .rows
         .iter()
@@ -807,4 +809,88 @@ async fn tiers_count_no_removed_service() {
         (1, 1),
         "only the current service counts"
     );
+}
+
+/// GETs a JSON endpoint and parses it.
+async fn get_json(app: &TestApp, uri: &str) -> serde_json::Value {
+    let (status, body) = app.get(uri).await;
+    assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// The cells of the CSV row whose first two cells are `a` and `b`.
+fn csv_row<'a>(csv: &'a str, a: &str, b: &str) -> Vec<&'a str> {
+    csv.lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|cells| cells[0] == a && cells[1] == b)
+        .unwrap_or_else(|| panic!("no row {a},{b} in {csv}"))
+}
+
+#[tokio::test]
+async fn services_json_and_csv_carry_the_numbers_the_page_shows() {
+    let app = spawn_app(Some(five_services())).await;
+    let (_, html) = app.get("/services?sort=cost&order=asc").await;
+    let json = get_json(&app, "/api/services?sort=cost&order=asc").await;
+    let (status, csv) = app
+        .get("/api/services?sort=cost&order=asc&format=csv")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(csv.lines().count(), 6, "a header and a line per service");
+    let mut last_pos = 0;
+    for r in rows {
+        let name = r["service"].as_str().unwrap();
+        let pos = html.find(&format!(">{name}</a>")).unwrap();
+        assert!(pos > last_pos, "the page and the JSON sort alike");
+        last_pos = pos;
+        let current = r["monthly_cost_usd"]["current"].as_f64().unwrap();
+        assert!(html.contains(&format::usd(current)), "cost now of {name}");
+        assert!(html.contains(r["finding"].as_str().unwrap()));
+        let cells = csv_row(&csv, r["cluster"].as_str().unwrap(), name);
+        assert_eq!(cells[10], format!("{current:.2}"), "CSV cost now of {name}");
+        assert_eq!(cells[3], r["finding"].as_str().unwrap());
+    }
+    let net = json["summary"]["net_change"].as_f64().unwrap();
+    assert!(
+        inside(&html, "net-change").starts_with(&format::usd_signed(net)),
+        "net change"
+    );
+    let (status, body) = app.get("/api/services?sort=price").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("'sort=price' is not one of"), "{body}");
+}
+
+#[tokio::test]
+async fn tiers_json_and_csv_carry_the_numbers_the_page_shows() {
+    let app = spawn_app(Some(small_spec())).await;
+    let (_, html) = app.get("/tiers").await;
+    let json = get_json(&app, "/api/tiers").await;
+    let (_, csv) = app.get("/api/tiers?format=csv").await;
+    let rows = json["rows"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    for r in rows {
+        let name = r["name"].as_str().unwrap();
+        let monthly = r["per_task_month"].as_f64().unwrap();
+        assert!(html.contains(&format!("<td>{name}</td>")));
+        assert!(html.contains(&format::usd(monthly)), "{name} price");
+        let cells = csv_row(&csv, name, r["size"].as_str().unwrap());
+        assert_eq!(cells[2], format!("{monthly:.2}"));
+        assert_eq!(
+            cells[7],
+            r["services_now"].as_array().unwrap().len().to_string()
+        );
+    }
+    let (_, members) = app.get("/api/tiers?format=csv&table=services").await;
+    let services = app.store.list_services().await.unwrap();
+    for s in &services {
+        let now = members
+            .lines()
+            .filter(|l| l.contains(&format!(",now,{},", s.service.name)))
+            .count();
+        assert_eq!(now, 1, "{} sits in one tier now", s.service.name);
+    }
+    let (status, body) = app.get("/api/tiers?format=csv&table=nope").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("not one of tiers, services"), "{body}");
 }
