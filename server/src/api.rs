@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use app::error::AppError;
 use app::reports::services::ServicesQuery;
 use app::reports::Tables;
-use app::reports::{services, sync_history, tiers};
+use app::reports::{overview, services, sync_history, tiers};
+use app::store::services::Removed;
 use app::AppState;
 
 /// The query every report endpoint takes: `?format=json` (default) or `?format=csv`, with
@@ -84,4 +85,21 @@ pub async fn services(State(app): State<AppState>, Query(q): Query<ServicesParam
 /// GET /api/tiers: the Tiers page's prices and the services in each tier.
 pub async fn tiers(State(app): State<AppState>, Query(q): Query<FormatQuery>) -> Response {
     respond(tiers::build(&app, app.clock.now()).await, &q)
+}
+
+/// The query of GET /api/overview: `removed=show` lists services deleted in AWS, and the format.
+#[derive(Debug, Default, Deserialize)]
+pub struct OverviewParams {
+    removed: Option<String>,
+    #[serde(flatten)]
+    format: FormatQuery,
+}
+
+/// GET /api/overview: the Overview page's spend, services, firing alarms and last sync.
+pub async fn overview(State(app): State<AppState>, Query(q): Query<OverviewParams>) -> Response {
+    let report = match Removed::from_query(q.removed.as_deref()) {
+        Ok(removed) => overview::build(&app, removed, app.clock.now()).await,
+        Err(message) => Err(AppError::bad_request(message)),
+    };
+    respond(report, &q.format)
 }

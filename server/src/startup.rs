@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/favicon.svg", get(crate::assets::favicon))
         .route("/api/recommendations", get(recommendations_json))
         .route("/api/sync-runs", get(crate::api::sync_runs))
+        .route("/api/overview", get(crate::api::overview))
         .route("/api/services", get(crate::api::services))
         .route("/api/tiers", get(crate::api::tiers))
         .leptos_routes_with_context(

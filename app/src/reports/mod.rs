@@ -3,6 +3,7 @@
 //! edge), and returns one serializable struct the page only renders.
 
 pub mod cache;
+pub mod overview;
 pub mod recommendations;
 pub mod services;
 pub mod sync_history;

@@ -894,3 +894,49 @@ async fn tiers_json_and_csv_carry_the_numbers_the_page_shows() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.contains("not one of tiers, services"), "{body}");
 }
+
+#[tokio::test]
+async fn overview_json_and_csv_carry_the_numbers_the_page_shows() {
+    let app = spawn_app(Some(small_spec())).await;
+    let (_, html) = app.get("/").await;
+    let json = get_json(&app, "/api/overview").await;
+    let mtd = json["spend"]["this_month"].as_f64().unwrap();
+    assert!(mtd > 50.0, "the demo has spend this month: {mtd}");
+    assert!(inside(&html, "mtd-spend").starts_with(&format::usd(mtd)));
+    let last = json["spend"]["last_month"].as_f64().unwrap();
+    assert!(inside(&html, "last-month-spend").starts_with(&format::usd(last)));
+    let firing = json["firing"].as_array().unwrap().len();
+    assert!(inside(&html, "alarms-firing")
+        .trim_start()
+        .starts_with(&firing.to_string()));
+
+    let (_, csv) = app.get("/api/overview?format=csv").await;
+    let services = json["services"].as_array().unwrap();
+    assert_eq!(services.len(), 2);
+    for s in services {
+        let name = s["name"].as_str().unwrap();
+        let cost = s["monthly_cost_usd"]
+            .as_f64()
+            .or(s["monthly_cost"].as_f64())
+            .unwrap();
+        assert!(
+            html.contains(&format::usd(cost)),
+            "cost of {name} on the page"
+        );
+        let cells = csv_row(&csv, s["cluster"].as_str().unwrap(), name);
+        assert_eq!(cells[7], format!("{cost:.2}"), "CSV cost of {name}");
+    }
+    let (_, spend) = app.get("/api/overview?format=csv&table=spend").await;
+    let total: f64 = spend
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert!(
+        (total - mtd).abs() < 0.01 * spend.lines().count() as f64,
+        "{total} vs {mtd}"
+    );
+    let (status, body) = app.get("/api/overview?removed=yes").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("'removed=yes' is not show or hide"), "{body}");
+}

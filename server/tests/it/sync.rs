@@ -701,7 +701,7 @@ async fn a_service_deleted_in_aws_is_marked_removed_with_its_history_kept() {
         std::sync::Arc::new(app::clock::FixedClock(now)),
         app::settings::Settings::default(),
     );
-    let overview = app::pages::overview::load(state.clone(), None)
+    let overview = app::reports::overview::build(&state, app::store::services::Removed::Hide, now)
         .await
         .unwrap();
     let names: Vec<&str> = overview.services.iter().map(|s| s.name.as_str()).collect();
