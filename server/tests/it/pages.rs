@@ -915,10 +915,7 @@ async fn overview_json_and_csv_carry_the_numbers_the_page_shows() {
     assert_eq!(services.len(), 2);
     for s in services {
         let name = s["name"].as_str().unwrap();
-        let cost = s["monthly_cost_usd"]
-            .as_f64()
-            .or(s["monthly_cost"].as_f64())
-            .unwrap();
+        let cost = s["monthly_cost"].as_f64().unwrap();
         assert!(
             html.contains(&format::usd(cost)),
             "cost of {name} on the page"
