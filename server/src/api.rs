@@ -1,15 +1,16 @@
 //! The JSON (and CSV) endpoints: each runs the same report builder as its page and hands the
 //! result to [`respond`], so every page's data and tables can be had by programs too.
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use app::domain::range::DateRange;
 use app::error::AppError;
 use app::reports::services::ServicesQuery;
 use app::reports::Tables;
-use app::reports::{overview, services, sync_history, tiers};
+use app::reports::{overview, service, services, sync_history, tiers};
 use app::store::services::Removed;
 use app::AppState;
 
@@ -99,6 +100,38 @@ pub struct OverviewParams {
 pub async fn overview(State(app): State<AppState>, Query(q): Query<OverviewParams>) -> Response {
     let report = match Removed::from_query(q.removed.as_deref()) {
         Ok(removed) => overview::build(&app, removed, app.clock.now()).await,
+        Err(message) => Err(AppError::bad_request(message)),
+    };
+    respond(report, &q.format)
+}
+
+/// The query of GET /api/services/{cluster}/{name}: the Service page's range, and the format.
+#[derive(Debug, Default, Deserialize)]
+pub struct ServiceParams {
+    range: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    #[serde(flatten)]
+    format: FormatQuery,
+}
+
+/// GET /api/services/{cluster}/{name}: the Service page's recommendation and chart data
+/// (`?range=` as the page; CSV tables `cpu`, `memory`, `tasks`).
+pub async fn service(
+    State(app): State<AppState>,
+    Path((cluster, name)): Path<(String, String)>,
+    Query(q): Query<ServiceParams>,
+) -> Response {
+    let now = app.clock.now();
+    let range = DateRange::parse(
+        q.range.as_deref(),
+        q.from.as_deref(),
+        q.to.as_deref(),
+        now,
+        app.settings.rules.lookback_days,
+    );
+    let report = match range {
+        Ok(range) => service::build(&app, &cluster, &name, range, now).await,
         Err(message) => Err(AppError::bad_request(message)),
     };
     respond(report, &q.format)

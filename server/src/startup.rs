@@ -49,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sync-runs", get(crate::api::sync_runs))
         .route("/api/overview", get(crate::api::overview))
         .route("/api/services", get(crate::api::services))
+        .route("/api/services/{cluster}/{name}", get(crate::api::service))
         .route("/api/tiers", get(crate::api::tiers))
         .leptos_routes_with_context(
             &server_state,

@@ -5,6 +5,7 @@
 pub mod cache;
 pub mod overview;
 pub mod recommendations;
+pub mod service;
 pub mod services;
 pub mod sync_history;
 pub mod tiers;

@@ -937,3 +937,71 @@ async fn overview_json_and_csv_carry_the_numbers_the_page_shows() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.contains("'removed=yes' is not show or hide"), "{body}");
 }
+
+#[tokio::test]
+async fn find_service_looks_up_one_service_removed_or_not() {
+    let (app, _) = app_with_the_client_removed().await;
+    for s in app
+        .store
+        .list_services_with(app::store::services::Removed::Show)
+        .await
+        .unwrap()
+    {
+        let found = app
+            .store
+            .find_service(&s.service.cluster, &s.service.name)
+            .await
+            .unwrap();
+        assert_eq!(found.as_ref(), Some(&s), "{}", s.service.name);
+    }
+    let none = app
+        .store
+        .find_service("mangu-publishing-cluster-production", "no-such-service")
+        .await
+        .unwrap();
+    assert_eq!(none, None);
+}
+
+#[tokio::test]
+async fn service_json_and_csv_carry_the_numbers_the_page_shows() {
+    let app = spawn_app(Some(small_spec())).await;
+    let api = SERVER.replace("/services/", "/api/services/");
+    let (_, html) = app.get(&format!("{SERVER}?range=7d")).await;
+    let json = get_json(&app, &format!("{api}?range=7d")).await;
+    let current = json["rec"]["monthly_cost_usd"]["current"].as_f64().unwrap();
+    assert!(inside(&html, "rec-cost-now").starts_with(&format::usd(current)));
+    assert!(html.contains(json["rec"]["finding"].as_str().unwrap()));
+    // The size lines (tier lines far above the use may fall outside the chart).
+    let lines = json["cpu_lines"].as_array().unwrap();
+    assert!(lines.iter().any(|l| l["kind"] == "current"));
+    for line in lines.iter().filter(|l| l["kind"] != "tier") {
+        let label = line["label"].as_str().unwrap();
+        assert!(html.contains(label), "CPU line {label} drawn");
+    }
+    let bands = json["cpu"]["bands"].as_array().unwrap();
+    assert!(bands.len() > 100, "7 days of columns: {}", bands.len());
+    let (status, csv) = app
+        .get(&format!("{api}?range=7d&format=csv&table=cpu"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(csv.lines().count(), bands.len() + 1);
+    let first: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(first[0], bands[0]["ts"].to_string());
+    let max = first[2].parse::<f64>().unwrap();
+    assert!(
+        (max - bands[0]["max"].as_f64().unwrap()).abs() < 1e-9,
+        "{max}"
+    );
+
+    let (status, body) = app.get(&format!("{api}?range=abc")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("range=abc"), "{body}");
+    let (status, body) = app
+        .get("/api/services/mangu-publishing-cluster-production/no-such-service")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        body.contains("There is no service no-such-service"),
+        "{body}"
+    );
+}
