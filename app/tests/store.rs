@@ -3,7 +3,7 @@
 
 use app::domain::capacity::StrategyItem;
 use app::domain::fargate::{Architecture, TaskSize};
-use app::store::alarms::AlarmHistoryRecord;
+use app::store::alarms::{AlarmHistoryRecord, HistoryItemType};
 use app::store::costs::CostRecord;
 use app::store::metrics::SeriesKey;
 use app::store::services::{Removed, ServiceRecord};
@@ -230,7 +230,7 @@ async fn alarm_history_is_stored_once() {
         region: "us-east-1".into(),
         alarm_name: "a".into(),
         ts: 100,
-        item_type: "StateUpdate".into(),
+        item_type: HistoryItemType::StateUpdate,
         summary: "Alarm updated from OK to ALARM".into(),
         history_data: "{}".into(),
         ..Default::default()

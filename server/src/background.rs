@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use app::store::sync_runs::RunTrigger;
 use app::store::Store;
 use app::SyncTrigger;
 
@@ -35,7 +36,7 @@ impl BackgroundSync {
     }
 
     /// Starts a sync recorded with `trigger` unless one is running.
-    pub fn start_as(&self, trigger: &str) -> Result<(), String> {
+    pub fn start_as(&self, trigger: RunTrigger) -> Result<(), String> {
         if self.running.swap(true, Ordering::SeqCst) {
             return Err("a sync is already running".into());
         }
@@ -46,7 +47,7 @@ impl BackgroundSync {
             self.last_error.clone(),
         );
         let options = SyncOptions {
-            trigger: trigger.into(),
+            trigger,
             ..self.options.clone()
         };
         tokio::spawn(async move {
@@ -70,7 +71,7 @@ impl BackgroundSync {
 
 impl SyncTrigger for BackgroundSync {
     fn start(&self) -> Result<(), String> {
-        self.start_as("button")
+        self.start_as(RunTrigger::Button)
     }
 
     fn is_running(&self) -> bool {
@@ -89,7 +90,7 @@ pub fn schedule(trigger: Arc<BackgroundSync>, every: Duration) -> tokio::task::J
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             ticker.tick().await;
-            if let Err(e) = trigger.start_as("schedule") {
+            if let Err(e) = trigger.start_as(RunTrigger::Schedule) {
                 tracing::info!("scheduled sync skipped: {e}");
             }
         }

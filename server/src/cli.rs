@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use app::clock::SystemClock;
 use app::settings::Settings;
+use app::store::sync_runs::{RunOutcome, RunTrigger};
 use app::store::Store;
 use app::AppState;
 
@@ -17,6 +18,7 @@ use crate::background::BackgroundSync;
 use crate::config::Config;
 use crate::demo::{self, DemoSpec};
 use crate::output::{self, Format};
+use crate::startup::StateSpec;
 use crate::sync::{Phase, SyncOptions};
 
 /// Spendwatch: what your ECS/Fargate services cost, whether they are the right size, and whether
@@ -137,7 +139,7 @@ pub struct AwsArgs {
 
 impl AwsArgs {
     /// Sync options from the config file with these flags over it.
-    pub fn options(&self, config: &Config, trigger: &str) -> anyhow::Result<SyncOptions> {
+    pub fn options(&self, config: &Config, trigger: RunTrigger) -> anyhow::Result<SyncOptions> {
         let mut aws = config.aws.clone();
         if !self.regions.is_empty() {
             aws.regions = self.regions.clone();
@@ -178,7 +180,7 @@ impl AwsArgs {
             restate_days: aws.cost_restate_days,
             overlap_secs: i64::from(aws.metric_overlap_minutes) * 60,
             skip: Default::default(),
-            trigger: trigger.into(),
+            trigger,
             progress: true,
         })
     }
@@ -273,24 +275,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve(args) => {
-            let sync_options = args.aws.options(&config, "button")?;
+            let sync_options = args.aws.options(&config, RunTrigger::Button)?;
             let settings = args.sizing.apply(config)?.settings();
-            let store = open(&cli.db).await?;
-            if args.demo && store.is_empty().await? {
-                println!(
-                    "{} is empty: loading the demo dataset first.",
-                    cli.db.display()
-                );
-                demo::generate_at(
-                    &store,
-                    &DemoSpec::default_ending(now_hour()),
-                    true,
-                    wall_clock,
-                )
-                .await?;
-            }
+            let state = crate::startup::build_state(StateSpec {
+                db: cli.db.clone(),
+                demo: args.demo.then(|| DemoSpec::default_ending(now_hour())),
+                progress: true,
+                clock: Arc::new(SystemClock),
+                settings,
+            })
+            .await?;
             let trigger = Arc::new(BackgroundSync::new(
-                store.clone(),
+                state.store.clone(),
                 cli.db.clone(),
                 sync_options,
             ));
@@ -298,12 +294,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("Syncing from AWS every {} minutes.", every.as_secs() / 60);
                 crate::background::schedule(trigger.clone(), every);
             }
-            let state = AppState::new(store, Arc::new(SystemClock), settings).with_sync(trigger);
+            let state = state.with_sync(trigger);
             warm_recommendations(&state);
             crate::startup::serve(state, args.bind).await
         }
         Command::Sync(args) => {
-            let mut options = args.aws.options(&config, "cli")?;
+            let mut options = args.aws.options(&config, RunTrigger::Cli)?;
             options.skip = args.skip.iter().copied().collect();
             options.progress = !args.no_progress;
             let store = open(&cli.db).await?;
@@ -315,7 +311,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "{}",
                 output::sync_summary(&report, started.elapsed().as_secs_f64())
             );
-            if report.outcome == "failed" {
+            if report.outcome == RunOutcome::Failed {
                 anyhow::bail!(
                     "the sync failed: {}",
                     report

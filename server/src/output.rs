@@ -59,7 +59,10 @@ fn table(recs: &[ServiceRecommendation]) -> String {
                 None => ("-".into(), "-".into()),
             };
             [
-                r.service.clone(),
+                match r.removed {
+                    Some(_) => format!("{} (removed)", r.service),
+                    None => r.service.clone(),
+                },
                 size(rec.current.cpu, rec.current.memory_mib),
                 rec.current.tier.clone().unwrap_or_else(|| "-".into()),
                 rsize,
@@ -149,7 +152,7 @@ fn csv_field(s: &str) -> String {
 
 fn csv(recs: &[ServiceRecommendation]) -> String {
     let mut out = String::from(
-        "cluster,service,finding,current_cpu,current_memory_mib,current_tier,recommended_cpu,recommended_memory_mib,recommended_tier,cpu_p95_vcpu,cpu_max_vcpu,memory_max_mib,hours_of_data,monthly_cost_current_usd,monthly_cost_recommended_usd,monthly_savings_usd,reason,monthly_size_change_usd,monthly_capacity_provider_change_usd,cpu_pinned_minutes,risks\n",
+        "cluster,service,finding,current_cpu,current_memory_mib,current_tier,recommended_cpu,recommended_memory_mib,recommended_tier,cpu_p95_vcpu,cpu_max_vcpu,memory_max_mib,hours_of_data,monthly_cost_current_usd,monthly_cost_recommended_usd,monthly_savings_usd,reason,monthly_size_change_usd,monthly_capacity_provider_change_usd,cpu_pinned_minutes,risks,removed_from_aws_at\n",
     );
     for r in recs {
         let rec = &r.rec;
@@ -179,6 +182,7 @@ fn csv(recs: &[ServiceRecommendation]) -> String {
                 .map(|c| format!("{c:.2}"))),
             format!("{:.0}", rec.usage.cpu_pinned_minutes),
             rec.risks.join("; "),
+            opt(r.removed.map(|x| format::datetime(x.removed_at))),
         ];
         out += &fields
             .iter()

@@ -1,18 +1,76 @@
-//! Building the HTTP router and serving it.
+//! Building the app's state and HTTP router, and serving it. The CLI and the tests build both
+//! through the same functions, so the tests exercise what `spendwatch serve` runs.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use anyhow::Context;
 use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRef, Query, State};
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Json, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::LatencyUnit;
+use tracing::Level;
 
+use app::clock::SharedClock;
+use app::error::AppError;
+use app::settings::Settings;
+use app::store::Store;
 use app::{shell, App, AppState};
+
+use crate::demo::{self, DemoSpec};
+
+/// What the app's state is built from: the CLI fills it from flags and the settings file, the
+/// tests from fixtures.
+pub struct StateSpec {
+    /// The SQLite file, created and migrated when needed.
+    pub db: PathBuf,
+    /// Demo data loaded first when the database is empty.
+    pub demo: Option<DemoSpec>,
+    /// Whether loading the demo reports its progress on the terminal.
+    pub progress: bool,
+    /// Where pages read "now".
+    pub clock: SharedClock,
+    /// Prices and sizing settings.
+    pub settings: Settings,
+}
+
+/// Opens the store, loads the demo into it when asked and it is empty, and builds the state the
+/// pages share (without a sync trigger: add one with [`AppState::with_sync`]).
+pub async fn build_state(spec: StateSpec) -> anyhow::Result<AppState> {
+    let store = Store::open(&spec.db)
+        .await
+        .context("opening the database (--db)")?;
+    if let Some(demo_spec) = &spec.demo {
+        load_demo_if_empty(&store, &spec.db, demo_spec, spec.progress, &spec.clock).await?;
+    }
+    Ok(AppState::new(store, spec.clock, spec.settings))
+}
+
+/// Fills an empty store with the demo; a store holding data is left as it is.
+async fn load_demo_if_empty(
+    store: &Store,
+    db: &std::path::Path,
+    spec: &DemoSpec,
+    progress: bool,
+    clock: &SharedClock,
+) -> anyhow::Result<()> {
+    if !store.is_empty().await? {
+        return Ok(());
+    }
+    if progress {
+        println!("{} is empty: loading the demo dataset first.", db.display());
+    }
+    // The demo's sync run is stamped with when it was loaded (the data's end is in its summary).
+    demo::generate_at(store, spec, progress, || clock.now()).await?;
+    Ok(())
+}
 
 /// What the axum handlers outside Leptos need.
 #[derive(Clone)]
@@ -33,7 +91,9 @@ impl FromRef<ServerState> for LeptosOptions {
     }
 }
 
-/// Builds the whole router: asset routes, every page, and a styled 404 for the rest.
+/// Builds the whole router: asset routes, the JSON API, every page, and a 404 for the rest (JSON
+/// under `/api/`, the styled page elsewhere). Each request is logged with its status and latency
+/// at info level (`-v`, or `RUST_LOG=tower_http=info`).
 pub fn router(state: AppState) -> Router {
     let options = LeptosOptions::builder().output_name("spendwatch").build();
     let routes = generate_route_list(App);
@@ -61,7 +121,25 @@ pub fn router(state: AppState) -> Router {
             },
         )
         .fallback(not_found)
+        .layer(request_log())
         .with_state(server_state.clone())
+}
+
+/// One log line per request when it completes: method, path, status and latency.
+fn request_log() -> TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    DefaultMakeSpan,
+    (),
+    DefaultOnResponse,
+> {
+    TraceLayer::new_for_http()
+        .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+        .on_request(())
+        .on_response(
+            DefaultOnResponse::new()
+                .level(Level::INFO)
+                .latency_unit(LatencyUnit::Millis),
+        )
 }
 
 /// Query of GET /api/recommendations.
@@ -75,35 +153,22 @@ struct RecommendationsQuery {
 /// (`?removed=show` as `--include-removed`).
 async fn recommendations_json(
     State(ServerState { app, .. }): State<ServerState>,
-    Query(q): Query<RecommendationsQuery>,
-) -> Response {
-    let removed = match app::store::services::Removed::from_query(q.removed.as_deref()) {
-        Ok(r) => r,
-        Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
-    };
-    match app
+    query: Result<Query<RecommendationsQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let Query(q) = query.map_err(|e| AppError::bad_request(e.body_text()))?;
+    let removed = app::store::services::Removed::from_query(q.removed.as_deref())
+        .map_err(AppError::bad_request)?;
+    let evidence = app
         .recommendations
         .get(&app.store, &app.settings, app.clock.now())
-        .await
-    {
-        Ok(evidence) => {
-            let recs: Vec<_> = app::reports::recommendations::listed(&evidence, removed)
-                .map(|e| &e.recommendation)
-                .collect();
-            axum::Json(recs).into_response()
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "recommendations failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error: see the server log",
-            )
-                .into_response()
-        }
-    }
+        .await?;
+    let recs: Vec<_> = app::reports::recommendations::listed(&evidence, removed)
+        .map(|e| &e.recommendation)
+        .collect();
+    Ok(Json(recs).into_response())
 }
 
-/// Renders the app's not-found page with status 404.
+/// Renders the app's not-found page with status 404; a JSON 404 for paths under `/api/`.
 async fn not_found(
     State(ServerState {
         options,
@@ -111,6 +176,10 @@ async fn not_found(
     }): State<ServerState>,
     req: Request<Body>,
 ) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/api/") {
+        return AppError::not_found(format!("there is no API endpoint {path}")).into_response();
+    }
     let handler = leptos_axum::render_app_async_with_context(
         move || provide_context(state.clone()),
         move || shell(options.clone()),

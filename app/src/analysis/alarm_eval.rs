@@ -3,27 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// An alarm state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AlarmState {
-    /// Not breaching.
-    Ok,
-    /// Breaching.
-    Alarm,
-    /// Not enough data to decide.
-    InsufficientData,
-}
-
-impl AlarmState {
-    /// CloudWatch's spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ok => "OK",
-            Self::Alarm => "ALARM",
-            Self::InsufficientData => "INSUFFICIENT_DATA",
-        }
-    }
-}
+pub use crate::domain::alarms::AlarmState;
 
 /// How a datapoint is compared with the threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

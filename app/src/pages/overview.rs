@@ -10,6 +10,7 @@ use crate::format;
 use crate::reports::overview::{build, OverviewData};
 use crate::state::AppState;
 use crate::store::services::Removed;
+use crate::store::sync_runs::RunTrigger;
 
 /// The Overview page.
 #[component]
@@ -58,7 +59,7 @@ fn overview_view(d: OverviewData) -> impl IntoView {
             "Data last synced {} ({}{})",
             format::ago(run.finished_at.unwrap_or(run.started_at), d.now),
             format::datetime(run.finished_at.unwrap_or(run.started_at)),
-            if run.trigger == "demo" {
+            if run.trigger == RunTrigger::Demo {
                 ", demo data"
             } else {
                 ""

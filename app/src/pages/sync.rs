@@ -6,7 +6,7 @@ use crate::components::{load_page, Layout};
 use crate::format;
 use crate::reports::sync_history::{build, StartFailure, SyncHistory};
 use crate::state::AppState;
-use crate::store::sync_runs::{RunHistory, SyncRun};
+use crate::store::sync_runs::{RunHistory, RunTrigger, SyncRun};
 
 /// Starts a sync in the background; without JavaScript the browser is sent back to the page.
 #[server(endpoint = "sync_now")]
@@ -104,9 +104,9 @@ fn run_row(r: RunHistory, now: i64) -> impl IntoView {
     view! {
         <tr>
             <td title=format::datetime(run.started_at)>{started}</td>
-            <td>{run.trigger}</td>
+            <td>{run.trigger.to_string()}</td>
             <td>
-                <span class=format!("badge outcome-{}", run.outcome)>{run.outcome.clone()}</span>
+                <span class=format!("badge outcome-{}", run.outcome)>{run.outcome.to_string()}</span>
                 {run.summary.map(|s| view! { <div class="sub">{s}</div> })}
                 {(!errors.is_empty()).then(|| view! {
                     <ul class="risks">
@@ -127,7 +127,7 @@ fn run_row(r: RunHistory, now: i64) -> impl IntoView {
 /// so it is not mistaken for a sync of fresh data.
 fn started_text(run: &SyncRun, now: i64) -> String {
     let ago = format::ago(run.started_at, now);
-    if run.trigger == "demo" {
+    if run.trigger == RunTrigger::Demo {
         format!(
             "demo data generated {ago} ({})",
             format::datetime(run.started_at)
@@ -140,14 +140,15 @@ fn started_text(run: &SyncRun, now: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::sync_runs::RunOutcome;
 
-    fn run(trigger: &str, started_at: i64) -> SyncRun {
+    fn run(trigger: RunTrigger, started_at: i64) -> SyncRun {
         SyncRun {
             id: 1,
-            trigger: trigger.into(),
+            trigger,
             started_at,
             finished_at: Some(started_at + 2),
-            outcome: "ok".into(),
+            outcome: RunOutcome::Ok,
             datapoints_written: 0,
             rows_written: 0,
             api_cost_usd: 0.0,
@@ -158,11 +159,14 @@ mod tests {
     #[test]
     fn a_demo_load_says_it_generated_demo_data() {
         let now = 1_800_000_000;
-        let text = started_text(&run("demo", now - 180), now);
+        let text = started_text(&run(RunTrigger::Demo, now - 180), now);
         assert!(
             text.starts_with("demo data generated 3 min ago ("),
             "{text}"
         );
-        assert_eq!(started_text(&run("cli", now - 180), now), "3 min ago");
+        assert_eq!(
+            started_text(&run(RunTrigger::Cli, now - 180), now),
+            "3 min ago"
+        );
     }
 }

@@ -10,7 +10,7 @@ use crate::domain::fargate::PriceTable;
 use crate::error::AppError;
 use crate::format;
 use crate::state::AppState;
-use crate::store::alarms::AlarmRecord;
+use crate::store::alarms::{AlarmRecord, AlarmState};
 use crate::store::costs::{GroupTotal, ACCOUNT, BY_SERVICE};
 use crate::store::services::{Removed, StoredService};
 use crate::store::sync_runs::SyncRun;
@@ -99,7 +99,7 @@ pub async fn build(state: &AppState, removed: Removed, now: i64) -> Result<Overv
         alarm_total: alarms.len(),
         firing: alarms
             .into_iter()
-            .filter(|a| a.state_value == "ALARM")
+            .filter(|a| a.state_value == AlarmState::Alarm)
             .collect(),
         last_sync,
         empty,

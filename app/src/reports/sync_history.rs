@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::{csv_usd, Table, Tables};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::sync_runs::RunHistory;
+use crate::store::sync_runs::{RunHistory, RunOutcome};
 
 /// Runs the page lists.
 pub const RUNS_SHOWN: i64 = 50;
@@ -38,7 +38,7 @@ pub struct SyncHistory {
 pub async fn build(state: &AppState, now: i64) -> Result<SyncHistory, AppError> {
     let runs = state.store.sync_history(RUNS_SHOWN).await?;
     let running = state.sync.as_ref().is_some_and(|s| s.is_running())
-        || runs.iter().any(|r| r.run.outcome == "running");
+        || runs.iter().any(|r| r.run.outcome == RunOutcome::Running);
     Ok(SyncHistory {
         runs,
         can_sync: state.sync.is_some(),
@@ -65,8 +65,8 @@ impl Tables for SyncHistory {
                     run.id.to_string(),
                     run.started_at.to_string(),
                     run.finished_at.map(|f| f.to_string()).unwrap_or_default(),
-                    run.trigger.clone(),
-                    run.outcome.clone(),
+                    run.trigger.to_string(),
+                    run.outcome.to_string(),
                     run.datapoints_written.to_string(),
                     run.rows_written.to_string(),
                     calls.collect::<Vec<_>>().join("; "),

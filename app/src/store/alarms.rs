@@ -1,12 +1,67 @@
 //! CloudWatch alarms (definition and current state) and their history, kept forever.
 
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
+use super::text::{stored_as_text, StoredText};
 use super::{Store, StoreResult};
+pub use crate::domain::alarms::AlarmState;
 
-/// An alarm's full definition and current state.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+impl StoredText for AlarmState {
+    const WHAT: &'static str = "alarm state";
+
+    fn as_str(&self) -> &str {
+        AlarmState::as_str(*self)
+    }
+
+    fn from_stored(s: &str) -> Option<Self> {
+        [Self::Ok, Self::Alarm, Self::InsufficientData]
+            .into_iter()
+            .find(|state| state.as_str() == s)
+    }
+}
+
+stored_as_text!(AlarmState);
+
+/// What an alarm history item records.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum HistoryItemType {
+    /// The alarm changed state (the most common item).
+    #[default]
+    StateUpdate,
+    /// The alarm's definition changed.
+    ConfigurationUpdate,
+    /// The alarm ran an action.
+    Action,
+    /// A type newer than this version, kept as AWS spelled it.
+    Other(String),
+}
+
+impl StoredText for HistoryItemType {
+    const WHAT: &'static str = "alarm history item type";
+
+    fn as_str(&self) -> &str {
+        match self {
+            Self::StateUpdate => "StateUpdate",
+            Self::ConfigurationUpdate => "ConfigurationUpdate",
+            Self::Action => "Action",
+            Self::Other(name) => name,
+        }
+    }
+
+    fn from_stored(s: &str) -> Option<Self> {
+        Some(
+            [Self::StateUpdate, Self::ConfigurationUpdate, Self::Action]
+                .into_iter()
+                .find(|t| t.as_str() == s)
+                .unwrap_or_else(|| Self::Other(s.to_string())),
+        )
+    }
+}
+
+stored_as_text!(HistoryItemType);
+
+/// An alarm's full definition and current state (read straight from its `alarms` row).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, sqlx::FromRow)]
 pub struct AlarmRecord {
     /// AWS region.
     pub region: String,
@@ -52,8 +107,8 @@ pub struct AlarmRecord {
     pub ok_actions: Option<String>,
     /// JSON array of ARNs.
     pub insufficient_data_actions: Option<String>,
-    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
-    pub state_value: String,
+    /// Current state.
+    pub state_value: AlarmState,
     /// Why the state is what it is.
     pub state_reason: Option<String>,
     /// JSON with the evaluated datapoints.
@@ -64,8 +119,8 @@ pub struct AlarmRecord {
     pub configuration_updated_at: Option<i64>,
 }
 
-/// One alarm history item.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// One alarm history item (read straight from its `alarm_history` row).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, sqlx::FromRow)]
 pub struct AlarmHistoryRecord {
     /// AWS region.
     pub region: String,
@@ -73,8 +128,8 @@ pub struct AlarmHistoryRecord {
     pub alarm_name: String,
     /// When it happened.
     pub ts: i64,
-    /// `StateUpdate`, `ConfigurationUpdate`, `Action`, or a newer type kept as given.
-    pub item_type: String,
+    /// What the item records.
+    pub item_type: HistoryItemType,
     /// AWS's one-line summary.
     pub summary: String,
     /// State before, for state updates.
@@ -139,7 +194,7 @@ impl Store {
         .bind(&a.alarm_actions)
         .bind(&a.ok_actions)
         .bind(&a.insufficient_data_actions)
-        .bind(&a.state_value)
+        .bind(a.state_value)
         .bind(&a.state_reason)
         .bind(&a.state_reason_data)
         .bind(a.state_updated_at)
@@ -189,73 +244,54 @@ impl Store {
     }
 
     /// Every alarm, optionally only those in one state, by name.
-    pub async fn list_alarms(&self, state: Option<&str>) -> StoreResult<Vec<AlarmRecord>> {
-        let rows =
-            sqlx::query("SELECT * FROM alarms WHERE ?1 IS NULL OR state_value = ?1 ORDER BY name")
-                .bind(state)
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AlarmRecord {
-                region: r.get("region"),
-                name: r.get("name"),
-                arn: r.get("arn"),
-                alarm_type: r.get("alarm_type"),
-                description: r.get("description"),
-                namespace: r.get("namespace"),
-                metric_name: r.get("metric_name"),
-                dimensions: r.get("dimensions"),
-                statistic: r.get("statistic"),
-                extended_statistic: r.get("extended_statistic"),
-                period: r.get("period"),
-                evaluation_periods: r.get("evaluation_periods"),
-                datapoints_to_alarm: r.get("datapoints_to_alarm"),
-                threshold: r.get("threshold"),
-                comparison_operator: r.get("comparison_operator"),
-                treat_missing_data: r.get("treat_missing_data"),
-                metrics: r.get("metrics"),
-                alarm_rule: r.get("alarm_rule"),
-                actions_enabled: r.get("actions_enabled"),
-                alarm_actions: r.get("alarm_actions"),
-                ok_actions: r.get("ok_actions"),
-                insufficient_data_actions: r.get("insufficient_data_actions"),
-                state_value: r.get("state_value"),
-                state_reason: r.get("state_reason"),
-                state_reason_data: r.get("state_reason_data"),
-                state_updated_at: r.get("state_updated_at"),
-                configuration_updated_at: r.get("configuration_updated_at"),
-            })
-            .collect())
+    pub async fn list_alarms(&self, state: Option<AlarmState>) -> StoreResult<Vec<AlarmRecord>> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM alarms WHERE ?1 IS NULL OR state_value = ?1 ORDER BY name",
+        )
+        .bind(state)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::text::parse;
+
+    #[test]
+    fn alarm_states_are_stored_in_cloudwatch_spelling() {
+        for (state, word) in [
+            (AlarmState::Ok, "OK"),
+            (AlarmState::Alarm, "ALARM"),
+            (AlarmState::InsufficientData, "INSUFFICIENT_DATA"),
+        ] {
+            assert_eq!(
+                (state.to_string(), parse(word)),
+                (word.to_string(), Ok(state))
+            );
+        }
+        assert!(
+            parse::<AlarmState>("Alarm").is_err(),
+            "the spelling is exact"
+        );
     }
 
-    /// History items of one alarm (or all when `None`), newest first.
-    pub async fn list_alarm_history(
-        &self,
-        alarm_name: Option<&str>,
-        limit: i64,
-    ) -> StoreResult<Vec<AlarmHistoryRecord>> {
-        let rows = sqlx::query(
-            "SELECT region, alarm_name, ts, item_type, summary, old_state, new_state, reason, history_data
-             FROM alarm_history WHERE ?1 IS NULL OR alarm_name = ?1 ORDER BY ts DESC, id DESC LIMIT ?2",
-        )
-        .bind(alarm_name)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AlarmHistoryRecord {
-                region: r.get("region"),
-                alarm_name: r.get("alarm_name"),
-                ts: r.get("ts"),
-                item_type: r.get("item_type"),
-                summary: r.get("summary"),
-                old_state: r.get("old_state"),
-                new_state: r.get("new_state"),
-                reason: r.get("reason"),
-                history_data: r.get("history_data"),
-            })
-            .collect())
+    #[test]
+    fn history_item_types_keep_a_type_this_version_does_not_know() {
+        for (kind, word) in [
+            (HistoryItemType::StateUpdate, "StateUpdate"),
+            (HistoryItemType::ConfigurationUpdate, "ConfigurationUpdate"),
+            (HistoryItemType::Action, "Action"),
+            (
+                HistoryItemType::Other("AlarmContributorStateUpdate".into()),
+                "AlarmContributorStateUpdate",
+            ),
+        ] {
+            assert_eq!(
+                (kind.to_string(), parse(word)),
+                (word.to_string(), Ok(kind.clone()))
+            );
+        }
     }
 }

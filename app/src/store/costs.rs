@@ -1,7 +1,6 @@
 //! Cost Explorer results: daily and monthly amounts by dimension, and forecasts.
 
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use super::{Store, StoreResult};
 
@@ -39,8 +38,8 @@ pub struct CostRecord {
     pub estimated: bool,
 }
 
-/// A GetCostForecast result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A GetCostForecast result (read straight from its `cost_forecasts` row).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Forecast {
     /// Inclusive start.
     pub period_start: i64,
@@ -58,10 +57,11 @@ pub struct Forecast {
     pub made_at: i64,
 }
 
-/// A total for one group key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A total for one group key (a row of `group_key`, `amount`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct GroupTotal {
     /// Group key.
+    #[sqlx(rename = "group_key")]
     pub key: String,
     /// Sum of amounts.
     pub amount: f64,
@@ -123,21 +123,12 @@ impl Store {
 
     /// The newest forecast covering `ts`, if any.
     pub async fn forecast_at(&self, ts: i64) -> StoreResult<Option<Forecast>> {
-        let row = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT * FROM cost_forecasts WHERE period_start <= ?1 AND period_end > ?1 ORDER BY made_at DESC LIMIT 1",
         )
         .bind(ts)
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| Forecast {
-            period_start: r.get("period_start"),
-            period_end: r.get("period_end"),
-            metric: r.get("metric"),
-            mean: r.get("mean"),
-            lower: r.get("lower"),
-            upper: r.get("upper"),
-            made_at: r.get("made_at"),
-        }))
+        .await?)
     }
 
     /// The latest day with cost data in a scope and grouping, if any.
@@ -182,7 +173,7 @@ impl Store {
         from: i64,
         to: i64,
     ) -> StoreResult<Vec<GroupTotal>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT group_key, sum(amount) AS amount FROM costs
              WHERE granularity = 'DAILY' AND scope = ?1 AND group_by = ?2 AND metric = ?3
                AND period_start >= ?4 AND period_start < ?5
@@ -194,14 +185,7 @@ impl Store {
         .bind(from)
         .bind(to)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| GroupTotal {
-                key: r.get("group_key"),
-                amount: r.get("amount"),
-            })
-            .collect())
+        .await?)
     }
 
     /// Whether any day in `[from, to)` is still flagged as estimated.

@@ -3,12 +3,11 @@
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use super::{Store, StoreResult};
 
 /// What identifies a series: metric, dimensions, statistic and period.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::FromRow)]
 pub struct SeriesKey {
     /// CloudWatch namespace, e.g. `AWS/ECS`.
     pub namespace: String,
@@ -22,32 +21,18 @@ pub struct SeriesKey {
     pub period: i64,
 }
 
-/// A stored series with its id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A stored series with its id (read straight from its `metric_series` row).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct StoredSeries {
     /// Row id.
     pub id: i64,
     /// Identity.
+    #[sqlx(flatten)]
     pub key: SeriesKey,
     /// Unit, if known.
     pub unit: Option<String>,
     /// Owning service, if any.
     pub service_id: Option<i64>,
-}
-
-/// One hourly rollup bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct HourlyBucket {
-    /// Start of the hour.
-    pub hour: i64,
-    /// Smallest value in the hour.
-    pub min: f64,
-    /// Largest value in the hour.
-    pub max: f64,
-    /// Sum of values.
-    pub sum: f64,
-    /// Number of datapoints.
-    pub count: i64,
 }
 
 /// Rows a point write changed.
@@ -190,46 +175,13 @@ impl Store {
 
     /// Every series, optionally only those of one service.
     pub async fn list_series(&self, service_id: Option<i64>) -> StoreResult<Vec<StoredSeries>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT id, namespace, metric_name, dimensions, statistic, period, unit, service_id
              FROM metric_series WHERE ?1 IS NULL OR service_id = ?1 ORDER BY id",
         )
         .bind(service_id)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| StoredSeries {
-                id: r.get("id"),
-                key: SeriesKey {
-                    namespace: r.get("namespace"),
-                    metric_name: r.get("metric_name"),
-                    dimensions: r.get("dimensions"),
-                    statistic: r.get("statistic"),
-                    period: r.get("period"),
-                },
-                unit: r.get("unit"),
-                service_id: r.get("service_id"),
-            })
-            .collect())
-    }
-
-    /// Datapoints of a series in `[from, to)`, oldest first.
-    pub async fn read_points(
-        &self,
-        series_id: i64,
-        from: i64,
-        to: i64,
-    ) -> StoreResult<Vec<(i64, f64)>> {
-        let rows = sqlx::query_as::<_, (i64, f64)>(
-            "SELECT ts, value FROM datapoints WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts",
-        )
-        .bind(series_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows)
+        .await?)
     }
 
     /// Values of a series in `[from, to)`, oldest first, without their times. Gathered into one
@@ -245,37 +197,6 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok(serde_json::from_str(&json)?)
-    }
-
-    /// Hourly rollups of a series for hours starting in `[from, to)`, oldest first. Gathered into
-    /// one JSON array inside SQLite: a 90-day chart reads 2,160 buckets in one row.
-    pub async fn read_hourly(
-        &self,
-        series_id: i64,
-        from: i64,
-        to: i64,
-    ) -> StoreResult<Vec<HourlyBucket>> {
-        let json: String = sqlx::query_scalar(
-            "SELECT json_group_array(json_array(hour, min, max, sum, count)) FROM
-                 (SELECT hour, min, max, sum, count FROM datapoints_hourly
-                  WHERE series_id = ?1 AND hour >= ?2 AND hour < ?3 ORDER BY hour)",
-        )
-        .bind(series_id)
-        .bind(from)
-        .bind(to)
-        .fetch_one(&self.pool)
-        .await?;
-        let rows: Vec<(i64, f64, f64, f64, i64)> = serde_json::from_str(&json)?;
-        Ok(rows
-            .into_iter()
-            .map(|(hour, min, max, sum, count)| HourlyBucket {
-                hour,
-                min,
-                max,
-                sum,
-                count,
-            })
-            .collect())
     }
 
     /// A series over `[from, to)` grouped into buckets of `width` seconds aligned to `from`:
@@ -313,16 +234,6 @@ impl Store {
         Ok(serde_json::from_str(&json)?)
     }
 
-    /// The newest datapoint time of a series, if it has any.
-    pub async fn last_point_time(&self, series_id: i64) -> StoreResult<Option<i64>> {
-        Ok(
-            sqlx::query_scalar("SELECT max(ts) FROM datapoints WHERE series_id = ?1")
-                .bind(series_id)
-                .fetch_one(&self.pool)
-                .await?,
-        )
-    }
-
     /// Records that a series has been fetched up to `until` (never moves backwards).
     pub async fn mark_fetched(&self, series_id: i64, until: i64) -> StoreResult<()> {
         sqlx::query("UPDATE metric_series SET fetched_until = max(coalesce(fetched_until, 0), ?2) WHERE id = ?1")
@@ -356,13 +267,6 @@ impl Store {
         // Late datapoints land behind what was fetched, so a metric with data resumes from its
         // newest point (the caller subtracts an overlap), never from the fetch cursor.
         Ok(last_point.or(fetched))
-    }
-
-    /// Total stored datapoints (a count over the whole table: for tests and status, not pages).
-    pub async fn count_points(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT count(*) FROM datapoints")
-            .fetch_one(&self.pool)
-            .await?)
     }
 }
 

@@ -8,6 +8,9 @@ pub mod costs;
 pub mod metrics;
 pub mod services;
 pub mod sync_runs;
+#[cfg(any(test, feature = "test-helpers"))]
+pub mod test_helpers;
+mod text;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -127,11 +130,6 @@ impl Store {
                 source,
             })?;
         Ok(Self { pool })
-    }
-
-    /// The underlying pool, for the store's modules and for tests.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
     }
 
     /// Closes every connection (checkpointing the WAL).

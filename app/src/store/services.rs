@@ -1,14 +1,15 @@
 //! ECS services with their capacity provider strategy, scaling policies and target groups.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use super::{Store, StoreResult};
 use crate::domain::capacity::StrategyItem;
 use crate::domain::fargate::{Architecture, TaskSize};
 
 /// An Application Auto Scaling policy on a service.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct ScalingPolicy {
     /// Policy name.
     pub name: String,
@@ -29,7 +30,7 @@ pub struct ScalingPolicy {
 }
 
 /// A load balancer target group in front of a service (CloudWatch dimension values).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct TargetGroup {
     /// `targetgroup/NAME/ID`.
     pub target_group: String,
@@ -238,7 +239,7 @@ impl Store {
 
     /// Stored services, with or without those removed from AWS, by cluster then name.
     pub async fn list_services_with(&self, removed: Removed) -> StoreResult<Vec<StoredService>> {
-        let rows = sqlx::query(
+        let rows: Vec<ServiceRow> = sqlx::query_as(
             "SELECT id, region, cluster, name, arn, launch_type, architecture, task_definition,
                     cpu_units, memory_mib, desired_count, running_count, scaling_min, scaling_max,
                     updated_at, last_seen, removed_at
@@ -247,84 +248,137 @@ impl Store {
         .bind(removed == Removed::Show)
         .fetch_all(&self.pool)
         .await?;
-        let strategies = sqlx::query(
+        let strategies: Vec<StrategyRow> = sqlx::query_as(
             "SELECT service_id, provider, base, weight FROM capacity_provider_strategy
              ORDER BY service_id, base DESC, provider",
         )
         .fetch_all(&self.pool)
         .await?;
-        let policies = sqlx::query(
+        let policies: Vec<Owned<ScalingPolicy>> = sqlx::query_as(
             "SELECT service_id, name, policy_type, metric, target_value, scale_in_cooldown,
                     scale_out_cooldown, disable_scale_in, step_adjustments
              FROM scaling_policies ORDER BY service_id, name",
         )
         .fetch_all(&self.pool)
         .await?;
-        let groups = sqlx::query(
+        let groups: Vec<Owned<TargetGroup>> = sqlx::query_as(
             "SELECT service_id, target_group, load_balancer FROM service_target_groups
              ORDER BY service_id, target_group",
         )
         .fetch_all(&self.pool)
         .await?;
 
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let id: i64 = r.get("id");
-            let arch: String = r.get("architecture");
-            out.push(StoredService {
-                id,
-                updated_at: r.get("updated_at"),
-                last_seen: r.get("last_seen"),
-                removed_at: r.get("removed_at"),
-                service: ServiceRecord {
-                    region: r.get("region"),
-                    cluster: r.get("cluster"),
-                    name: r.get("name"),
-                    arn: r.get("arn"),
-                    launch_type: r.get("launch_type"),
-                    architecture: Architecture::parse(&arch).unwrap_or_default(),
-                    task_definition: r.get("task_definition"),
-                    size: TaskSize::new(r.get("cpu_units"), r.get("memory_mib")),
-                    desired_count: r.get("desired_count"),
-                    running_count: r.get("running_count"),
-                    scaling_min: r.get("scaling_min"),
-                    scaling_max: r.get("scaling_max"),
-                    strategy: strategies
-                        .iter()
-                        .filter(|s| s.get::<i64, _>("service_id") == id)
-                        .map(|s| StrategyItem {
-                            provider: s.get("provider"),
-                            base: s.get("base"),
-                            weight: s.get("weight"),
-                        })
-                        .collect(),
-                    policies: policies
-                        .iter()
-                        .filter(|p| p.get::<i64, _>("service_id") == id)
-                        .map(|p| ScalingPolicy {
-                            name: p.get("name"),
-                            policy_type: p.get("policy_type"),
-                            metric: p.get("metric"),
-                            target_value: p.get("target_value"),
-                            scale_in_cooldown: p.get("scale_in_cooldown"),
-                            scale_out_cooldown: p.get("scale_out_cooldown"),
-                            disable_scale_in: p.get("disable_scale_in"),
-                            step_adjustments: p.get("step_adjustments"),
-                        })
-                        .collect(),
-                    target_groups: groups
-                        .iter()
-                        .filter(|g| g.get::<i64, _>("service_id") == id)
-                        .map(|g| TargetGroup {
-                            target_group: g.get("target_group"),
-                            load_balancer: g.get("load_balancer"),
-                        })
-                        .collect(),
-                },
-            });
-        }
-        Ok(out)
+        let mut strategies = by_service(strategies.into_iter().map(StrategyRow::into_owned));
+        let mut policies = by_service(policies);
+        let mut groups = by_service(groups);
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let id = row.id;
+                row.into_stored(
+                    strategies.remove(&id).unwrap_or_default(),
+                    policies.remove(&id).unwrap_or_default(),
+                    groups.remove(&id).unwrap_or_default(),
+                )
+            })
+            .collect())
     }
+}
+
+/// A `services` row: the service's own columns, without the tables that hang off it.
+#[derive(sqlx::FromRow)]
+struct ServiceRow {
+    id: i64,
+    region: String,
+    cluster: String,
+    name: String,
+    arn: Option<String>,
+    launch_type: Option<String>,
+    architecture: String,
+    task_definition: Option<String>,
+    cpu_units: u32,
+    memory_mib: u32,
+    desired_count: i64,
+    running_count: i64,
+    scaling_min: Option<i64>,
+    scaling_max: Option<i64>,
+    updated_at: i64,
+    last_seen: i64,
+    removed_at: Option<i64>,
+}
+
+impl ServiceRow {
+    /// The stored service, with the strategy, policies and target groups read from their tables.
+    fn into_stored(
+        self,
+        strategy: Vec<StrategyItem>,
+        policies: Vec<ScalingPolicy>,
+        target_groups: Vec<TargetGroup>,
+    ) -> StoredService {
+        StoredService {
+            id: self.id,
+            updated_at: self.updated_at,
+            last_seen: self.last_seen,
+            removed_at: self.removed_at,
+            service: ServiceRecord {
+                region: self.region,
+                cluster: self.cluster,
+                name: self.name,
+                arn: self.arn,
+                launch_type: self.launch_type,
+                // An architecture this version does not know reads as the default (x86) one.
+                architecture: Architecture::parse(&self.architecture).unwrap_or_default(),
+                task_definition: self.task_definition,
+                size: TaskSize::new(self.cpu_units, self.memory_mib),
+                desired_count: self.desired_count,
+                running_count: self.running_count,
+                scaling_min: self.scaling_min,
+                scaling_max: self.scaling_max,
+                strategy,
+                policies,
+                target_groups,
+            },
+        }
+    }
+}
+
+/// A row of a table hanging off `services`: the owning service's id and the record.
+#[derive(sqlx::FromRow)]
+struct Owned<T> {
+    service_id: i64,
+    #[sqlx(flatten)]
+    record: T,
+}
+
+/// A `capacity_provider_strategy` row (the domain's [`StrategyItem`] knows nothing of SQL).
+#[derive(sqlx::FromRow)]
+struct StrategyRow {
+    service_id: i64,
+    provider: String,
+    base: u32,
+    weight: u32,
+}
+
+impl StrategyRow {
+    fn into_owned(self) -> Owned<StrategyItem> {
+        Owned {
+            service_id: self.service_id,
+            record: StrategyItem {
+                provider: self.provider,
+                base: self.base,
+                weight: self.weight,
+            },
+        }
+    }
+}
+
+/// Groups rows by owning service, keeping their order.
+fn by_service<T>(rows: impl IntoIterator<Item = Owned<T>>) -> HashMap<i64, Vec<T>> {
+    let mut grouped: HashMap<i64, Vec<T>> = HashMap::new();
+    for row in rows {
+        grouped.entry(row.service_id).or_default().push(row.record);
+    }
+    grouped
 }
 
 impl Store {
@@ -335,7 +389,7 @@ impl Store {
         cluster: &str,
         name: &str,
     ) -> StoreResult<Option<StoredService>> {
-        let Some(r) = sqlx::query(
+        let row: Option<ServiceRow> = sqlx::query_as(
             "SELECT id, region, cluster, name, arn, launch_type, architecture, task_definition,
                     cpu_units, memory_mib, desired_count, running_count, scaling_min, scaling_max,
                     updated_at, last_seen, removed_at
@@ -345,80 +399,45 @@ impl Store {
         .bind(cluster)
         .bind(name)
         .fetch_optional(&self.pool)
-        .await?
-        else {
+        .await?;
+        let Some(row) = row else {
             return Ok(None);
         };
-        let id: i64 = r.get("id");
-        let (strategy, policies, target_groups) = futures::try_join!(
-            sqlx::query_as::<_, (String, u32, u32)>(
-                "SELECT provider, base, weight FROM capacity_provider_strategy
+        let (strategy, policies, groups) = futures::try_join!(
+            sqlx::query_as::<_, StrategyRow>(
+                "SELECT service_id, provider, base, weight FROM capacity_provider_strategy
                  WHERE service_id = ?1 ORDER BY base DESC, provider",
             )
-            .bind(id)
+            .bind(row.id)
             .fetch_all(&self.pool),
-            sqlx::query(
-                "SELECT name, policy_type, metric, target_value, scale_in_cooldown,
+            sqlx::query_as::<_, Owned<ScalingPolicy>>(
+                "SELECT service_id, name, policy_type, metric, target_value, scale_in_cooldown,
                         scale_out_cooldown, disable_scale_in, step_adjustments
                  FROM scaling_policies WHERE service_id = ?1 ORDER BY name",
             )
-            .bind(id)
+            .bind(row.id)
             .fetch_all(&self.pool),
-            sqlx::query_as::<_, (String, String)>(
-                "SELECT target_group, load_balancer FROM service_target_groups
+            sqlx::query_as::<_, Owned<TargetGroup>>(
+                "SELECT service_id, target_group, load_balancer FROM service_target_groups
                  WHERE service_id = ?1 ORDER BY target_group",
             )
-            .bind(id)
+            .bind(row.id)
             .fetch_all(&self.pool),
         )?;
-        let arch: String = r.get("architecture");
-        Ok(Some(StoredService {
-            id,
-            updated_at: r.get("updated_at"),
-            last_seen: r.get("last_seen"),
-            removed_at: r.get("removed_at"),
-            service: ServiceRecord {
-                region: r.get("region"),
-                cluster: r.get("cluster"),
-                name: r.get("name"),
-                arn: r.get("arn"),
-                launch_type: r.get("launch_type"),
-                architecture: Architecture::parse(&arch).unwrap_or_default(),
-                task_definition: r.get("task_definition"),
-                size: TaskSize::new(r.get("cpu_units"), r.get("memory_mib")),
-                desired_count: r.get("desired_count"),
-                running_count: r.get("running_count"),
-                scaling_min: r.get("scaling_min"),
-                scaling_max: r.get("scaling_max"),
-                strategy: strategy
+        Ok(Some(
+            row.into_stored(
+                strategy
                     .into_iter()
-                    .map(|(provider, base, weight)| StrategyItem {
-                        provider,
-                        base,
-                        weight,
-                    })
+                    .map(|s| s.into_owned().record)
                     .collect(),
-                policies: policies
-                    .iter()
-                    .map(|p| ScalingPolicy {
-                        name: p.get("name"),
-                        policy_type: p.get("policy_type"),
-                        metric: p.get("metric"),
-                        target_value: p.get("target_value"),
-                        scale_in_cooldown: p.get("scale_in_cooldown"),
-                        scale_out_cooldown: p.get("scale_out_cooldown"),
-                        disable_scale_in: p.get("disable_scale_in"),
-                        step_adjustments: p.get("step_adjustments"),
-                    })
-                    .collect(),
-                target_groups: target_groups
-                    .into_iter()
-                    .map(|(target_group, load_balancer)| TargetGroup {
-                        target_group,
-                        load_balancer,
-                    })
-                    .collect(),
-            },
-        }))
+                records(policies),
+                records(groups),
+            ),
+        ))
     }
+}
+
+/// The records of rows known to belong to one service.
+fn records<T>(rows: Vec<Owned<T>>) -> Vec<T> {
+    rows.into_iter().map(|r| r.record).collect()
 }

@@ -1,23 +1,101 @@
 //! The record of every sync (and demo load): when, how it ended, what it cost.
 
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
+use super::text::{stored_as_text, StoredText};
 use super::{Store, StoreResult};
 
-/// A finished or running sync.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// How a sync ended, or that it has not yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RunOutcome {
+    /// Started and not finished (or its process died: see [`Store::interrupt_stale_runs`]).
+    #[default]
+    Running,
+    /// Finished without errors.
+    Ok,
+    /// Finished, with errors it carried on past.
+    Partial,
+    /// Stopped by an error it could not carry on past.
+    Failed,
+    /// Its process stopped before it finished.
+    Interrupted,
+}
+
+impl StoredText for RunOutcome {
+    const WHAT: &'static str = "sync outcome";
+
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Running => "running",
+            Self::Ok => "ok",
+            Self::Partial => "partial",
+            Self::Failed => "failed",
+            Self::Interrupted => "interrupted",
+        }
+    }
+
+    fn from_stored(s: &str) -> Option<Self> {
+        [
+            Self::Running,
+            Self::Ok,
+            Self::Partial,
+            Self::Failed,
+            Self::Interrupted,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
+}
+
+stored_as_text!(RunOutcome);
+
+/// What started a sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunTrigger {
+    /// `spendwatch sync`.
+    Cli,
+    /// `serve --sync-every`.
+    Schedule,
+    /// The "Sync now" button.
+    Button,
+    /// A demo load.
+    Demo,
+}
+
+impl StoredText for RunTrigger {
+    const WHAT: &'static str = "sync trigger";
+
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Cli => "cli",
+            Self::Schedule => "schedule",
+            Self::Button => "button",
+            Self::Demo => "demo",
+        }
+    }
+
+    fn from_stored(s: &str) -> Option<Self> {
+        [Self::Cli, Self::Schedule, Self::Button, Self::Demo]
+            .into_iter()
+            .find(|t| t.as_str() == s)
+    }
+}
+
+stored_as_text!(RunTrigger);
+
+/// A finished or running sync (read straight from its `sync_runs` row).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct SyncRun {
     /// Row id.
     pub id: i64,
-    /// `cli`, `schedule`, `button` or `demo`.
-    pub trigger: String,
+    /// What started it.
+    pub trigger: RunTrigger,
     /// Start time.
     pub started_at: i64,
     /// End time, while running `None`.
     pub finished_at: Option<i64>,
-    /// `running`, `ok`, `partial` or `failed`.
-    pub outcome: String,
+    /// How it ended.
+    pub outcome: RunOutcome,
     /// Datapoints written.
     pub datapoints_written: i64,
     /// Other rows written.
@@ -31,8 +109,8 @@ pub struct SyncRun {
 /// How a run ended, for [`Store::finish_sync_run`].
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RunTotals {
-    /// `ok`, `partial` or `failed`.
-    pub outcome: String,
+    /// How it ended.
+    pub outcome: RunOutcome,
     /// Datapoints written.
     pub datapoints_written: i64,
     /// Other rows written.
@@ -45,12 +123,13 @@ pub struct RunTotals {
 
 impl Store {
     /// Records the start of a run and returns its id.
-    pub async fn start_sync_run(&self, trigger: &str, now: i64) -> StoreResult<i64> {
+    pub async fn start_sync_run(&self, trigger: RunTrigger, now: i64) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
-            "INSERT INTO sync_runs (trigger, started_at, outcome) VALUES (?1, ?2, 'running') RETURNING id",
+            "INSERT INTO sync_runs (trigger, started_at, outcome) VALUES (?1, ?2, ?3) RETURNING id",
         )
         .bind(trigger)
         .bind(now)
+        .bind(RunOutcome::Running)
         .fetch_one(&self.pool)
         .await?)
     }
@@ -63,7 +142,7 @@ impl Store {
         )
         .bind(id)
         .bind(now)
-        .bind(&totals.outcome)
+        .bind(totals.outcome)
         .bind(totals.datapoints_written)
         .bind(totals.rows_written)
         .bind(totals.api_cost_usd)
@@ -77,11 +156,13 @@ impl Store {
     /// held: then no run can really be running). Returns how many there were.
     pub async fn interrupt_stale_runs(&self, now: i64) -> StoreResult<u64> {
         Ok(sqlx::query(
-            "UPDATE sync_runs SET outcome = 'interrupted', finished_at = ?1,
+            "UPDATE sync_runs SET outcome = ?2, finished_at = ?1,
                  summary = coalesce(summary, 'the process stopped before the sync finished')
-             WHERE outcome = 'running'",
+             WHERE outcome = ?3",
         )
         .bind(now)
+        .bind(RunOutcome::Interrupted)
+        .bind(RunOutcome::Running)
         .execute(&self.pool)
         .await?
         .rows_affected())
@@ -151,12 +232,12 @@ impl Store {
 
     /// The most recent runs, newest first.
     pub async fn list_sync_runs(&self, limit: i64) -> StoreResult<Vec<SyncRun>> {
-        let rows =
-            sqlx::query("SELECT * FROM sync_runs ORDER BY started_at DESC, id DESC LIMIT ?1")
+        Ok(
+            sqlx::query_as("SELECT * FROM sync_runs ORDER BY started_at DESC, id DESC LIMIT ?1")
                 .bind(limit)
                 .fetch_all(&self.pool)
-                .await?;
-        Ok(rows.into_iter().map(|r| row_to_run(&r)).collect())
+                .await?,
+        )
     }
 
     /// Changes whenever a sync or demo load finishes: (newest finished run id, its end time).
@@ -170,27 +251,77 @@ impl Store {
 
     /// The newest run that finished without failing.
     pub async fn last_good_sync_run(&self) -> StoreResult<Option<SyncRun>> {
-        let row = sqlx::query(
-            "SELECT * FROM sync_runs WHERE outcome IN ('ok', 'partial')
+        Ok(sqlx::query_as(
+            "SELECT * FROM sync_runs WHERE outcome IN (?1, ?2)
              ORDER BY finished_at DESC, id DESC LIMIT 1",
         )
+        .bind(RunOutcome::Ok)
+        .bind(RunOutcome::Partial)
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.as_ref().map(row_to_run))
+        .await?)
     }
 }
 
-fn row_to_run(r: &sqlx::sqlite::SqliteRow) -> SyncRun {
-    SyncRun {
-        id: r.get("id"),
-        trigger: r.get("trigger"),
-        started_at: r.get("started_at"),
-        finished_at: r.get("finished_at"),
-        outcome: r.get("outcome"),
-        datapoints_written: r.get("datapoints_written"),
-        rows_written: r.get("rows_written"),
-        api_cost_usd: r.get("api_cost_usd"),
-        summary: r.get("summary"),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::text::parse;
+
+    const OUTCOMES: [(RunOutcome, &str); 5] = [
+        (RunOutcome::Running, "running"),
+        (RunOutcome::Ok, "ok"),
+        (RunOutcome::Partial, "partial"),
+        (RunOutcome::Failed, "failed"),
+        (RunOutcome::Interrupted, "interrupted"),
+    ];
+
+    #[test]
+    fn outcomes_and_triggers_are_stored_as_the_schema_words() {
+        for (outcome, word) in OUTCOMES {
+            assert_eq!(
+                (outcome.to_string(), parse(word)),
+                (word.to_string(), Ok(outcome))
+            );
+        }
+        for (trigger, word) in [
+            (RunTrigger::Cli, "cli"),
+            (RunTrigger::Schedule, "schedule"),
+            (RunTrigger::Button, "button"),
+            (RunTrigger::Demo, "demo"),
+        ] {
+            assert_eq!(
+                (trigger.to_string(), parse(word)),
+                (word.to_string(), Ok(trigger))
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_word_is_an_error_naming_it() {
+        assert_eq!(
+            parse::<RunOutcome>("exploded"),
+            Err("unknown sync outcome \"exploded\" in the database".to_string())
+        );
+    }
+
+    #[tokio::test]
+    async fn outcomes_round_trip_through_sqlite() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        for (outcome, word) in OUTCOMES {
+            let (stored, read): (String, RunOutcome) = sqlx::query_as("SELECT ?1, ?1")
+                .bind(outcome)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            assert_eq!((stored.as_str(), read), (word, outcome));
+        }
+        let unknown: Result<RunOutcome, _> = sqlx::query_scalar("SELECT 'exploded'")
+            .fetch_one(&pool)
+            .await;
+        assert!(
+            unknown.is_err(),
+            "an unknown word must not read as some outcome"
+        );
     }
 }
 
@@ -283,7 +414,7 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+mod history_tests {
     use super::*;
 
     /// Runs with some calls and errors each; run `i` has `i % 3` APIs and `i % 2` errors.
@@ -291,7 +422,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("t.db")).await.unwrap();
         for i in 0..n {
-            let id = store.start_sync_run("cli", 1_000 + i * 60).await.unwrap();
+            let id = store
+                .start_sync_run(RunTrigger::Cli, 1_000 + i * 60)
+                .await
+                .unwrap();
             for api in ["ecs:ListServices", "cloudwatch:GetMetricData"]
                 .iter()
                 .take((i % 3) as usize)

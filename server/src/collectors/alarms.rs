@@ -1,9 +1,12 @@
 //! CloudWatch alarms (metric and composite, every page) and their history (every item type).
 
-use aws_sdk_cloudwatch::types::{AlarmHistoryItem, AlarmType, CompositeAlarm, MetricAlarm};
+use aws_sdk_cloudwatch::types::{
+    AlarmHistoryItem, AlarmType, CompositeAlarm, HistoryItemType as AwsItemType, MetricAlarm,
+    StateValue,
+};
 use aws_smithy_types::DateTime;
 
-use app::store::alarms::{AlarmHistoryRecord, AlarmRecord};
+use app::store::alarms::{AlarmHistoryRecord, AlarmRecord, AlarmState, HistoryItemType};
 use app::store::canonical_dimensions;
 
 use crate::aws::{classify, epoch, AwsClients, AwsError, CallLog};
@@ -121,10 +124,7 @@ pub fn metric_alarm(region: &str, a: &MetricAlarm) -> AlarmRecord {
         alarm_actions: json_list(a.alarm_actions()),
         ok_actions: json_list(a.ok_actions()),
         insufficient_data_actions: json_list(a.insufficient_data_actions()),
-        state_value: a
-            .state_value()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_else(|| "INSUFFICIENT_DATA".into()),
+        state_value: alarm_state(a.state_value()),
         state_reason: a.state_reason().map(str::to_string),
         state_reason_data: a.state_reason_data().map(str::to_string),
         state_updated_at: a.state_updated_timestamp().map(epoch),
@@ -145,10 +145,7 @@ pub fn composite_alarm(region: &str, a: &CompositeAlarm) -> AlarmRecord {
         alarm_actions: json_list(a.alarm_actions()),
         ok_actions: json_list(a.ok_actions()),
         insufficient_data_actions: json_list(a.insufficient_data_actions()),
-        state_value: a
-            .state_value()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_else(|| "INSUFFICIENT_DATA".into()),
+        state_value: alarm_state(a.state_value()),
         state_reason: a.state_reason().map(str::to_string),
         state_reason_data: a.state_reason_data().map(str::to_string),
         state_updated_at: a.state_updated_timestamp().map(epoch),
@@ -157,14 +154,31 @@ pub fn composite_alarm(region: &str, a: &CompositeAlarm) -> AlarmRecord {
     }
 }
 
+/// An alarm's state as CloudWatch reports it; a missing or unknown one reads as not enough data.
+fn alarm_state(value: Option<&StateValue>) -> AlarmState {
+    match value {
+        Some(StateValue::Ok) => AlarmState::Ok,
+        Some(StateValue::Alarm) => AlarmState::Alarm,
+        _ => AlarmState::InsufficientData,
+    }
+}
+
+/// A history item's type; one this version does not know is kept as AWS spelled it.
+fn item_type(value: Option<&AwsItemType>) -> HistoryItemType {
+    match value {
+        Some(AwsItemType::StateUpdate) => HistoryItemType::StateUpdate,
+        Some(AwsItemType::ConfigurationUpdate) => HistoryItemType::ConfigurationUpdate,
+        Some(AwsItemType::Action) => HistoryItemType::Action,
+        Some(other) => HistoryItemType::Other(other.as_str().to_string()),
+        None => HistoryItemType::Other("Unknown".into()),
+    }
+}
+
 /// Converts a history item, reading old/new state and reason out of its HistoryData when it is a
 /// state update. Unknown item types are kept as AWS spelled them.
 pub fn history_item(region: &str, i: &AlarmHistoryItem) -> AlarmHistoryRecord {
     let data = i.history_data().unwrap_or_default().to_string();
-    let item_type = i
-        .history_item_type()
-        .map(|t| t.as_str().to_string())
-        .unwrap_or_else(|| "Unknown".into());
+    let item_type = item_type(i.history_item_type());
     let parsed = parse_history_data(&data);
     AlarmHistoryRecord {
         region: region.to_string(),

@@ -3,7 +3,7 @@
 use app::analysis::alarm_eval::{evaluate, AlarmRule, AlarmState, Comparison, Transition};
 use app::analysis::resample::{resample, Statistic};
 use app::format;
-use app::store::alarms::{AlarmHistoryRecord, AlarmRecord};
+use app::store::alarms::{AlarmHistoryRecord, AlarmRecord, HistoryItemType};
 use app::store::canonical_dimensions;
 
 use super::fleet::{Profile, CLUSTER, LOAD_BALANCER, REGION};
@@ -162,7 +162,7 @@ pub fn alarms(
             region: REGION.into(),
             alarm_name: def.name.into(),
             ts: created,
-            item_type: "ConfigurationUpdate".into(),
+            item_type: HistoryItemType::ConfigurationUpdate,
             summary: format!("Alarm \"{}\" created", def.name),
             history_data: serde_json::json!({
                 "version": "1.0", "type": "Create",
@@ -183,7 +183,7 @@ pub fn alarms(
                 region: REGION.into(),
                 alarm_name: def.name.into(),
                 ts: at,
-                item_type: "StateUpdate".into(),
+                item_type: HistoryItemType::StateUpdate,
                 summary: format!("Alarm updated from {} to {}", tr.from.as_str(), tr.to.as_str()),
                 old_state: Some(tr.from.as_str().into()),
                 new_state: Some(tr.to.as_str().into()),
@@ -198,9 +198,9 @@ pub fn alarms(
             last = Some((at, tr.to, reason, data));
         }
         let (state, reason_text, reason_data, updated) = match last {
-            Some((at, to, reason, data)) => (to.as_str(), reason, Some(data.to_string()), at),
+            Some((at, to, reason, data)) => (to, reason, Some(data.to_string()), at),
             None => (
-                "INSUFFICIENT_DATA",
+                AlarmState::InsufficientData,
                 "Unchecked: Initial alarm creation".to_string(),
                 None,
                 created,
@@ -229,7 +229,7 @@ pub fn alarms(
             alarm_actions: Some("[]".into()),
             ok_actions: Some("[]".into()),
             insufficient_data_actions: Some("[]".into()),
-            state_value: state.into(),
+            state_value: state,
             state_reason: Some(reason_text),
             state_reason_data: reason_data,
             state_updated_at: Some(updated.min(end)),

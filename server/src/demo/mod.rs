@@ -14,7 +14,7 @@ use app::domain::fargate::PriceTable;
 use app::store::canonical_dimensions;
 use app::store::metrics::SeriesKey;
 use app::store::services::{ScalingPolicy, ServiceRecord, TargetGroup};
-use app::store::sync_runs::{RunTotals, SyncRun};
+use app::store::sync_runs::{RunOutcome, RunTotals, RunTrigger, SyncRun};
 use app::store::Store;
 
 use fleet::{Profile, CLUSTER, LOAD_BALANCER, REGION};
@@ -128,7 +128,7 @@ pub async fn generate_at(
     let fleet = fleet::fleet(spec.services, spec.seed);
     let prices = PriceTable::default();
     // The run is stamped with when it was generated; the data's end is in its summary.
-    let run = store.start_sync_run("demo", clock()).await?;
+    let run = store.start_sync_run(RunTrigger::Demo, clock()).await?;
 
     let bar = progress_bar(progress, fleet.len() as u64);
     let mut report = DemoReport::default();
@@ -183,7 +183,7 @@ pub async fn generate_at(
         .finish_sync_run(
             run,
             &RunTotals {
-                outcome: "ok".into(),
+                outcome: RunOutcome::Ok,
                 datapoints_written: report.datapoints as i64,
                 rows_written: (report.alarms + report.history_items + report.cost_rows) as i64,
                 api_cost_usd: 0.0,
@@ -210,8 +210,8 @@ pub fn summary(spec: &DemoSpec) -> String {
 pub async fn already_loaded(store: &Store, spec: &DemoSpec) -> anyhow::Result<Option<SyncRun>> {
     let wanted = summary(spec);
     Ok(store.list_sync_runs(1000).await?.into_iter().find(|r| {
-        r.trigger == "demo"
-            && r.outcome == "ok"
+        r.trigger == RunTrigger::Demo
+            && r.outcome == RunOutcome::Ok
             && r.datapoints_written > 0
             && r.summary.as_deref() == Some(wanted.as_str())
     }))

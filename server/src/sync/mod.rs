@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use app::domain::calendar::{day_start, month_start, next_month_start, prev_month_start, DAY};
 use app::store::metrics::SeriesKey;
 use app::store::services::ServiceRecord;
-use app::store::sync_runs::RunTotals;
+use app::store::sync_runs::{RunOutcome, RunTotals, RunTrigger};
 use app::store::{Store, StoreError};
 
 use crate::aws::clients::load_sdk_config;
@@ -72,8 +72,8 @@ pub struct SyncOptions {
     pub overlap_secs: i64,
     /// Phases not to run.
     pub skip: BTreeSet<Phase>,
-    /// `cli`, `schedule` or `button`.
-    pub trigger: String,
+    /// What started the sync.
+    pub trigger: RunTrigger,
     /// Show progress bars.
     pub progress: bool,
 }
@@ -94,8 +94,8 @@ pub struct PhaseReport {
 pub struct SyncReport {
     /// The sync run's id.
     pub run_id: i64,
-    /// `ok`, `partial` or `failed`.
-    pub outcome: String,
+    /// How it ended.
+    pub outcome: RunOutcome,
     /// Calls per API: (api, calls, units).
     pub calls: Vec<(&'static str, u64, u64)>,
     /// Estimated cost of the calls in dollars.
@@ -150,7 +150,7 @@ pub async fn run(
             .map_err(|e| SyncError::Aws(classify("sts:GetCallerIdentity", e)))?;
     }
     store.interrupt_stale_runs(now).await?;
-    let run_id = store.start_sync_run(&opts.trigger, now).await?;
+    let run_id = store.start_sync_run(opts.trigger, now).await?;
     let mut sync = Sync {
         store,
         opts,
@@ -617,13 +617,13 @@ impl Sync<'_> {
                 .await?;
         }
         let outcome = if self.fatal {
-            "failed"
+            RunOutcome::Failed
         } else if self.report.errors.is_empty() {
-            "ok"
+            RunOutcome::Ok
         } else {
-            "partial"
+            RunOutcome::Partial
         };
-        self.report.outcome = outcome.into();
+        self.report.outcome = outcome;
         self.report.calls = self.log.snapshot();
         self.report.cost_usd = self.log.cost_usd();
         let total_calls: u64 = self.report.calls.iter().map(|c| c.1).sum();
@@ -638,7 +638,7 @@ impl Sync<'_> {
             .finish_sync_run(
                 self.run_id,
                 &RunTotals {
-                    outcome: outcome.into(),
+                    outcome,
                     datapoints_written: self.report.datapoints_written as i64,
                     rows_written: self.report.rows_written as i64,
                     api_cost_usd: self.report.cost_usd,

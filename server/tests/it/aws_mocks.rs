@@ -91,7 +91,8 @@ async fn alarm_history_reads_every_page_and_every_type_and_is_stored_once() {
     );
     assert!(update.reason.as_deref().unwrap().contains("40.2"));
     assert_eq!(
-        items[3].item_type, "AlarmContributorStateUpdate",
+        items[3].item_type,
+        app::store::alarms::HistoryItemType::Other("AlarmContributorStateUpdate".into()),
         "unknown types are kept"
     );
 

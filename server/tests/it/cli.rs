@@ -167,7 +167,11 @@ fn recommend_prints_json_csv_and_table() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 3);
     assert!(text.starts_with("cluster,service,finding,"));
-    assert!(text.lines().next().unwrap().ends_with(",risks"));
+    assert!(text
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(",risks,removed_from_aws_at"));
     for s in services {
         let risks: Vec<&str> = s["risks"]
             .as_array()

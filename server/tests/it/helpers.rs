@@ -10,8 +10,8 @@ use tower::ServiceExt;
 use app::clock::FixedClock;
 use app::settings::Settings;
 use app::store::Store;
-use app::AppState;
-use server::demo::{self, DemoSpec};
+use server::demo::DemoSpec;
+use server::startup::{build_state, StateSpec};
 
 /// 2026-11-27 13:00 UTC: the end of every test demo.
 pub fn test_end() -> i64 {
@@ -80,23 +80,22 @@ pub async fn spawn_app_with(
     sync: Option<Arc<dyn app::SyncTrigger>>,
 ) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let db_path = dir.path().join("spendwatch.db");
-    let store = Store::open(&db_path).await.unwrap();
-    if let Some(spec) = &spec {
-        demo::generate(&store, spec, false).await.unwrap();
-    }
-    let mut state = AppState::new(
-        store.clone(),
-        Arc::new(FixedClock(test_end())),
-        Settings::default(),
-    );
+    let mut state = build_state(StateSpec {
+        db: dir.path().join("spendwatch.db"),
+        demo: spec,
+        progress: false,
+        clock: Arc::new(FixedClock(test_end())),
+        settings: Settings::default(),
+    })
+    .await
+    .unwrap();
     if let Some(sync) = sync {
         state = state.with_sync(sync);
     }
     TestApp {
         _dir: dir,
+        store: state.store.clone(),
         router: server::startup::router(state),
-        store,
     }
 }
 

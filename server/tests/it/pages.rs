@@ -4,7 +4,9 @@ use axum::http::StatusCode;
 
 use app::analysis::spend::month_windows;
 use app::format;
+use app::store::alarms::AlarmState;
 use app::store::costs::{ACCOUNT, BY_SERVICE};
+use app::store::sync_runs::{RunOutcome, RunTrigger};
 
 use crate::helpers::{small_spec, spawn_app, test_end, TestApp};
 
@@ -51,7 +53,7 @@ async fn overview_shows_month_to_date_services_and_sync_time() {
 async fn overview_lists_alarms_in_alarm_state() {
     let app = spawn_app(Some(small_spec())).await;
     let mut alarm = app.store.list_alarms(None).await.unwrap().remove(0);
-    alarm.state_value = "ALARM".into();
+    alarm.state_value = AlarmState::Alarm;
     alarm.state_reason = Some("Threshold Crossed: a test reason".into());
     app.store.upsert_alarm(&alarm, test_end()).await.unwrap();
     let (_, html) = app.get("/").await;
@@ -464,7 +466,7 @@ async fn sync_page_lists_runs_and_its_button_starts_a_sync_without_javascript() 
     let app = crate::helpers::spawn_app_with(Some(small_spec()), Some(fake.clone())).await;
     let run = app
         .store
-        .start_sync_run("cli", test_end() - 3600)
+        .start_sync_run(RunTrigger::Cli, test_end() - 3600)
         .await
         .unwrap();
     app.store
@@ -484,7 +486,7 @@ async fn sync_page_lists_runs_and_its_button_starts_a_sync_without_javascript() 
         .finish_sync_run(
             run,
             &app::store::sync_runs::RunTotals {
-                outcome: "partial".into(),
+                outcome: RunOutcome::Partial,
                 datapoints_written: 42,
                 rows_written: 7,
                 api_cost_usd: 0.012,

@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StateValue};
 use aws_smithy_types::DateTime;
 
+use app::store::alarms::AlarmState;
+use app::store::sync_runs::RunOutcome;
 use app::store::Store;
 
 use crate::moto::Moto;
@@ -332,7 +334,7 @@ async fn sync_fills_the_store_with_what_moto_holds_and_repeats_cheaply() {
         .iter()
         .find(|a| a.name == "web-cpu-high")
         .expect("alarm stored");
-    assert_eq!(cpu.state_value, "ALARM");
+    assert_eq!(cpu.state_value, AlarmState::Alarm);
     assert_eq!(cpu.threshold, Some(85.0));
 
     // Metrics: value for value.
@@ -362,7 +364,7 @@ async fn sync_fills_the_store_with_what_moto_holds_and_repeats_cheaply() {
 
     // The sync run with its calls.
     let runs = store.list_sync_runs(10).await.unwrap();
-    assert_eq!(runs[0].outcome, "ok", "{first}");
+    assert_eq!(runs[0].outcome, RunOutcome::Ok, "{first}");
     let calls = store.sync_api_calls(runs[0].id).await.unwrap();
     let gmd = calls
         .iter()
@@ -480,9 +482,10 @@ async fn a_sync_killed_midway_is_completed_by_the_next_without_gaps_or_duplicate
     .unwrap();
     assert_eq!(bad, 0);
     let runs = store.list_sync_runs(10).await.unwrap();
-    assert_eq!(runs[0].outcome, "ok");
+    assert_eq!(runs[0].outcome, RunOutcome::Ok);
     assert_eq!(
-        runs[1].outcome, "interrupted",
+        runs[1].outcome,
+        RunOutcome::Interrupted,
         "the killed run is marked interrupted"
     );
 }
@@ -696,6 +699,28 @@ async fn a_service_deleted_in_aws_is_marked_removed_with_its_history_kept() {
         recommended(&db, &["--include-removed"]),
         [("api".to_string(), true), ("web".to_string(), false)]
     );
+    // The table and CSV say which row is gone, too.
+    let text = |format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_spendwatch"))
+            .env_remove("SPENDWATCH_DB")
+            .arg("--db")
+            .arg(&db)
+            .args(["recommend", "--include-removed", "--format", format])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(text("table").contains("api (removed)"));
+    let csv = text("csv");
+    let api_row = csv.lines().find(|l| l.contains(",api,")).unwrap();
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(",removed_from_aws_at"));
+    assert!(!api_row.ends_with(','), "removed time filled: {api_row}");
+    let web_row = csv.lines().find(|l| l.contains(",web,")).unwrap();
+    assert!(web_row.ends_with(','), "web is current: {web_row}");
     let state = app::AppState::new(
         store.clone(),
         std::sync::Arc::new(app::clock::FixedClock(now)),

@@ -1,0 +1,99 @@
+//! Reads only tests make: raw points, hourly rollups, counts and alarm history as stored.
+//!
+//! Compiled for the crate's own tests and, through the `test-helpers` feature, for the integration
+//! tests of `app` and `server` (their dev-dependencies turn it on); the product never calls them.
+
+use serde::{Deserialize, Serialize};
+
+use super::alarms::AlarmHistoryRecord;
+use super::{Store, StoreResult};
+
+/// One hourly rollup bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct HourlyBucket {
+    /// Start of the hour.
+    pub hour: i64,
+    /// Smallest value in the hour.
+    pub min: f64,
+    /// Largest value in the hour.
+    pub max: f64,
+    /// Sum of values.
+    pub sum: f64,
+    /// Number of datapoints.
+    pub count: i64,
+}
+
+impl Store {
+    /// The underlying pool, for tests that inspect or damage the tables directly.
+    pub fn pool(&self) -> &sqlx::SqlitePool {
+        &self.pool
+    }
+
+    /// Datapoints of a series in `[from, to)`, oldest first.
+    pub async fn read_points(
+        &self,
+        series_id: i64,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<Vec<(i64, f64)>> {
+        Ok(sqlx::query_as(
+            "SELECT ts, value FROM datapoints WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts",
+        )
+        .bind(series_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Hourly rollups of a series for hours starting in `[from, to)`, oldest first.
+    pub async fn read_hourly(
+        &self,
+        series_id: i64,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<Vec<HourlyBucket>> {
+        Ok(sqlx::query_as(
+            "SELECT hour, min, max, sum, count FROM datapoints_hourly
+             WHERE series_id = ?1 AND hour >= ?2 AND hour < ?3 ORDER BY hour",
+        )
+        .bind(series_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The newest datapoint time of a series, if it has any.
+    pub async fn last_point_time(&self, series_id: i64) -> StoreResult<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT max(ts) FROM datapoints WHERE series_id = ?1")
+                .bind(series_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Total stored datapoints (a count over the whole table).
+    pub async fn count_points(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM datapoints")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// History items of one alarm (or all when `None`), newest first.
+    pub async fn list_alarm_history(
+        &self,
+        alarm_name: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<AlarmHistoryRecord>> {
+        Ok(sqlx::query_as(
+            "SELECT region, alarm_name, ts, item_type, summary, old_state, new_state, reason, history_data
+             FROM alarm_history WHERE ?1 IS NULL OR alarm_name = ?1 ORDER BY ts DESC, id DESC LIMIT ?2",
+        )
+        .bind(alarm_name)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
