@@ -79,6 +79,12 @@ struct ServerState {
     app: AppState,
 }
 
+impl FromRef<ServerState> for AppState {
+    fn from_ref(s: &ServerState) -> Self {
+        s.app.clone()
+    }
+}
+
 impl FromRef<ServerState> for LeptosOptions {
     fn from_ref(s: &ServerState) -> Self {
         s.options.clone()
@@ -100,6 +106,11 @@ pub fn router(state: AppState) -> Router {
         .route("/style.css", get(crate::assets::style))
         .route("/favicon.svg", get(crate::assets::favicon))
         .route("/api/recommendations", get(recommendations_json))
+        .route("/api/sync-runs", get(crate::api::sync_runs))
+        .route("/api/overview", get(crate::api::overview))
+        .route("/api/services", get(crate::api::services))
+        .route("/api/services/{cluster}/{name}", get(crate::api::service))
+        .route("/api/tiers", get(crate::api::tiers))
         .leptos_routes_with_context(
             &server_state,
             routes,

@@ -15,7 +15,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use style::{FONT, GRID, MUTED};
 
 /// A labelled horizontal (or, on a CDF, vertical) reference line: a size's capacity.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RefLine {
     /// Text drawn beside the line, e.g. `current · Prod-Med 1.00`.
     pub label: String,
@@ -26,7 +26,8 @@ pub struct RefLine {
 }
 
 /// Which kind of reference a line is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LineKind {
     /// The service's current size.
     Current,

@@ -8,7 +8,7 @@ use super::calendar::{midnight, DAY};
 pub const PRESETS: [u32; 4] = [7, 14, 30, 90];
 
 /// A time range `[from, to)` in epoch seconds, with the label the picker shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DateRange {
     /// Inclusive start.
     pub from: i64,

@@ -4,163 +4,24 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::analysis::spend::{month_to_date, month_windows, MonthToDate};
 use crate::components::{load_page, removed_toggle, Column, DataTable, Layout};
-use crate::domain::capacity::split_tasks;
 use crate::error::AppError;
 use crate::format;
+use crate::reports::overview::{build, OverviewData};
 use crate::state::AppState;
-use crate::store::alarms::{AlarmRecord, AlarmState};
-use crate::store::costs::{GroupTotal, ACCOUNT, BY_SERVICE};
-use crate::store::services::{Removed, StoredService};
-use crate::store::sync_runs::{RunTrigger, SyncRun};
-
-/// One service as the overview lists it.
-#[derive(Debug, Clone)]
-pub struct ServiceLine {
-    /// Cluster name.
-    pub cluster: String,
-    /// Service name.
-    pub name: String,
-    /// `512 / 1024`.
-    pub size: String,
-    /// Running tasks.
-    pub running: i64,
-    /// Desired tasks.
-    pub desired: i64,
-    /// Autoscaling bounds, `2–10`, or `fixed`.
-    pub bounds: String,
-    /// Capacity providers in words.
-    pub capacity: String,
-    /// Monthly cost at today's running count, dollars.
-    pub monthly_cost: f64,
-    /// When it was last seen in AWS, if it was deleted there since.
-    pub removed_last_seen: Option<i64>,
-}
-
-/// Everything the overview shows.
-#[derive(Debug, Clone)]
-pub struct OverviewData {
-    /// Page time.
-    pub now: i64,
-    /// Spend comparison.
-    pub spend: MonthToDate,
-    /// This month's spend per AWS service.
-    pub by_service: Vec<GroupTotal>,
-    /// Whether recent days are still estimates.
-    pub estimated: bool,
-    /// Services.
-    pub services: Vec<ServiceLine>,
-    /// Alarms in ALARM.
-    pub firing: Vec<AlarmRecord>,
-    /// All alarms known.
-    pub alarm_total: usize,
-    /// Newest successful sync.
-    pub last_sync: Option<SyncRun>,
-    /// Whether the store holds nothing yet.
-    pub empty: bool,
-    /// Cost Explorer's forecast for the rest of the month, if a sync fetched one.
-    pub forecast: Option<f64>,
-    /// Whether services deleted in AWS are listed.
-    pub removed: Removed,
-    /// Services deleted in AWS that the store keeps.
-    pub removed_count: usize,
-}
-
-/// Builds the overview from the store; `removed` is the query's `removed` parameter.
-pub async fn load(state: AppState, removed: Option<String>) -> Result<OverviewData, AppError> {
-    let removed = Removed::from_query(removed.as_deref()).map_err(AppError::bad_request)?;
-    let now = state.clock.now();
-    let store = &state.store;
-    let w = month_windows(now);
-    let this = store
-        .daily_spend_total(ACCOUNT, BY_SERVICE, w.this_month.0, w.this_month.1)
-        .await?;
-    let same = store
-        .daily_spend_total(
-            ACCOUNT,
-            BY_SERVICE,
-            w.last_month_same_days.0,
-            w.last_month_same_days.1,
-        )
-        .await?;
-    let last = store
-        .daily_spend_total(ACCOUNT, BY_SERVICE, w.last_month.0, w.last_month.1)
-        .await?;
-    let by_service = store
-        .daily_spend_by_group(ACCOUNT, BY_SERVICE, w.this_month.0, w.this_month.1)
-        .await?;
-    let alarms = store.list_alarms(None).await?;
-    let services = store.list_services_with(Removed::Show).await?;
-    Ok(OverviewData {
-        now,
-        spend: month_to_date(&w, this, same, last),
-        by_service,
-        estimated: store.any_estimated(w.this_month.0, w.this_month.1).await?,
-        services: services
-            .iter()
-            .filter(|s| removed.lists(s.removed_at))
-            .map(|s| service_line(s, &state))
-            .collect(),
-        removed,
-        removed_count: services.iter().filter(|s| s.is_removed()).count(),
-        alarm_total: alarms.len(),
-        firing: alarms
-            .into_iter()
-            .filter(|a| a.state_value == AlarmState::Alarm)
-            .collect(),
-        last_sync: store.last_good_sync_run().await?,
-        empty: store.is_empty().await?,
-        forecast: store.forecast_at(now).await?.map(|f| f.mean),
-    })
-}
-
-fn service_line(s: &StoredService, state: &AppState) -> ServiceLine {
-    let svc = &s.service;
-    let prices = &state.settings.prices;
-    let split = split_tasks(&svc.strategy, svc.running_count as f64);
-    let hourly = split.on_demand * prices.hourly(svc.size, svc.architecture)
-        + split.spot * prices.spot_hourly(svc.size, svc.architecture);
-    ServiceLine {
-        cluster: svc.cluster.clone(),
-        name: svc.name.clone(),
-        size: format::size(svc.size.cpu, svc.size.memory_mib),
-        running: svc.running_count,
-        desired: svc.desired_count,
-        bounds: match (svc.scaling_min, svc.scaling_max) {
-            (Some(lo), Some(hi)) => format!("{lo}–{hi}"),
-            _ => "fixed".into(),
-        },
-        capacity: capacity_words(svc),
-        monthly_cost: hourly * crate::domain::fargate::HOURS_PER_MONTH,
-        removed_last_seen: s.removed_at.map(|_| s.last_seen),
-    }
-}
-
-fn capacity_words(svc: &crate::store::services::ServiceRecord) -> String {
-    if svc.strategy.is_empty() {
-        return svc.launch_type.clone().unwrap_or_else(|| "FARGATE".into());
-    }
-    svc.strategy
-        .iter()
-        .map(|i| {
-            let base = if i.base > 0 {
-                format!(" (base {})", i.base)
-            } else {
-                String::new()
-            };
-            format!("{} {}{base}", i.provider, i.weight)
-        })
-        .collect::<Vec<_>>()
-        .join(" · ")
-}
+use crate::store::services::Removed;
+use crate::store::sync_runs::RunTrigger;
 
 /// The Overview page.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let removed = use_query_map().get_untracked().get("removed");
-    view! { <Layout title="Overview">{load_page(load(state, removed), overview_view)}</Layout> }
+    let removed = Removed::from_query(use_query_map().get_untracked().get("removed").as_deref());
+    let report = async move {
+        let removed = removed.map_err(AppError::bad_request)?;
+        build(&state, removed, state.clock.now()).await
+    };
+    view! { <Layout title="Overview">{load_page(report, overview_view)}</Layout> }
 }
 
 fn overview_view(d: OverviewData) -> impl IntoView {

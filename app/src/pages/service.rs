@@ -4,29 +4,17 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::analysis::downsample::{Band, ColumnPlan};
-use crate::analysis::recommend::{tier_for, Recommendation, Tier};
-use crate::charts::{cdf, time_series, LineKind, RefLine};
+use crate::analysis::recommend::Recommendation;
+use crate::charts::{cdf, time_series, RefLine};
 use crate::components::{load_page, FindingBadge, Layout};
-use crate::domain::calendar::DAY;
-use crate::domain::fargate::TaskSize;
 use crate::domain::range::{DateRange, PRESETS};
 use crate::error::AppError;
 use crate::format;
-use crate::reports::recommendations::UsageSeries;
+use crate::reports::service::{build, Columns, ServiceReport, CHART_WIDTH};
 use crate::state::AppState;
-use crate::store::metrics::StoredSeries;
-use crate::store::services::{Removed, StoredService};
-use crate::store::{Store, StoreResult};
+use crate::store::services::StoredService;
 
-/// Pixel width of the time charts.
-const CHART_WIDTH: u32 = 900;
-/// Columns a series is shrunk to: one per two pixels reads the same and draws half the points.
-const CHART_COLUMNS: i64 = CHART_WIDTH as i64 / 2;
-/// Ranges up to this long are drawn from raw minutes, longer ones from hourly rollups.
-const RAW_UP_TO: i64 = 3 * DAY;
-
-/// Everything the Service page shows.
+/// The Service page's report with its charts drawn.
 #[derive(Debug, Clone)]
 pub struct ServiceData {
     /// The service.
@@ -51,85 +39,16 @@ pub struct ServiceData {
     pub now: i64,
 }
 
-/// Query parameters of the page.
-#[derive(Debug, Clone, Default)]
-pub struct ServiceQuery {
-    /// `7d`, `14d`, `30d`, `90d`, `custom`.
-    pub range: Option<String>,
-    /// Custom start, YYYY-MM-DD.
-    pub from: Option<String>,
-    /// Custom end (inclusive), YYYY-MM-DD.
-    pub to: Option<String>,
-}
-
-/// Finds the service, parses the range, sizes the service and draws its charts.
-pub async fn load(
-    state: AppState,
-    cluster: String,
-    name: String,
-    q: ServiceQuery,
-) -> Result<ServiceData, AppError> {
-    let now = state.clock.now();
-    let rules = &state.settings.rules;
-    let range = DateRange::parse(
-        q.range.as_deref(),
-        q.from.as_deref(),
-        q.to.as_deref(),
-        now,
-        rules.lookback_days,
-    )
-    .map_err(AppError::bad_request)?;
-    let store = &state.store;
-    // A service deleted in AWS still has its page: its history is kept.
-    let service = store
-        .list_services_with(Removed::Show)
-        .await?
-        .into_iter()
-        .find(|s| s.service.cluster == cluster && s.service.name == name)
-        .ok_or_else(|| {
-            AppError::not_found(format!("There is no service {name} in cluster {cluster}."))
-        })?;
-    let series = UsageSeries::pick(&store.list_series(Some(service.id)).await?);
-    let settings = &state.settings;
-    let evidence = state.recommendations.get(store, settings, now).await?;
-    let evidence = evidence
-        .iter()
-        .find(|e| e.recommendation.service_id == service.id)
-        .ok_or_else(|| {
-            AppError::not_found(format!(
-                "{name} was added after this page's data was read: reload."
-            ))
-        })?;
-    let rec = evidence.recommendation.rec.clone();
-
-    let size = service.service.size;
-    let cpu_scale = size.vcpu() / 100.0;
-    let mem_scale = f64::from(size.memory_mib) / 100.0;
-    let cpu = bands(store, series.cpu_max.as_ref(), &range, cpu_scale).await?;
-    let mem = bands(store, series.mem_max.as_ref(), &range, mem_scale).await?;
-    let tasks = bands(store, series.tasks.as_ref(), &range, 1.0).await?;
-    let recommended = rec.recommended.as_ref().map(|r| r.size());
-    let cpu_lines = ref_lines(
-        size,
-        recommended,
-        &settings.tiers,
-        |s| s.vcpu(),
-        |v| format!("{v:.2}"),
-    );
-    let mem_lines = ref_lines(
-        size,
-        recommended,
-        &settings.tiers,
-        |s| f64::from(s.memory_mib),
-        |v| format!("{v:.0}"),
-    );
+/// Draws the report's charts.
+fn draw(r: ServiceReport) -> ServiceData {
+    let range = &r.range;
     let time = |y_label, unit, columns: &Columns, lines: &[RefLine], decimals, integer| {
         time_series::render(&time_series::TimeChart {
             y_label,
             unit,
             bands: &columns.bands,
-            column_width: columns.plan.width,
-            max_gap: columns.plan.max_gap(),
+            column_width: columns.column_width,
+            max_gap: columns.max_gap,
             integer,
             lines,
             from: range.from,
@@ -150,132 +69,31 @@ pub async fn load(
             decimals,
         })
     };
-    Ok(ServiceData {
-        now,
-        cpu_chart: time("vCPU, busiest task", "vCPU", &cpu, &cpu_lines, 2, false),
-        mem_chart: time("MiB, busiest task", "MiB", &mem, &mem_lines, 0, false),
-        tasks_chart: time("running tasks", "tasks", &tasks, &[], 0, true),
-        cpu_cdf: dist(
-            "vCPU, busiest task",
-            "vCPU",
-            &evidence.cpu_cdf,
-            &cpu_lines,
-            2,
+    ServiceData {
+        cpu_chart: time("vCPU, busiest task", "vCPU", &r.cpu, &r.cpu_lines, 2, false),
+        mem_chart: time(
+            "MiB, busiest task",
+            "MiB",
+            &r.memory,
+            &r.memory_lines,
+            0,
+            false,
         ),
-        mem_cdf: dist("MiB, busiest task", "MiB", &evidence.mem_cdf, &mem_lines, 0),
-        lookback_days: rules.lookback_days,
-        service,
-        rec,
-        range,
-    })
-}
-
-/// A series read for a chart: its columns and how they were read.
-struct Columns {
-    /// The columns, by start time, in absolute units.
-    bands: Vec<Band>,
-    /// Bucket width and resolution they were read at.
-    plan: ColumnPlan,
-}
-
-/// A series over the range, shrunk to chart columns (min and max kept per column) and scaled
-/// into absolute units. Columns are whole multiples of the resolution read, so a column is empty
-/// only where data is missing.
-async fn bands(
-    store: &Store,
-    series: Option<&StoredSeries>,
-    range: &DateRange,
-    scale: f64,
-) -> StoreResult<Columns> {
-    let raw_period = series.map_or(60, |s| s.key.period);
-    let plan = ColumnPlan::new(range.span(), CHART_COLUMNS, raw_period, RAW_UP_TO);
-    let Some(s) = series else {
-        return Ok(Columns {
-            bands: Vec::new(),
-            plan,
-        });
-    };
-    let buckets = store
-        .read_buckets(
-            s.id,
-            plan.origin(range.from),
-            range.to,
-            plan.width,
-            plan.hourly,
-        )
-        .await?;
-    let bands = buckets
-        .into_iter()
-        .map(|(ts, min, max, sum, count)| Band {
-            // The first bucket may start up to one period before the range: draw it at its edge.
-            ts: ts.max(range.from),
-            min: min * scale,
-            max: max * scale,
-            mean: if count > 0 {
-                sum / count as f64 * scale
-            } else {
-                (min + max) / 2.0 * scale
-            },
-        })
-        .collect();
-    Ok(Columns { bands, plan })
-}
-
-/// Lines for the current size, the recommendation and each tier. The current and recommended
-/// lines are named by the tier that holds their whole size ([`tier_for`], as on the card); a tier
-/// line that only coincides with one of them in this dimension is left out, so it never reads as
-/// if the size were in that tier. Tiers at the same level share one line.
-fn ref_lines(
-    current: TaskSize,
-    recommended: Option<TaskSize>,
-    tiers: &[Tier],
-    value: impl Fn(TaskSize) -> f64,
-    unit: impl Fn(f64) -> String,
-) -> Vec<RefLine> {
-    let tier_name = |size: TaskSize| {
-        tier_for(tiers, size).map_or_else(|| "no tier".to_string(), |t| t.name.clone())
-    };
-    let same = |a: f64, b: f64| (a - b).abs() < 1e-9;
-    let mut sizes = vec![("current", current, LineKind::Current)];
-    if let Some(r) = recommended {
-        sizes.push(("recommended", r, LineKind::Recommended));
+        tasks_chart: time("running tasks", "tasks", &r.tasks, &[], 0, true),
+        cpu_cdf: dist("vCPU, busiest task", "vCPU", &r.cpu_cdf, &r.cpu_lines, 2),
+        mem_cdf: dist(
+            "MiB, busiest task",
+            "MiB",
+            &r.memory_cdf,
+            &r.memory_lines,
+            0,
+        ),
+        lookback_days: r.lookback_days,
+        now: r.now,
+        service: r.service,
+        rec: r.rec,
+        range: r.range,
     }
-    // (value, tier name, roles, kind): current and recommended at one level and in one tier are
-    // one line.
-    let mut named: Vec<(f64, String, Vec<&str>, LineKind)> = Vec::new();
-    for (role, size, kind) in sizes {
-        let (v, name) = (value(size), tier_name(size));
-        match named.iter_mut().find(|n| same(n.0, v) && n.1 == name) {
-            Some(n) => n.2.push(role),
-            None => named.push((v, name, vec![role], kind)),
-        }
-    }
-    let mut lines: Vec<RefLine> = named
-        .into_iter()
-        .map(|(v, name, roles, kind)| RefLine {
-            label: format!("{} · {name} {}", roles.join(" · "), unit(v)),
-            value: v,
-            kind,
-        })
-        .collect();
-    let sized = lines.len();
-    for t in tiers {
-        let v = value(t.size());
-        if lines[..sized].iter().any(|l| same(l.value, v)) {
-            continue;
-        }
-        match lines[sized..].iter_mut().find(|l| same(l.value, v)) {
-            Some(l) => l.label = format!("{} · {}", t.name, l.label),
-            None => lines.push(RefLine {
-                label: format!("{} {}", t.name, unit(v)),
-                value: v,
-                kind: LineKind::Tier,
-            }),
-        }
-    }
-    // Tiers first so the sizes' lines are drawn on top.
-    lines.rotate_left(sized);
-    lines
 }
 
 /// The Service page.
@@ -284,14 +102,22 @@ pub fn ServicePage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let params = use_params_map().get_untracked();
     let q = use_query_map().get_untracked();
-    let query = ServiceQuery {
-        range: q.get("range"),
-        from: q.get("from"),
-        to: q.get("to"),
-    };
     let cluster = params.get("cluster").unwrap_or_default();
     let name = params.get("name").unwrap_or_default();
-    view! { <Layout title=name.clone()>{load_page(load(state, cluster, name, query), service_view)}</Layout> }
+    let title = name.clone();
+    let report = async move {
+        let now = state.clock.now();
+        let range = DateRange::parse(
+            q.get("range").as_deref(),
+            q.get("from").as_deref(),
+            q.get("to").as_deref(),
+            now,
+            state.settings.rules.lookback_days,
+        )
+        .map_err(AppError::bad_request)?;
+        build(&state, &cluster, &name, range, now).await.map(draw)
+    };
+    view! { <Layout title=title>{load_page(report, service_view)}</Layout> }
 }
 
 fn range_picker(d: &ServiceData) -> impl IntoView {
@@ -460,77 +286,5 @@ fn recommendation_card(rec: &Recommendation, lookback_days: u32) -> impl IntoVie
                 )}
             </p>
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::analysis::recommend::default_tiers;
-
-    fn labels(lines: &[RefLine]) -> Vec<(String, f64)> {
-        lines.iter().map(|l| (l.label.clone(), l.value)).collect()
-    }
-
-    #[test]
-    fn size_lines_carry_the_tier_that_holds_the_whole_size() {
-        // The 5-service demo's worker: 1 vCPU / 4 GB (in Prod-Med) sized down to 0.5 vCPU / 2 GB
-        // (in Prod-Small). Its CPU lines coincide with the Prod-Small and Dev tier lines.
-        let tiers = default_tiers();
-        let (current, recommended) = (TaskSize::new(1024, 4096), TaskSize::new(512, 2048));
-        let current_tier = tier_for(&tiers, current).unwrap().name.clone();
-        let recommended_tier = tier_for(&tiers, recommended).unwrap().name.clone();
-        let cpu = ref_lines(
-            current,
-            Some(recommended),
-            &tiers,
-            |s| s.vcpu(),
-            |v| format!("{v:.2}"),
-        );
-        let cpu_labels = labels(&cpu);
-        assert!(cpu_labels.contains(&(format!("current · {current_tier} 1.00"), 1.0)));
-        assert!(cpu_labels.contains(&(format!("recommended · {recommended_tier} 0.50"), 0.5)));
-        // No line at a size's level names another tier, and every tier line is its own level.
-        for l in &cpu {
-            let at_size = [1.0, 0.5].contains(&l.value);
-            assert_eq!(at_size, l.kind != LineKind::Tier, "{l:?}");
-        }
-        assert_eq!(current_tier, "Prod-Med");
-        assert_eq!(recommended_tier, "Prod-Small");
-        assert!(!cpu
-            .iter()
-            .any(|l| l.label.contains("Dev") && l.value == 0.5));
-
-        // Memory: 4096 is Prod-Med's own level, shown once as the current line.
-        let mem = ref_lines(
-            current,
-            Some(recommended),
-            &tiers,
-            |s| f64::from(s.memory_mib),
-            |v| format!("{v:.0}"),
-        );
-        assert_eq!(mem.iter().filter(|l| l.value == 4096.0).count(), 1);
-        assert!(labels(&mem).contains(&("current · Prod-Med 4096".into(), 4096.0)));
-        // Every line is drawn once per level and kind.
-        assert_eq!(
-            mem.iter().filter(|l| l.kind == LineKind::Current).count(),
-            1
-        );
-    }
-
-    #[test]
-    fn same_size_now_and_after_is_one_line() {
-        let tiers = default_tiers();
-        let size = TaskSize::new(1024, 2048);
-        let lines = ref_lines(
-            size,
-            Some(size),
-            &tiers,
-            |s| s.vcpu(),
-            |v| format!("{v:.2}"),
-        );
-        let at: Vec<&RefLine> = lines.iter().filter(|l| l.value == 1.0).collect();
-        assert_eq!(at.len(), 1);
-        assert_eq!(at[0].label, "current · recommended · Prod-Small 1.00");
     }
 }

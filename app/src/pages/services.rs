@@ -3,156 +3,31 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::analysis::recommend::Finding;
 use crate::components::{
     load_page, removed_toggle, Column, DataTable, FindingBadge, Layout, SortLink,
 };
 use crate::error::AppError;
 use crate::format;
-use crate::reports::recommendations::{listed, summarize, SavingsSummary, ServiceRecommendation};
+use crate::reports::recommendations::SavingsSummary;
+use crate::reports::services::{build, ServicesData, ServicesQuery, SortKey};
 use crate::state::AppState;
 use crate::store::services::Removed;
-
-/// Columns the table can be sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortKey {
-    /// Cluster then service name.
-    Service,
-    /// Finding, most urgent first.
-    Finding,
-    /// Monthly cost now.
-    Cost,
-    /// Monthly saving from the size change.
-    Savings,
-}
-
-impl SortKey {
-    fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "service" => Self::Service,
-            "finding" => Self::Finding,
-            "cost" => Self::Cost,
-            "savings" => Self::Savings,
-            _ => return None,
-        })
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Service => "service",
-            Self::Finding => "finding",
-            Self::Cost => "cost",
-            Self::Savings => "savings",
-        }
-    }
-}
-
-/// The Services page's data.
-#[derive(Debug, Clone)]
-pub struct ServicesData {
-    /// One row per service, sorted.
-    pub rows: Vec<ServiceRecommendation>,
-    /// What following every recommendation changes, split by cause.
-    pub summary: SavingsSummary,
-    /// Sort column.
-    pub sort: SortKey,
-    /// Descending?
-    pub descending: bool,
-    /// Days sized on.
-    pub lookback_days: u32,
-    /// The sizing rules, for the footnote.
-    pub rules: crate::analysis::recommend::SizingRules,
-    /// Whether services deleted in AWS are listed (and counted in the totals).
-    pub removed: Removed,
-    /// Services deleted in AWS that the store keeps.
-    pub removed_count: usize,
-    /// Page time.
-    pub now: i64,
-}
-
-/// Parses the sort query and builds the page.
-pub async fn load(
-    state: AppState,
-    sort: Option<String>,
-    order: Option<String>,
-    removed: Option<String>,
-) -> Result<ServicesData, AppError> {
-    let removed = Removed::from_query(removed.as_deref()).map_err(AppError::bad_request)?;
-    let key = match sort.as_deref().filter(|s| !s.is_empty()) {
-        None => SortKey::Savings,
-        Some(s) => SortKey::parse(s).ok_or_else(|| {
-            AppError::bad_request(format!(
-                "'sort={s}' is not one of service, finding, cost, savings"
-            ))
-        })?,
-    };
-    let descending = match order.as_deref().filter(|s| !s.is_empty()) {
-        None => key != SortKey::Service,
-        Some("desc") => true,
-        Some("asc") => false,
-        Some(o) => {
-            return Err(AppError::bad_request(format!(
-                "'order={o}' is not asc or desc"
-            )))
-        }
-    };
-    let now = state.clock.now();
-    let evidence = state
-        .recommendations
-        .get(&state.store, &state.settings, now)
-        .await?;
-    let mut rows: Vec<ServiceRecommendation> = listed(&evidence, removed)
-        .map(|e| e.recommendation.clone())
-        .collect();
-    let removed_count = evidence
-        .iter()
-        .filter(|e| e.recommendation.removed.is_some())
-        .count();
-    sort_rows(&mut rows, key, descending);
-    Ok(ServicesData {
-        summary: summarize(&rows),
-        rows,
-        sort: key,
-        descending,
-        lookback_days: state.settings.rules.lookback_days,
-        rules: state.settings.rules,
-        removed,
-        removed_count,
-        now,
-    })
-}
-
-/// Sorts rows by a column; ties fall back to cluster and name.
-pub fn sort_rows(rows: &mut [ServiceRecommendation], key: SortKey, descending: bool) {
-    let urgency = |f: Finding| match f {
-        Finding::UnderProvisioned => 0,
-        Finding::OverProvisioned => 1,
-        Finding::NotEnoughData => 2,
-        Finding::RightSized => 3,
-    };
-    rows.sort_by(|a, b| {
-        let by_name = (&a.cluster, &a.service).cmp(&(&b.cluster, &b.service));
-        let ord = match key {
-            SortKey::Service => by_name,
-            SortKey::Finding => urgency(b.rec.finding).cmp(&urgency(a.rec.finding)),
-            SortKey::Cost => a
-                .rec
-                .monthly_cost_usd
-                .current
-                .total_cmp(&b.rec.monthly_cost_usd.current),
-            SortKey::Savings => a.rec.savings().total_cmp(&b.rec.savings()),
-        };
-        let ord = if descending { ord.reverse() } else { ord };
-        ord.then(by_name)
-    });
-}
 
 /// The Services page.
 #[component]
 pub fn ServicesPage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let q = use_query_map().get_untracked();
-    view! { <Layout title="Services">{load_page(load(state, q.get("sort"), q.get("order"), q.get("removed")), services_view)}</Layout> }
+    let query = ServicesQuery::parse(
+        q.get("sort").as_deref(),
+        q.get("order").as_deref(),
+        q.get("removed").as_deref(),
+    );
+    let report = async move {
+        let query = query.map_err(AppError::bad_request)?;
+        build(&state, query, state.clock.now()).await
+    };
+    view! { <Layout title="Services">{load_page(report, services_view)}</Layout> }
 }
 
 fn sort_link(d: &ServicesData, key: SortKey, label: impl Into<String>) -> impl IntoView {

@@ -3,56 +3,10 @@
 use leptos::prelude::*;
 
 use crate::components::{load_page, Column, DataTable, Layout};
-use crate::error::AppError;
 use crate::format;
+use crate::reports::sync_history::{build, StartFailure, SyncHistory};
 use crate::state::AppState;
-use crate::store::sync_runs::{RunOutcome, RunTrigger, SyncRun};
-
-/// One run with its calls and errors.
-#[derive(Debug, Clone)]
-pub struct RunLine {
-    /// The run.
-    pub run: SyncRun,
-    /// (api, calls, units).
-    pub calls: Vec<(String, i64, i64)>,
-    /// (at, api, message).
-    pub errors: Vec<(i64, Option<String>, String)>,
-}
-
-/// The Sync page's data.
-#[derive(Debug, Clone)]
-pub struct SyncData {
-    /// Newest first.
-    pub runs: Vec<RunLine>,
-    /// Whether this server can start a sync.
-    pub can_sync: bool,
-    /// Whether one is running now.
-    pub running: bool,
-    /// Page time.
-    pub now: i64,
-    /// Why the last sync started from this server did not run, and when.
-    pub last_error: Option<(i64, String)>,
-}
-
-/// Reads the last 50 runs.
-pub async fn load(state: AppState) -> Result<SyncData, AppError> {
-    let store = &state.store;
-    let mut runs = Vec::new();
-    for run in store.list_sync_runs(50).await? {
-        let calls = store.sync_api_calls(run.id).await?;
-        let errors = store.sync_errors(run.id).await?;
-        runs.push(RunLine { run, calls, errors });
-    }
-    let running = state.sync.as_ref().is_some_and(|s| s.is_running())
-        || runs.iter().any(|r| r.run.outcome == RunOutcome::Running);
-    Ok(SyncData {
-        runs,
-        can_sync: state.sync.is_some(),
-        running,
-        now: state.clock.now(),
-        last_error: state.sync.as_ref().and_then(|s| s.last_error()),
-    })
-}
+use crate::store::sync_runs::{RunHistory, RunTrigger, SyncRun};
 
 /// Starts a sync in the background; without JavaScript the browser is sent back to the page.
 #[server(endpoint = "sync_now")]
@@ -70,10 +24,11 @@ pub async fn sync_now() -> Result<(), ServerFnError> {
 #[component]
 pub fn SyncPage() -> impl IntoView {
     let state = expect_context::<AppState>();
-    view! { <Layout title="Sync">{load_page(load(state), sync_view)}</Layout> }
+    let report = async move { build(&state, state.clock.now()).await };
+    view! { <Layout title="Sync">{load_page(report, sync_view)}</Layout> }
 }
 
-fn sync_view(d: SyncData) -> impl IntoView {
+fn sync_view(d: SyncHistory) -> impl IntoView {
     let action = ServerAction::<SyncNow>::new();
     let button = if d.running {
         view! { <p class="note" id="sync-running">"A sync is running; reload to follow it."</p> }
@@ -89,7 +44,7 @@ fn sync_view(d: SyncData) -> impl IntoView {
         view! { <p class="note">"This server cannot start syncs. Run " <code>"spendwatch sync"</code> " from a shell with AWS credentials."</p> }.into_any()
     };
     let now = d.now;
-    let failed = d.last_error.map(|(at, message)| {
+    let failed = d.last_error.map(|StartFailure { at, message }| {
         view! {
             <section class="card error-box" id="sync-error" role="alert">
                 <h2>{format!("The sync started {} did not run", format::ago(at, now))}</h2>
@@ -127,7 +82,7 @@ fn sync_view(d: SyncData) -> impl IntoView {
     }
 }
 
-fn run_row(r: RunLine, now: i64) -> impl IntoView {
+fn run_row(r: RunHistory, now: i64) -> impl IntoView {
     let run = r.run;
     let took = run
         .finished_at
@@ -136,7 +91,7 @@ fn run_row(r: RunLine, now: i64) -> impl IntoView {
     let calls = r
         .calls
         .iter()
-        .map(|(api, n, _)| format!("{api} ×{n}"))
+        .map(|c| format!("{} ×{}", c.api, c.calls))
         .collect::<Vec<_>>()
         .join(", ");
     let errors = r.errors;
@@ -150,7 +105,7 @@ fn run_row(r: RunLine, now: i64) -> impl IntoView {
                 {run.summary.map(|s| view! { <div class="sub">{s}</div> })}
                 {(!errors.is_empty()).then(|| view! {
                     <ul class="risks">
-                        {errors.into_iter().map(|(_, _, m)| view! { <li>{m}</li> }).collect_view()}
+                        {errors.into_iter().map(|e| view! { <li>{e.message}</li> }).collect_view()}
                     </ul>
                 })}
             </td>
@@ -180,6 +135,7 @@ fn started_text(run: &SyncRun, now: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::sync_runs::RunOutcome;
 
     fn run(trigger: RunTrigger, started_at: i64) -> SyncRun {
         SyncRun {

@@ -2,140 +2,16 @@
 
 use leptos::prelude::*;
 
-use crate::analysis::recommend::tier_for;
 use crate::components::{load_page, Column, DataTable, Layout};
-use crate::domain::fargate::{Architecture, PriceTable, TaskSize};
-use crate::error::AppError;
 use crate::format;
-use crate::reports::recommendations::{self, ServiceRecommendation};
+use crate::reports::tiers::{build, TierRow, TierService, TiersData};
 use crate::state::AppState;
-use crate::store::services::Removed;
-
-/// A service placed in a tier, priced from its own architecture's table.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TierService {
-    /// Service name.
-    pub name: String,
-    /// `512 / 1024`.
-    pub size: String,
-    /// The price table used: `x86` or `ARM`.
-    pub table: &'static str,
-    /// On-demand list price of one task of this size for a month, from `table`.
-    pub per_task_month: f64,
-}
-
-/// One tier row.
-#[derive(Debug, Clone)]
-pub struct TierRow {
-    /// Tier name.
-    pub name: String,
-    /// `1024 / 2048`.
-    pub size: String,
-    /// List price of one task for a month (x86, on demand).
-    pub per_task_month: f64,
-    /// The same on the ARM table.
-    pub per_task_month_arm: f64,
-    /// Two tasks (x86).
-    pub two_tasks: f64,
-    /// The team's planned figure for two tasks.
-    pub planned_two_tasks: Option<f64>,
-    /// Services on a size in this tier now.
-    pub services_now: Vec<TierService>,
-    /// Services whose recommended size is in this tier.
-    pub services_recommended: Vec<TierService>,
-}
-
-/// The Tiers page's data.
-#[derive(Debug, Clone)]
-pub struct TiersData {
-    /// Tiers, smallest first.
-    pub rows: Vec<TierRow>,
-    /// Services larger than every tier now.
-    pub above_now: Vec<TierService>,
-    /// Services whose recommended size is above every tier.
-    pub above_recommended: Vec<TierService>,
-    /// The rates, for the note naming the tables.
-    pub prices: PriceTable,
-}
-
-/// The name of the price table an architecture is priced from.
-pub fn price_table_name(arch: Architecture) -> &'static str {
-    match arch {
-        Architecture::X86_64 => "x86",
-        Architecture::Arm64 => "ARM",
-    }
-}
-
-/// The services whose size (`pick`) falls in `tier` (None: above every tier), each priced by
-/// its own architecture.
-fn services_in(
-    recs: &[ServiceRecommendation],
-    state_tiers: &[crate::analysis::recommend::Tier],
-    prices: &PriceTable,
-    pick: impl Fn(&ServiceRecommendation) -> Option<TaskSize>,
-    tier: Option<&str>,
-) -> Vec<TierService> {
-    recs.iter()
-        .filter_map(|r| pick(r).map(|size| (r, size)))
-        .filter(|(_, size)| tier_for(state_tiers, *size).map(|t| t.name.as_str()) == tier)
-        .map(|(r, size)| TierService {
-            name: r.service.clone(),
-            size: format::size(size.cpu, size.memory_mib),
-            table: price_table_name(r.architecture),
-            per_task_month: prices.monthly(size, r.architecture),
-        })
-        .collect()
-}
-
-/// Prices every tier and lists the services in each.
-pub async fn load(state: AppState) -> Result<TiersData, AppError> {
-    let s = &state.settings;
-    let evidence = state
-        .recommendations
-        .get(&state.store, s, state.clock.now())
-        .await?;
-    let recs: Vec<ServiceRecommendation> =
-        // Services deleted in AWS sit in no tier any more.
-        recommendations::listed(&evidence, Removed::Hide)
-            .map(|e| e.recommendation.clone())
-            .collect();
-    let now_size = |r: &ServiceRecommendation| Some(r.rec.current.size());
-    let rec_size = |r: &ServiceRecommendation| r.rec.recommended.as_ref().map(|x| x.size());
-    let in_tier = |pick: &dyn Fn(&ServiceRecommendation) -> Option<TaskSize>,
-                   tier: Option<&str>| {
-        services_in(&recs, &s.tiers, &s.prices, pick, tier)
-    };
-    let mut tiers = s.tiers.clone();
-    tiers.sort_by_key(|t| (t.cpu, t.memory_mib));
-    let rows = tiers
-        .iter()
-        .map(|t| {
-            let monthly = s.prices.monthly(t.size(), Architecture::X86_64);
-            TierRow {
-                name: t.name.clone(),
-                size: format::size(t.cpu, t.memory_mib),
-                per_task_month: monthly,
-                per_task_month_arm: s.prices.monthly(t.size(), Architecture::Arm64),
-                two_tasks: 2.0 * monthly,
-                planned_two_tasks: t.planned_monthly_two_tasks,
-                services_now: in_tier(&now_size, Some(&t.name)),
-                services_recommended: in_tier(&rec_size, Some(&t.name)),
-            }
-        })
-        .collect();
-    Ok(TiersData {
-        rows,
-        above_now: in_tier(&now_size, None),
-        above_recommended: in_tier(&rec_size, None),
-        prices: s.prices,
-    })
-}
 
 /// The Tiers page.
 #[component]
 pub fn TiersPage() -> impl IntoView {
     let state = expect_context::<AppState>();
-    view! { <Layout title="Tiers">{load_page(load(state), tiers_view)}</Layout> }
+    view! { <Layout title="Tiers">{load_page(async move { build(&state, state.clock.now()).await }, tiers_view)}</Layout> }
 }
 
 /// A tier's services: each name with its size and its own-architecture price.
@@ -165,11 +41,7 @@ fn tiers_view(d: TiersData) -> impl IntoView {
     let off: Vec<(String, f64)> = d
         .rows
         .iter()
-        .filter_map(|r| {
-            r.planned_two_tasks
-                .filter(|p| *p > 0.0)
-                .map(|p| (r.name.clone(), r.two_tasks / p))
-        })
+        .filter_map(|r| r.list_over_planned().map(|x| (r.name.clone(), x)))
         .filter(|(_, ratio)| !(0.9..=1.1).contains(ratio))
         .collect();
     let warning = (!off.is_empty()).then(|| {
@@ -194,7 +66,7 @@ fn tiers_view(d: TiersData) -> impl IntoView {
             .iter()
             .cloned()
             .map(|r| {
-                let ratio = r.planned_two_tasks.filter(|p| *p > 0.0).map(|p| r.two_tasks / p);
+                let ratio = r.list_over_planned();
                 view! {
                     <tr>
                         <td>{r.name}</td>

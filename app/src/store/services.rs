@@ -96,7 +96,8 @@ impl StoredService {
 }
 
 /// Whether a listing includes services deleted in AWS (current views leave them out).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Removed {
     /// Current services only.
     #[default]
@@ -378,4 +379,65 @@ fn by_service<T>(rows: impl IntoIterator<Item = Owned<T>>) -> HashMap<i64, Vec<T
         grouped.entry(row.service_id).or_default().push(row.record);
     }
     grouped
+}
+
+impl Store {
+    /// The service `name` in `cluster`, removed or not (one still in AWS first when the name is
+    /// in several regions): a lookup by key, not a listing.
+    pub async fn find_service(
+        &self,
+        cluster: &str,
+        name: &str,
+    ) -> StoreResult<Option<StoredService>> {
+        let row: Option<ServiceRow> = sqlx::query_as(
+            "SELECT id, region, cluster, name, arn, launch_type, architecture, task_definition,
+                    cpu_units, memory_mib, desired_count, running_count, scaling_min, scaling_max,
+                    updated_at, last_seen, removed_at
+             FROM services WHERE cluster = ?1 AND name = ?2
+             ORDER BY removed_at IS NOT NULL, region LIMIT 1",
+        )
+        .bind(cluster)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let (strategy, policies, groups) = futures::try_join!(
+            sqlx::query_as::<_, StrategyRow>(
+                "SELECT service_id, provider, base, weight FROM capacity_provider_strategy
+                 WHERE service_id = ?1 ORDER BY base DESC, provider",
+            )
+            .bind(row.id)
+            .fetch_all(&self.pool),
+            sqlx::query_as::<_, Owned<ScalingPolicy>>(
+                "SELECT service_id, name, policy_type, metric, target_value, scale_in_cooldown,
+                        scale_out_cooldown, disable_scale_in, step_adjustments
+                 FROM scaling_policies WHERE service_id = ?1 ORDER BY name",
+            )
+            .bind(row.id)
+            .fetch_all(&self.pool),
+            sqlx::query_as::<_, Owned<TargetGroup>>(
+                "SELECT service_id, target_group, load_balancer FROM service_target_groups
+                 WHERE service_id = ?1 ORDER BY target_group",
+            )
+            .bind(row.id)
+            .fetch_all(&self.pool),
+        )?;
+        Ok(Some(
+            row.into_stored(
+                strategy
+                    .into_iter()
+                    .map(|s| s.into_owned().record)
+                    .collect(),
+                records(policies),
+                records(groups),
+            ),
+        ))
+    }
+}
+
+/// The records of rows known to belong to one service.
+fn records<T>(rows: Vec<Owned<T>>) -> Vec<T> {
+    rows.into_iter().map(|r| r.record).collect()
 }

@@ -324,3 +324,160 @@ mod tests {
         );
     }
 }
+
+/// Calls made to one AWS API during a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApiCalls {
+    /// API name, `cloudwatch:GetMetricData`.
+    pub api: String,
+    /// Requests made.
+    pub calls: i64,
+    /// Billed units (metrics requested, for GetMetricData).
+    pub units: i64,
+}
+
+/// An error met during a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunError {
+    /// When.
+    pub at: i64,
+    /// The API that failed, when one did.
+    pub api: Option<String>,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// A run with the calls it made and the errors it met.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunHistory {
+    /// The run.
+    #[serde(flatten)]
+    pub run: SyncRun,
+    /// Calls per API, by API.
+    pub calls: Vec<ApiCalls>,
+    /// Errors, oldest first.
+    pub errors: Vec<RunError>,
+}
+
+impl Store {
+    /// The most recent runs, newest first, with their calls and errors: three queries however
+    /// many runs there are (the runs, then the calls and the errors of all of them at once).
+    pub async fn sync_history(&self, limit: i64) -> StoreResult<Vec<RunHistory>> {
+        let runs = self.list_sync_runs(limit).await?;
+        self.with_calls_and_errors(runs).await
+    }
+
+    /// Attaches calls and errors to runs with two queries (one per table, for all runs).
+    pub async fn with_calls_and_errors(&self, runs: Vec<SyncRun>) -> StoreResult<Vec<RunHistory>> {
+        // The ids as one JSON array: one bind however many runs, read back with json_each.
+        let ids = serde_json::to_string(&runs.iter().map(|r| r.id).collect::<Vec<_>>())
+            .expect("a list of integers serializes");
+        let (calls, errors) = futures::try_join!(
+            sqlx::query_as::<_, (i64, String, i64, i64)>(
+                "SELECT run_id, api, calls, units FROM sync_api_calls
+                 WHERE run_id IN (SELECT value FROM json_each(?1)) ORDER BY run_id, api",
+            )
+            .bind(&ids)
+            .fetch_all(&self.pool),
+            sqlx::query_as::<_, (i64, i64, Option<String>, String)>(
+                "SELECT run_id, at, api, message FROM sync_errors
+                 WHERE run_id IN (SELECT value FROM json_each(?1)) ORDER BY run_id, rowid",
+            )
+            .bind(&ids)
+            .fetch_all(&self.pool),
+        )?;
+        Ok(runs
+            .into_iter()
+            .map(|run| RunHistory {
+                calls: calls
+                    .iter()
+                    .filter(|c| c.0 == run.id)
+                    .map(|(_, api, calls, units)| ApiCalls {
+                        api: api.clone(),
+                        calls: *calls,
+                        units: *units,
+                    })
+                    .collect(),
+                errors: errors
+                    .iter()
+                    .filter(|e| e.0 == run.id)
+                    .map(|(_, at, api, message)| RunError {
+                        at: *at,
+                        api: api.clone(),
+                        message: message.clone(),
+                    })
+                    .collect(),
+                run,
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::*;
+
+    /// Runs with some calls and errors each; run `i` has `i % 3` APIs and `i % 2` errors.
+    async fn store_with_runs(n: i64) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        for i in 0..n {
+            let id = store
+                .start_sync_run(RunTrigger::Cli, 1_000 + i * 60)
+                .await
+                .unwrap();
+            for api in ["ecs:ListServices", "cloudwatch:GetMetricData"]
+                .iter()
+                .take((i % 3) as usize)
+            {
+                store
+                    .record_api_calls(id, api, i as u64 + 1, 7)
+                    .await
+                    .unwrap();
+            }
+            if i % 2 == 1 {
+                store
+                    .record_sync_error(id, 1_010 + i * 60, None, &format!("failed {i}"))
+                    .await
+                    .unwrap();
+            }
+        }
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn the_batched_history_matches_reading_each_run() {
+        let (_dir, store) = store_with_runs(60).await;
+        let history = store.sync_history(50).await.unwrap();
+        assert_eq!(history.len(), 50);
+        assert_eq!(history[0].run.started_at, 1_000 + 59 * 60, "newest first");
+        for h in &history {
+            let calls: Vec<(String, i64, i64)> = h
+                .calls
+                .iter()
+                .map(|c| (c.api.clone(), c.calls, c.units))
+                .collect();
+            assert_eq!(calls, store.sync_api_calls(h.run.id).await.unwrap());
+            let errors: Vec<(i64, Option<String>, String)> = h
+                .errors
+                .iter()
+                .map(|e| (e.at, e.api.clone(), e.message.clone()))
+                .collect();
+            assert_eq!(errors, store.sync_errors(h.run.id).await.unwrap());
+        }
+        assert!(history
+            .iter()
+            .any(|h| h.calls.len() == 2 && h.errors.len() == 1));
+    }
+
+    #[tokio::test]
+    async fn no_runs_reads_no_calls() {
+        let (_dir, store) = store_with_runs(0).await;
+        assert!(store.sync_history(50).await.unwrap().is_empty());
+        assert!(store
+            .with_calls_and_errors(Vec::new())
+            .await
+            .unwrap()
+            .is_empty());
+    }
+}

@@ -557,6 +557,31 @@ async fn sync_page_lists_runs_and_its_button_starts_a_sync_without_javascript() 
         "a plain form posts to the server function"
     );
 
+    // The JSON and CSV carry what the page shows.
+    let (status, json) = app.get("/api/sync-runs").await;
+    assert_eq!(status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let runs = json["runs"].as_array().unwrap();
+    let first = runs.iter().find(|r| r["trigger"] == "cli").unwrap();
+    assert_eq!(first["outcome"], "partial");
+    assert_eq!(first["datapoints_written"], 42);
+    assert_eq!(first["calls"][0]["api"], "cloudwatch:GetMetricData");
+    assert_eq!(first["calls"][0]["calls"], 3);
+    assert_eq!(
+        first["errors"][0]["message"],
+        "AWS denied ce:GetCostAndUsage (AccessDenied)"
+    );
+    assert_eq!(json["can_sync"], true);
+    let (status, csv) = app.get("/api/sync-runs?format=csv").await;
+    assert_eq!(status, StatusCode::OK);
+    let row = csv.lines().find(|l| l.contains(",cli,")).unwrap();
+    assert!(
+        row.contains(",partial,42,7,cloudwatch:GetMetricData x3,0.01,"),
+        "{row}"
+    );
+    let (status, _) = app.get("/api/sync-runs?format=xml").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
     let req = axum::http::Request::post("/api/sync_now")
         .header("content-type", "application/x-www-form-urlencoded")
         .header("accept", "text/html,application/xhtml+xml") // what a browser sends with a form
@@ -807,7 +832,9 @@ async fn tiers_count_no_removed_service() {
         std::sync::Arc::new(app::clock::FixedClock(test_end())),
         app::settings::Settings::default(),
     );
-    let tiers = app::pages::tiers::load(state).await.unwrap();
+    let tiers = app::reports::tiers::build(&state, test_end())
+        .await
+        .unwrap();
     let now: usize = tiers
         .rows
         .iter()
@@ -824,5 +851,200 @@ async fn tiers_count_no_removed_service() {
         (now, recommended),
         (1, 1),
         "only the current service counts"
+    );
+}
+
+/// GETs a JSON endpoint and parses it.
+async fn get_json(app: &TestApp, uri: &str) -> serde_json::Value {
+    let (status, body) = app.get(uri).await;
+    assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// The cells of the CSV row whose first two cells are `a` and `b`.
+fn csv_row<'a>(csv: &'a str, a: &str, b: &str) -> Vec<&'a str> {
+    csv.lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|cells| cells[0] == a && cells[1] == b)
+        .unwrap_or_else(|| panic!("no row {a},{b} in {csv}"))
+}
+
+#[tokio::test]
+async fn services_json_and_csv_carry_the_numbers_the_page_shows() {
+    let app = spawn_app(Some(five_services())).await;
+    let (_, html) = app.get("/services?sort=cost&order=asc").await;
+    let json = get_json(&app, "/api/services?sort=cost&order=asc").await;
+    let (status, csv) = app
+        .get("/api/services?sort=cost&order=asc&format=csv")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(csv.lines().count(), 6, "a header and a line per service");
+    let mut last_pos = 0;
+    for r in rows {
+        let name = r["service"].as_str().unwrap();
+        let pos = html.find(&format!(">{name}</a>")).unwrap();
+        assert!(pos > last_pos, "the page and the JSON sort alike");
+        last_pos = pos;
+        let current = r["monthly_cost_usd"]["current"].as_f64().unwrap();
+        assert!(html.contains(&format::usd(current)), "cost now of {name}");
+        assert!(html.contains(r["finding"].as_str().unwrap()));
+        let cells = csv_row(&csv, r["cluster"].as_str().unwrap(), name);
+        assert_eq!(cells[10], format!("{current:.2}"), "CSV cost now of {name}");
+        assert_eq!(cells[3], r["finding"].as_str().unwrap());
+    }
+    let net = json["summary"]["net_change"].as_f64().unwrap();
+    assert!(
+        inside(&html, "net-change").starts_with(&format::usd_signed(net)),
+        "net change"
+    );
+    let (status, body) = app.get("/api/services?sort=price").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("'sort=price' is not one of"), "{body}");
+}
+
+#[tokio::test]
+async fn tiers_json_and_csv_carry_the_numbers_the_page_shows() {
+    let app = spawn_app(Some(small_spec())).await;
+    let (_, html) = app.get("/tiers").await;
+    let json = get_json(&app, "/api/tiers").await;
+    let (_, csv) = app.get("/api/tiers?format=csv").await;
+    let rows = json["rows"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    for r in rows {
+        let name = r["name"].as_str().unwrap();
+        let monthly = r["per_task_month"].as_f64().unwrap();
+        assert!(html.contains(&format!("<td>{name}</td>")));
+        assert!(html.contains(&format::usd(monthly)), "{name} price");
+        let cells = csv_row(&csv, name, r["size"].as_str().unwrap());
+        assert_eq!(cells[2], format!("{monthly:.2}"));
+        assert_eq!(
+            cells[7],
+            r["services_now"].as_array().unwrap().len().to_string()
+        );
+    }
+    let (_, members) = app.get("/api/tiers?format=csv&table=services").await;
+    let services = app.store.list_services().await.unwrap();
+    for s in &services {
+        let now = members
+            .lines()
+            .filter(|l| l.contains(&format!(",now,{},", s.service.name)))
+            .count();
+        assert_eq!(now, 1, "{} sits in one tier now", s.service.name);
+    }
+    let (status, body) = app.get("/api/tiers?format=csv&table=nope").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("not one of tiers, services"), "{body}");
+}
+
+#[tokio::test]
+async fn overview_json_and_csv_carry_the_numbers_the_page_shows() {
+    let app = spawn_app(Some(small_spec())).await;
+    let (_, html) = app.get("/").await;
+    let json = get_json(&app, "/api/overview").await;
+    let mtd = json["spend"]["this_month"].as_f64().unwrap();
+    assert!(mtd > 50.0, "the demo has spend this month: {mtd}");
+    assert!(inside(&html, "mtd-spend").starts_with(&format::usd(mtd)));
+    let last = json["spend"]["last_month"].as_f64().unwrap();
+    assert!(inside(&html, "last-month-spend").starts_with(&format::usd(last)));
+    let firing = json["firing"].as_array().unwrap().len();
+    assert!(inside(&html, "alarms-firing")
+        .trim_start()
+        .starts_with(&firing.to_string()));
+
+    let (_, csv) = app.get("/api/overview?format=csv").await;
+    let services = json["services"].as_array().unwrap();
+    assert_eq!(services.len(), 2);
+    for s in services {
+        let name = s["name"].as_str().unwrap();
+        let cost = s["monthly_cost"].as_f64().unwrap();
+        assert!(
+            html.contains(&format::usd(cost)),
+            "cost of {name} on the page"
+        );
+        let cells = csv_row(&csv, s["cluster"].as_str().unwrap(), name);
+        assert_eq!(cells[7], format!("{cost:.2}"), "CSV cost of {name}");
+    }
+    let (_, spend) = app.get("/api/overview?format=csv&table=spend").await;
+    let total: f64 = spend
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert!(
+        (total - mtd).abs() < 0.01 * spend.lines().count() as f64,
+        "{total} vs {mtd}"
+    );
+    let (status, body) = app.get("/api/overview?removed=yes").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("'removed=yes' is not show or hide"), "{body}");
+}
+
+#[tokio::test]
+async fn find_service_looks_up_one_service_removed_or_not() {
+    let (app, _) = app_with_the_client_removed().await;
+    for s in app
+        .store
+        .list_services_with(app::store::services::Removed::Show)
+        .await
+        .unwrap()
+    {
+        let found = app
+            .store
+            .find_service(&s.service.cluster, &s.service.name)
+            .await
+            .unwrap();
+        assert_eq!(found.as_ref(), Some(&s), "{}", s.service.name);
+    }
+    let none = app
+        .store
+        .find_service("mangu-publishing-cluster-production", "no-such-service")
+        .await
+        .unwrap();
+    assert_eq!(none, None);
+}
+
+#[tokio::test]
+async fn service_json_and_csv_carry_the_numbers_the_page_shows() {
+    let app = spawn_app(Some(small_spec())).await;
+    let api = SERVER.replace("/services/", "/api/services/");
+    let (_, html) = app.get(&format!("{SERVER}?range=7d")).await;
+    let json = get_json(&app, &format!("{api}?range=7d")).await;
+    let current = json["rec"]["monthly_cost_usd"]["current"].as_f64().unwrap();
+    assert!(inside(&html, "rec-cost-now").starts_with(&format::usd(current)));
+    assert!(html.contains(json["rec"]["finding"].as_str().unwrap()));
+    // The size lines (tier lines far above the use may fall outside the chart).
+    let lines = json["cpu_lines"].as_array().unwrap();
+    assert!(lines.iter().any(|l| l["kind"] == "current"));
+    for line in lines.iter().filter(|l| l["kind"] != "tier") {
+        let label = line["label"].as_str().unwrap();
+        assert!(html.contains(label), "CPU line {label} drawn");
+    }
+    let bands = json["cpu"]["bands"].as_array().unwrap();
+    assert!(bands.len() > 100, "7 days of columns: {}", bands.len());
+    let (status, csv) = app
+        .get(&format!("{api}?range=7d&format=csv&table=cpu"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(csv.lines().count(), bands.len() + 1);
+    let first: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(first[0], bands[0]["ts"].to_string());
+    let max = first[2].parse::<f64>().unwrap();
+    assert!(
+        (max - bands[0]["max"].as_f64().unwrap()).abs() < 1e-9,
+        "{max}"
+    );
+
+    let (status, body) = app.get(&format!("{api}?range=abc")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("range=abc"), "{body}");
+    let (status, body) = app
+        .get("/api/services/mangu-publishing-cluster-production/no-such-service")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        body.contains("There is no service no-such-service"),
+        "{body}"
     );
 }

@@ -726,18 +726,23 @@ async fn a_service_deleted_in_aws_is_marked_removed_with_its_history_kept() {
         std::sync::Arc::new(app::clock::FixedClock(now)),
         app::settings::Settings::default(),
     );
-    let overview = app::pages::overview::load(state.clone(), None)
+    let overview = app::reports::overview::build(&state, app::store::services::Removed::Hide, now)
         .await
         .unwrap();
     let names: Vec<&str> = overview.services.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["web"]);
     assert_eq!(overview.removed_count, 1);
-    let services = app::pages::services::load(state.clone(), None, None, None)
+    let query = app::reports::services::ServicesQuery::default();
+    let services = app::reports::services::build(&state, query, now)
         .await
         .unwrap();
     let names: Vec<&str> = services.rows.iter().map(|r| r.service.as_str()).collect();
     assert_eq!(names, ["web"]);
-    let shown = app::pages::services::load(state, None, None, Some("show".into()))
+    let query = app::reports::services::ServicesQuery {
+        removed: app::store::services::Removed::Show,
+        ..query
+    };
+    let shown = app::reports::services::build(&state, query, now)
         .await
         .unwrap();
     assert_eq!(shown.rows.len(), 2);

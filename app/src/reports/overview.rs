@@ -1,0 +1,211 @@
+//! The Overview report: this month's spend against last month, the services, the alarms firing
+//! now, and when the data was last synced.
+
+use serde::Serialize;
+
+use super::{csv_usd, Table, Tables};
+use crate::analysis::recommend::monthly_cost;
+use crate::analysis::spend::{month_to_date, month_windows, MonthToDate};
+use crate::domain::fargate::PriceTable;
+use crate::error::AppError;
+use crate::format;
+use crate::state::AppState;
+use crate::store::alarms::{AlarmRecord, AlarmState};
+use crate::store::costs::{GroupTotal, ACCOUNT, BY_SERVICE};
+use crate::store::services::{Removed, StoredService};
+use crate::store::sync_runs::SyncRun;
+
+/// One service as the overview lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceLine {
+    /// Cluster name.
+    pub cluster: String,
+    /// Service name.
+    pub name: String,
+    /// `512 / 1024`.
+    pub size: String,
+    /// Running tasks.
+    pub running: i64,
+    /// Desired tasks.
+    pub desired: i64,
+    /// Autoscaling bounds, `2–10`, or `fixed`.
+    pub bounds: String,
+    /// Capacity providers in words.
+    pub capacity: String,
+    /// Monthly cost at today's running count, dollars.
+    pub monthly_cost: f64,
+    /// When it was last seen in AWS, if it was deleted there since.
+    pub removed_last_seen: Option<i64>,
+}
+
+/// Everything the overview shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverviewData {
+    /// Page time.
+    pub now: i64,
+    /// Spend comparison.
+    pub spend: MonthToDate,
+    /// This month's spend per AWS service.
+    pub by_service: Vec<GroupTotal>,
+    /// Whether recent days are still estimates.
+    pub estimated: bool,
+    /// Services.
+    pub services: Vec<ServiceLine>,
+    /// Alarms in ALARM.
+    pub firing: Vec<AlarmRecord>,
+    /// All alarms known.
+    pub alarm_total: usize,
+    /// Newest successful sync.
+    pub last_sync: Option<SyncRun>,
+    /// Whether the store holds nothing yet.
+    pub empty: bool,
+    /// Cost Explorer's forecast for the rest of the month, if a sync fetched one.
+    pub forecast: Option<f64>,
+    /// Whether services deleted in AWS are listed.
+    pub removed: Removed,
+    /// Services deleted in AWS that the store keeps.
+    pub removed_count: usize,
+}
+
+/// Builds the overview as of `now`; its reads are independent, so they run concurrently.
+pub async fn build(state: &AppState, removed: Removed, now: i64) -> Result<OverviewData, AppError> {
+    let store = &state.store;
+    let w = month_windows(now);
+    let spend = |(from, to): (i64, i64)| store.daily_spend_total(ACCOUNT, BY_SERVICE, from, to);
+    let (this, same, last, by_service, alarms, services, estimated, last_sync, empty, forecast) = futures::try_join!(
+        spend(w.this_month),
+        spend(w.last_month_same_days),
+        spend(w.last_month),
+        store.daily_spend_by_group(ACCOUNT, BY_SERVICE, w.this_month.0, w.this_month.1),
+        store.list_alarms(None),
+        store.list_services_with(Removed::Show),
+        store.any_estimated(w.this_month.0, w.this_month.1),
+        store.last_good_sync_run(),
+        store.is_empty(),
+        store.forecast_at(now),
+    )?;
+    Ok(OverviewData {
+        now,
+        spend: month_to_date(&w, this, same, last),
+        by_service,
+        estimated,
+        services: services
+            .iter()
+            .filter(|s| removed.lists(s.removed_at))
+            .map(|s| service_line(s, &state.settings.prices))
+            .collect(),
+        removed,
+        removed_count: services.iter().filter(|s| s.is_removed()).count(),
+        alarm_total: alarms.len(),
+        firing: alarms
+            .into_iter()
+            .filter(|a| a.state_value == AlarmState::Alarm)
+            .collect(),
+        last_sync,
+        empty,
+        forecast: forecast.map(|f| f.mean),
+    })
+}
+
+/// A service's line; its cost is today's running tasks priced as sizing prices them.
+fn service_line(s: &StoredService, prices: &PriceTable) -> ServiceLine {
+    let svc = &s.service;
+    ServiceLine {
+        cluster: svc.cluster.clone(),
+        name: svc.name.clone(),
+        size: format::size(svc.size.cpu, svc.size.memory_mib),
+        running: svc.running_count,
+        desired: svc.desired_count,
+        bounds: match (svc.scaling_min, svc.scaling_max) {
+            (Some(lo), Some(hi)) => format!("{lo}–{hi}"),
+            _ => "fixed".into(),
+        },
+        capacity: capacity_words(svc),
+        monthly_cost: monthly_cost(
+            svc.size,
+            svc.architecture,
+            &svc.strategy,
+            svc.running_count as f64,
+            prices,
+        ),
+        removed_last_seen: s.removed_at.map(|_| s.last_seen),
+    }
+}
+
+fn capacity_words(svc: &crate::store::services::ServiceRecord) -> String {
+    if svc.strategy.is_empty() {
+        return svc.launch_type.clone().unwrap_or_else(|| "FARGATE".into());
+    }
+    svc.strategy
+        .iter()
+        .map(|i| {
+            let base = if i.base > 0 {
+                format!(" (base {})", i.base)
+            } else {
+                String::new()
+            };
+            format!("{} {}{base}", i.provider, i.weight)
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+impl Tables for OverviewData {
+    fn tables(&self) -> Vec<(&'static str, Table)> {
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        let services = Table {
+            header: vec![
+                "cluster",
+                "service",
+                "size",
+                "running",
+                "desired",
+                "scaling",
+                "capacity",
+                "monthly_cost_usd",
+                "removed_last_seen",
+            ],
+            rows: self
+                .services
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.cluster.clone(),
+                        s.name.clone(),
+                        s.size.clone(),
+                        s.running.to_string(),
+                        s.desired.to_string(),
+                        s.bounds.clone(),
+                        s.capacity.clone(),
+                        csv_usd(s.monthly_cost),
+                        opt(s.removed_last_seen.map(|t| t.to_string())),
+                    ]
+                })
+                .collect(),
+        };
+        let alarms = Table {
+            header: vec!["alarm", "metric", "since", "reason"],
+            rows: self
+                .firing
+                .iter()
+                .map(|a| {
+                    vec![
+                        a.name.clone(),
+                        opt(a.metric_name.clone()),
+                        opt(a.state_updated_at.map(|t| t.to_string())),
+                        opt(a.state_reason.clone()),
+                    ]
+                })
+                .collect(),
+        };
+        let spend = Table {
+            header: vec!["aws_service", "amount_usd"],
+            rows: self
+                .by_service
+                .iter()
+                .map(|g| vec![g.key.clone(), csv_usd(g.amount)])
+                .collect(),
+        };
+        vec![("services", services), ("alarms", alarms), ("spend", spend)]
+    }
+}
