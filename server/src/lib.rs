@@ -11,6 +11,7 @@ pub mod collectors;
 pub mod config;
 pub mod demo;
 pub mod output;
+pub mod progress;
 pub mod startup;
 pub mod sync;
 pub mod telemetry;
