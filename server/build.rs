@@ -1,7 +1,10 @@
 //! Compiles style/main.scss into the stylesheet the binary serves.
 
 fn main() {
-    let style_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../style");
+    // Read at run time: a build script compiled in one checkout and reused by another (a shared
+    // CARGO_TARGET_DIR) must still find this checkout's styles.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let style_dir = std::path::Path::new(&manifest).join("../style");
     println!("cargo:rerun-if-changed={}", style_dir.display());
     let css = grass::from_path(
         style_dir.join("main.scss"),

@@ -1,6 +1,7 @@
 //! Printing recommendations for `spendwatch recommend`: an aligned table, JSON or CSV.
 
 use app::format;
+use app::reports::csv_cell;
 use app::reports::recommendations::{summarize, ServiceRecommendation};
 
 /// Output formats.
@@ -142,14 +143,6 @@ fn summary_text(recs: &[ServiceRecommendation]) -> String {
     )
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn csv(recs: &[ServiceRecommendation]) -> String {
     let mut out = String::from(
         "cluster,service,finding,current_cpu,current_memory_mib,current_tier,recommended_cpu,recommended_memory_mib,recommended_tier,cpu_p95_vcpu,cpu_max_vcpu,memory_max_mib,hours_of_data,monthly_cost_current_usd,monthly_cost_recommended_usd,monthly_savings_usd,reason,monthly_size_change_usd,monthly_capacity_provider_change_usd,cpu_pinned_minutes,risks,cpu_sized_percentile_vcpu,cpu_percentile,removed_from_aws_at\n",
@@ -189,7 +182,7 @@ fn csv(recs: &[ServiceRecommendation]) -> String {
         ];
         out += &fields
             .iter()
-            .map(|f| csv_field(f))
+            .map(|f| csv_cell(f))
             .collect::<Vec<_>>()
             .join(",");
         out.push('\n');
@@ -248,7 +241,7 @@ pub fn sync_summary(r: &crate::sync::SyncReport, seconds: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::csv_field;
+    use app::reports::csv_cell as csv_field;
 
     #[test]
     fn csv_quotes_only_when_needed() {

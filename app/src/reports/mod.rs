@@ -33,7 +33,8 @@ impl Table {
     }
 }
 
-fn csv_cell(cell: &str) -> String {
+/// One CSV cell, quoted only when it holds a comma, quote or line break (RFC 4180).
+pub fn csv_cell(cell: &str) -> String {
     if cell.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", cell.replace('"', "\"\""))
     } else {
