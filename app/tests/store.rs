@@ -136,7 +136,7 @@ async fn a_removed_service_keeps_its_row_and_comes_back_when_seen_again() {
     let svc = all.iter().find(|s| s.id == gone).expect("the row is kept");
     assert_eq!((svc.last_seen, svc.removed_at), (100, Some(200)));
     assert_eq!(
-        store.read_points(series, 0, 120).await.unwrap(),
+        store.read_points(series, 0, 120).await.unwrap().pairs(),
         vec![(60, 1.0)],
         "its history is kept"
     );
@@ -209,7 +209,7 @@ async fn datapoints_are_idempotent_and_new_values_replace_old() {
 
     let restated = [(120, 555.0)];
     assert_eq!(store.write_points(id, &restated).await.unwrap().changed, 1);
-    let back = store.read_points(id, 0, 300).await.unwrap();
+    let back = store.read_points(id, 0, 300).await.unwrap().pairs();
     assert_eq!(
         back,
         vec![(0, 0.0), (60, 1.0), (120, 555.0), (180, 3.0), (240, 4.0)]

@@ -42,6 +42,42 @@ pub struct WriteStats {
     pub changed: u64,
 }
 
+/// A series' points over a range: times (epoch seconds, ascending, unique) and values, same length.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SeriesPoints {
+    /// Epoch seconds, ascending.
+    pub ts: Vec<i64>,
+    /// The value at each time in `ts`.
+    pub values: Vec<f64>,
+}
+
+impl SeriesPoints {
+    /// Splits (time, value) pairs that are already in time order.
+    pub fn from_pairs(pairs: Vec<(i64, f64)>) -> Self {
+        let (ts, values) = pairs.into_iter().unzip();
+        Self { ts, values }
+    }
+
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    /// Whether there are no points.
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
+    }
+
+    /// The points as (time, value) pairs, oldest first.
+    pub fn pairs(&self) -> Vec<(i64, f64)> {
+        self.ts
+            .iter()
+            .copied()
+            .zip(self.values.iter().copied())
+            .collect()
+    }
+}
+
 /// Datapoints per statement: large enough to amortize the call, small enough to keep memory flat.
 const CHUNK: usize = 50_000;
 
@@ -182,6 +218,28 @@ impl Store {
         .bind(service_id)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// Points of a series in `[from, to)`, oldest first, as two parallel arrays: the one series
+    /// read every analysis (sizing, alarm backtest, scaling replay) goes through, so none of them
+    /// depends on how points are laid out on disk.
+    pub async fn read_points(
+        &self,
+        series_id: i64,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<SeriesPoints> {
+        let json: String = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(ts, value)) FROM
+                 (SELECT ts, value FROM datapoints WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts)",
+        )
+        .bind(series_id)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?;
+        let pairs: Vec<(i64, f64)> = serde_json::from_str(&json)?;
+        Ok(SeriesPoints::from_pairs(pairs))
     }
 
     /// Values of a series in `[from, to)`, oldest first, without their times. Gathered into one

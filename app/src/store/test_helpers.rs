@@ -29,23 +29,6 @@ impl Store {
         &self.pool
     }
 
-    /// Datapoints of a series in `[from, to)`, oldest first.
-    pub async fn read_points(
-        &self,
-        series_id: i64,
-        from: i64,
-        to: i64,
-    ) -> StoreResult<Vec<(i64, f64)>> {
-        Ok(sqlx::query_as(
-            "SELECT ts, value FROM datapoints WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts",
-        )
-        .bind(series_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
     /// Hourly rollups of a series for hours starting in `[from, to)`, oldest first.
     pub async fn read_hourly(
         &self,

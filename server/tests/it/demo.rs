@@ -146,7 +146,8 @@ async fn fargate_costs_agree_with_task_hours_at_list_prices() {
             .store
             .read_points(tasks.id, day, day + DAY)
             .await
-            .unwrap();
+            .unwrap()
+            .pairs();
         assert_eq!(points.len(), 1440);
         for (_, n) in points {
             let split = split_tasks(&s.service.strategy, n);

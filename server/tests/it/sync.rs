@@ -290,7 +290,7 @@ async fn points_of(store: &Store, metric: &str, stat: &str, service: &str) -> Ve
                 && dims_has(&s.key.dimensions)
         })
         .unwrap_or_else(|| panic!("no {metric} {stat} series for {service}"));
-    store.read_points(s.id, 0, i64::MAX).await.unwrap()
+    store.read_points(s.id, 0, i64::MAX).await.unwrap().pairs()
 }
 
 #[tokio::test(flavor = "multi_thread")]
