@@ -295,6 +295,60 @@ async fn restated_costs_overwrite_and_repeats_change_nothing() {
 }
 
 #[tokio::test]
+async fn spend_totals_of_several_windows_come_back_in_their_order() {
+    let (_dir, store) = fresh().await;
+    let day = |d: i64, key: &str, amount: f64| CostRecord {
+        granularity: "DAILY".into(),
+        period_start: d * 86_400,
+        period_end: (d + 1) * 86_400,
+        scope: "".into(),
+        group_by: "SERVICE".into(),
+        group_key: key.into(),
+        metric: "UnblendedCost".into(),
+        amount,
+        unit: "USD".into(),
+        estimated: false,
+    };
+    let rows = [
+        day(1, "a", 1.0),
+        day(1, "b", 2.0),
+        day(2, "a", 4.0),
+        day(5, "a", 8.0),
+    ];
+    store.upsert_costs(&rows, 1).await.unwrap();
+    let d = 86_400;
+    let windows = [
+        (2 * d, 6 * d),
+        (0, 2 * d),
+        (3 * d, 5 * d),
+        (0, 10 * d),
+        (2 * d, 3 * d),
+    ];
+    assert_eq!(
+        store
+            .daily_spend_totals("", "SERVICE", &windows)
+            .await
+            .unwrap(),
+        vec![12.0, 3.0, 0.0, 15.0, 4.0],
+        "each window sums its own days, an empty one is 0, overlaps count in each"
+    );
+    for (w, expected) in windows.iter().zip([12.0, 3.0, 0.0, 15.0, 4.0]) {
+        assert_eq!(
+            store
+                .daily_spend_total("", "SERVICE", w.0, w.1)
+                .await
+                .unwrap(),
+            expected
+        );
+    }
+    assert!(store
+        .daily_spend_totals("", "SERVICE", &[])
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
 async fn refuses_a_file_that_is_not_sqlite_and_leaves_it_alone() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("notes.txt");

@@ -1,7 +1,6 @@
 //! Printing recommendations for `spendwatch recommend`: an aligned table, JSON or CSV.
 
 use app::format;
-use app::reports::csv_cell;
 use app::reports::recommendations::{summarize, ServiceRecommendation};
 
 /// Output formats.
@@ -143,51 +142,9 @@ fn summary_text(recs: &[ServiceRecommendation]) -> String {
     )
 }
 
+/// The Services report's table, so the command and `/api/services?format=csv` agree.
 fn csv(recs: &[ServiceRecommendation]) -> String {
-    let mut out = String::from(
-        "cluster,service,finding,current_cpu,current_memory_mib,current_tier,recommended_cpu,recommended_memory_mib,recommended_tier,cpu_p95_vcpu,cpu_max_vcpu,memory_max_mib,hours_of_data,monthly_cost_current_usd,monthly_cost_recommended_usd,monthly_savings_usd,reason,monthly_size_change_usd,monthly_capacity_provider_change_usd,cpu_pinned_minutes,risks,cpu_sized_percentile_vcpu,cpu_percentile,removed_from_aws_at\n",
-    );
-    for r in recs {
-        let rec = &r.rec;
-        let opt = |v: Option<String>| v.unwrap_or_default();
-        let fields = [
-            r.cluster.clone(),
-            r.service.clone(),
-            rec.finding.as_str().into(),
-            rec.current.cpu.to_string(),
-            rec.current.memory_mib.to_string(),
-            opt(rec.current.tier.clone()),
-            opt(rec.recommended.as_ref().map(|s| s.cpu.to_string())),
-            opt(rec.recommended.as_ref().map(|s| s.memory_mib.to_string())),
-            opt(rec.recommended.as_ref().and_then(|s| s.tier.clone())),
-            // Deprecated column name (see `UsageSummary`): the new one is at the end.
-            format!("{:.3}", rec.usage.cpu_sized_percentile_vcpu),
-            format!("{:.3}", rec.usage.cpu_max_vcpu),
-            format!("{:.1}", rec.usage.memory_max_mib),
-            format!("{:.1}", rec.usage.hours_of_data),
-            format!("{:.2}", rec.monthly_cost_usd.current),
-            opt(rec.monthly_cost_usd.recommended.map(|c| format!("{c:.2}"))),
-            format!("{:.2}", rec.savings()),
-            rec.reason.clone(),
-            opt(rec.monthly_cost_usd.size_change.map(|c| format!("{c:.2}"))),
-            opt(rec
-                .monthly_cost_usd
-                .capacity_provider_change
-                .map(|c| format!("{c:.2}"))),
-            format!("{:.0}", rec.usage.cpu_pinned_minutes),
-            rec.risks.join("; "),
-            format!("{:.3}", rec.usage.cpu_sized_percentile_vcpu),
-            format!("{:.0}", rec.usage.cpu_percentile),
-            opt(r.removed.map(|x| format::datetime(x.removed_at))),
-        ];
-        out += &fields
-            .iter()
-            .map(|f| csv_cell(f))
-            .collect::<Vec<_>>()
-            .join(",");
-        out.push('\n');
-    }
-    out
+    app::reports::services::recommendations_table(recs).to_csv()
 }
 
 /// The end-of-sync summary: what was fetched, the calls and their cost, phase timings, errors.
@@ -237,16 +194,4 @@ pub fn sync_summary(r: &crate::sync::SyncReport, seconds: f64) -> String {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use app::reports::csv_cell as csv_field;
-
-    #[test]
-    fn csv_quotes_only_when_needed() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a, b"), "\"a, b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-    }
 }

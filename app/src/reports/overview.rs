@@ -71,11 +71,9 @@ pub struct OverviewData {
 pub async fn build(state: &AppState, removed: Removed, now: i64) -> Result<OverviewData, AppError> {
     let store = &state.store;
     let w = month_windows(now);
-    let spend = |(from, to): (i64, i64)| store.daily_spend_total(ACCOUNT, BY_SERVICE, from, to);
-    let (this, same, last, by_service, alarms, services, estimated, last_sync, empty, forecast) = futures::try_join!(
-        spend(w.this_month),
-        spend(w.last_month_same_days),
-        spend(w.last_month),
+    let windows = [w.this_month, w.last_month_same_days, w.last_month];
+    let (totals, by_service, alarms, services, estimated, last_sync, empty, forecast) = futures::try_join!(
+        store.daily_spend_totals(ACCOUNT, BY_SERVICE, &windows),
         store.daily_spend_by_group(ACCOUNT, BY_SERVICE, w.this_month.0, w.this_month.1),
         store.list_alarms(None),
         store.list_services_with(Removed::Show),
@@ -84,6 +82,7 @@ pub async fn build(state: &AppState, removed: Removed, now: i64) -> Result<Overv
         store.is_empty(),
         store.forecast_at(now),
     )?;
+    let [this, same, last] = [totals[0], totals[1], totals[2]];
     Ok(OverviewData {
         now,
         spend: month_to_date(&w, this, same, last),

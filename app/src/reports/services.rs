@@ -6,6 +6,7 @@ use super::recommendations::{listed, summarize, SavingsSummary, ServiceRecommend
 use super::{csv_usd, Table, Tables};
 use crate::analysis::recommend::Finding;
 use crate::error::AppError;
+use crate::format;
 use crate::state::AppState;
 use crate::store::services::Removed;
 
@@ -181,51 +182,75 @@ pub fn sort_rows(rows: &mut [ServiceRecommendation], key: SortKey, descending: b
 
 impl Tables for ServicesData {
     fn tables(&self) -> Vec<(&'static str, Table)> {
-        let opt = |v: Option<String>| v.unwrap_or_default();
-        let money = |v: Option<f64>| opt(v.map(csv_usd));
-        let rows = self
-            .rows
-            .iter()
-            .map(|r| {
-                let rec = &r.rec;
-                let cost = &rec.monthly_cost_usd;
-                let recommended = rec.recommended.as_ref();
-                vec![
-                    r.cluster.clone(),
-                    r.service.clone(),
-                    opt(r.removed.map(|g| g.removed_at.to_string())),
-                    rec.finding.as_str().into(),
-                    rec.current.cpu.to_string(),
-                    rec.current.memory_mib.to_string(),
-                    opt(rec.current.tier.clone()),
-                    opt(recommended.map(|s| s.cpu.to_string())),
-                    opt(recommended.map(|s| s.memory_mib.to_string())),
-                    opt(recommended.and_then(|s| s.tier.clone())),
-                    csv_usd(cost.current),
-                    money(cost.recommended),
-                    money(cost.size_change),
-                    money(cost.capacity_provider_change),
-                    format!("{:.1}", rec.usage.hours_of_data),
-                ]
-            })
-            .collect();
-        let header = vec![
-            "cluster",
-            "service",
-            "removed_at",
-            "finding",
-            "current_cpu",
-            "current_memory_mib",
-            "current_tier",
-            "recommended_cpu",
-            "recommended_memory_mib",
-            "recommended_tier",
-            "monthly_cost_current_usd",
-            "monthly_cost_recommended_usd",
-            "monthly_size_change_usd",
-            "monthly_capacity_provider_change_usd",
-            "hours_of_data",
-        ];
-        vec![("services", Table { header, rows })]
+        vec![("services", recommendations_table(&self.rows))]
     }
+}
+
+/// The one tabular layout of recommendations: `/api/services?format=csv` and
+/// `spendwatch recommend --format csv` both print it.
+pub fn recommendations_table(rows: &[ServiceRecommendation]) -> Table {
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    let money = |v: Option<f64>| opt(v.map(csv_usd));
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let rec = &r.rec;
+            let cost = &rec.monthly_cost_usd;
+            let recommended = rec.recommended.as_ref();
+            vec![
+                r.cluster.clone(),
+                r.service.clone(),
+                rec.finding.as_str().into(),
+                rec.current.cpu.to_string(),
+                rec.current.memory_mib.to_string(),
+                opt(rec.current.tier.clone()),
+                opt(recommended.map(|s| s.cpu.to_string())),
+                opt(recommended.map(|s| s.memory_mib.to_string())),
+                opt(recommended.and_then(|s| s.tier.clone())),
+                // Deprecated column name (see `UsageSummary`): the true name is further on.
+                format!("{:.3}", rec.usage.cpu_sized_percentile_vcpu),
+                format!("{:.3}", rec.usage.cpu_max_vcpu),
+                format!("{:.1}", rec.usage.memory_max_mib),
+                format!("{:.1}", rec.usage.hours_of_data),
+                csv_usd(cost.current),
+                money(cost.recommended),
+                csv_usd(rec.savings()),
+                rec.reason.clone(),
+                money(cost.size_change),
+                money(cost.capacity_provider_change),
+                format!("{:.0}", rec.usage.cpu_pinned_minutes),
+                rec.risks.join("; "),
+                format!("{:.3}", rec.usage.cpu_sized_percentile_vcpu),
+                format!("{:.0}", rec.usage.cpu_percentile),
+                opt(r.removed.map(|g| format::datetime(g.removed_at))),
+            ]
+        })
+        .collect();
+    let header = vec![
+        "cluster",
+        "service",
+        "finding",
+        "current_cpu",
+        "current_memory_mib",
+        "current_tier",
+        "recommended_cpu",
+        "recommended_memory_mib",
+        "recommended_tier",
+        "cpu_p95_vcpu",
+        "cpu_max_vcpu",
+        "memory_max_mib",
+        "hours_of_data",
+        "monthly_cost_current_usd",
+        "monthly_cost_recommended_usd",
+        "monthly_savings_usd",
+        "reason",
+        "monthly_size_change_usd",
+        "monthly_capacity_provider_change_usd",
+        "cpu_pinned_minutes",
+        "risks",
+        "cpu_sized_percentile_vcpu",
+        "cpu_percentile",
+        "removed_from_aws_at",
+    ];
+    Table { header, rows }
 }

@@ -150,19 +150,44 @@ impl Store {
         from: i64,
         to: i64,
     ) -> StoreResult<f64> {
-        let total: Option<f64> = sqlx::query_scalar(
-            "SELECT sum(amount) FROM costs
-             WHERE granularity = 'DAILY' AND scope = ?1 AND group_by = ?2 AND metric = ?3
-               AND period_start >= ?4 AND period_start < ?5",
-        )
-        .bind(scope)
-        .bind(group_by)
-        .bind(UNBLENDED)
-        .bind(from)
-        .bind(to)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(total.unwrap_or(0.0))
+        let totals = self
+            .daily_spend_totals(scope, group_by, &[(from, to)])
+            .await?;
+        Ok(totals[0])
+    }
+
+    /// Daily spend summed over groups for each window `[from, to)` of `windows`, in their order,
+    /// in one statement (a page comparing periods asks once, not once a period).
+    pub async fn daily_spend_totals(
+        &self,
+        scope: &str,
+        group_by: &str,
+        windows: &[(i64, i64)],
+    ) -> StoreResult<Vec<f64>> {
+        if windows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let values = (0..windows.len())
+            .map(|i| format!("({i}, ?, ?)"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "WITH w(i, lo, hi) AS (VALUES {values})
+             SELECT coalesce(sum(c.amount), 0.0) FROM w LEFT JOIN costs c
+                 ON c.granularity = 'DAILY' AND c.scope = ? AND c.group_by = ? AND c.metric = ?
+                AND c.period_start >= w.lo AND c.period_start < w.hi
+             GROUP BY w.i ORDER BY w.i"
+        );
+        let mut query = sqlx::query_scalar(&sql);
+        for (from, to) in windows {
+            query = query.bind(from).bind(to);
+        }
+        Ok(query
+            .bind(scope)
+            .bind(group_by)
+            .bind(UNBLENDED)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Daily spend per group key for days starting in `[from, to)`, largest first.
