@@ -59,9 +59,9 @@ async fn migrates_an_empty_file_and_reopens() {
         "alarm_history",
         "alarms",
         "costs",
-        "datapoints",
         "datapoints_hourly",
         "metric_series",
+        "series_chunks",
         "services",
         "sync_runs",
     ] {
@@ -368,9 +368,11 @@ async fn regular_points_write_like_timed_points() {
     let values: Vec<f64> = (0..130)
         .map(|i| if i == 7 { f64::NAN } else { i as f64 * 1.5 })
         .collect();
+    // The same points with times; write_points refuses NaN, so the gap is simply left out.
     let timed: Vec<(i64, f64)> = values
         .iter()
         .enumerate()
+        .filter(|(_, v)| !v.is_nan())
         .map(|(i, v)| (600 + i as i64 * 60, *v))
         .collect();
     assert_eq!(
