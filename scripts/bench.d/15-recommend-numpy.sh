@@ -3,12 +3,9 @@
 # Target: recommend >= 10x faster. Both print the same usage figures (checked below).
 type bench_rows >/dev/null 2>&1 || source scripts/bench.d/05-storage.sh >/dev/null
 bench_rows
-venv="${XDG_CACHE_HOME:-$HOME/.cache}/spendwatch-bench-venv"
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -c 'import numpy' 2>/dev/null || "$venv/bin/pip" install -q numpy
 at=$(date -u -d "$end" +%s)
 echo "== recommend vs numpy over rows, 50 services, 5 paired runs"
-python3 - "$bin" "$big" "$work/rows.db" "$venv/bin/python" "$end" "$at" <<'PY'
+python3 - "$bin" "$big" "$work/rows.db" "$bench_venv/bin/python" "$end" "$at" <<'PY'
 import json, statistics, subprocess, sys, time
 bin_, big, rows, py, end, at = sys.argv[1:]
 def run(cmd):
