@@ -59,9 +59,9 @@ async fn migrates_an_empty_file_and_reopens() {
         "alarm_history",
         "alarms",
         "costs",
-        "datapoints",
         "datapoints_hourly",
         "metric_series",
+        "series_chunks",
         "services",
         "sync_runs",
     ] {
@@ -422,9 +422,11 @@ async fn regular_points_write_like_timed_points() {
     let values: Vec<f64> = (0..130)
         .map(|i| if i == 7 { f64::NAN } else { i as f64 * 1.5 })
         .collect();
+    // The same points with times; write_points refuses NaN, so the gap is simply left out.
     let timed: Vec<(i64, f64)> = values
         .iter()
         .enumerate()
+        .filter(|(_, v)| !v.is_nan())
         .map(|(i, v)| (600 + i as i64 * 60, *v))
         .collect();
     assert_eq!(
@@ -499,4 +501,105 @@ async fn buckets_read_in_sqlite_match_the_pure_downsample() {
         .count() as i64;
     assert_eq!(hourly.iter().map(|b| b.4).sum::<i64>(), in_hours);
     assert_eq!(hourly.iter().map(|b| b.2).fold(0.0, f64::max), 99.0);
+}
+
+#[tokio::test]
+async fn the_chunk_migration_moves_every_point_of_a_database_of_the_previous_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.db");
+    // The schema before 0004 (a row per point), written the way that version wrote it.
+    let earlier = dir.path().join("earlier-migrations");
+    std::fs::create_dir(&earlier).unwrap();
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    for name in [
+        "0001_init.sql",
+        "0002_sync_cursors.sql",
+        "0003_service_presence.sql",
+    ] {
+        std::fs::copy(all.join(name), earlier.join(name)).unwrap();
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(earlier.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    // Three series: two of three days of full-precision minutes (one with a gap), one sparse.
+    let mut expected: Vec<Vec<(i64, f64)>> = Vec::new();
+    for s in 1..=3i64 {
+        sqlx::query(
+            "INSERT INTO metric_series (id, namespace, metric_name, dimensions, statistic, period)
+             VALUES (?1, 'AWS/ECS', 'CPUUtilization', '{}', ?2, 60)",
+        )
+        .bind(s)
+        .bind(format!("stat{s}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+        let points: Vec<(i64, f64)> = (0..3 * 1440i64)
+            .filter(|i| s != 2 || !(1000..1500).contains(i))
+            .filter(|i| s != 3 || i % 97 == 0)
+            .map(|i| {
+                (
+                    1_700_000_040 + i * 60,
+                    (i as f64 * 0.7548776662466927 * s as f64).fract() * 100.0,
+                )
+            })
+            .collect();
+        let mut tx = pool.begin().await.unwrap();
+        for (t, v) in &points {
+            sqlx::query("INSERT INTO datapoints (series_id, ts, value) VALUES (?1, ?2, ?3)")
+                .bind(s)
+                .bind(t)
+                .bind(v)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        expected.push(points);
+    }
+    let (rows, row_sum): (i64, f64) = sqlx::query_as("SELECT count(*), sum(value) FROM datapoints")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let store = Store::open(&path).await.expect("migrates into chunks");
+    assert_eq!(
+        store.count_points().await.unwrap(),
+        rows,
+        "every point kept"
+    );
+    let mut sum = 0.0;
+    for (s, points) in (1..).zip(&expected) {
+        let back = store.read_points(s, 0, i64::MAX).await.unwrap();
+        assert_eq!(&back.pairs(), points, "series {s} point for point");
+        sum += back.values.iter().sum::<f64>();
+    }
+    assert!(
+        (sum - row_sum).abs() <= 1e-9 * row_sum.abs(),
+        "{sum} vs {row_sum}"
+    );
+    let old_table: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'datapoints'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(old_table, 0, "the row table is dropped");
+    // Writes after the migration merge into the moved chunks.
+    let last = expected[0].last().unwrap().0;
+    assert_eq!(
+        store.write_points(1, &expected[0]).await.unwrap().changed,
+        0
+    );
+    assert_eq!(store.last_point_time(1).await.unwrap(), Some(last));
+    store.close().await;
+    let again = Store::open(&path).await.expect("reopens");
+    assert_eq!(again.count_points().await.unwrap(), rows);
 }

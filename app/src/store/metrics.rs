@@ -1,10 +1,8 @@
 //! Metric series and their datapoints, with hourly rollups kept in step.
 
-use std::fmt::Write as _;
-
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreResult};
+use super::{chunks, Store, StoreResult};
 
 /// What identifies a series: metric, dimensions, statistic and period.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::FromRow)]
@@ -78,9 +76,6 @@ impl SeriesPoints {
     }
 }
 
-/// Datapoints per statement: large enough to amortize the call, small enough to keep memory flat.
-const CHUNK: usize = 50_000;
-
 impl Store {
     /// Returns the id of a series, creating it if new.
     pub async fn upsert_series(
@@ -110,57 +105,22 @@ impl Store {
     }
 
     /// Writes datapoints (epoch second, value) to a series and refreshes the hourly rollups they
-    /// touch, all in one transaction. A point already stored with the same value is not counted;
-    /// one with a new value replaces the old.
+    /// touch, all in one transaction. A point already stored with the same value (bit for bit) is
+    /// not counted; one with a new value replaces the old; of two points given for one time the
+    /// later wins. NaN or an infinity anywhere refuses the whole write
+    /// ([`StoreError::NonFinite`](super::StoreError::NonFinite)).
     pub async fn write_points(
         &self,
         series_id: i64,
         points: &[(i64, f64)],
     ) -> StoreResult<WriteStats> {
-        if points.is_empty() {
-            return Ok(WriteStats::default());
-        }
-        let mut tx = self.pool.begin().await?;
-        let mut stats = WriteStats::default();
-        let mut json = String::with_capacity(CHUNK.min(points.len()) * 24);
-        for chunk in points.chunks(CHUNK) {
-            json.clear();
-            json.push('[');
-            for (i, (ts, v)) in chunk.iter().enumerate() {
-                if !v.is_finite() {
-                    continue;
-                }
-                if i > 0 && json.len() > 1 {
-                    json.push(',');
-                }
-                let _ = write!(json, "[{ts},{v:?}]");
-            }
-            json.push(']');
-            let done = sqlx::query(
-                "INSERT INTO datapoints (series_id, ts, value)
-                 SELECT ?1, value ->> 0, value ->> 1 FROM json_each(?2) WHERE true
-                 ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value
-                 WHERE value IS NOT excluded.value",
-            )
-            .bind(series_id)
-            .bind(&json)
-            .execute(&mut *tx)
-            .await?;
-            stats.changed += done.rows_affected();
-        }
-        let (lo, hi) = points
-            .iter()
-            .fold((i64::MAX, i64::MIN), |(lo, hi), (t, _)| {
-                (lo.min(*t), hi.max(*t))
-            });
-        refresh_hourly(&mut tx, series_id, lo, hi).await?;
-        tx.commit().await?;
-        Ok(stats)
+        let sorted = chunks::checked_sorted(series_id, points)?;
+        self.write_sorted(series_id, &sorted).await
     }
 
-    /// Writes a regular series: `values[i]` at `start + i * step` (non-finite values are gaps).
-    /// The bulk-load form of [`Store::write_points`], with the same upsert and rollup semantics:
-    /// times are implied, so the statement reads a plain array of numbers.
+    /// Writes a regular series: `values[i]` at `start + i * step`, where NaN marks a gap (no
+    /// point); an infinity refuses the write. The bulk-load form of [`Store::write_points`], with
+    /// the same upsert and rollup semantics.
     pub async fn write_regular_points(
         &self,
         series_id: i64,
@@ -168,45 +128,25 @@ impl Store {
         step: i64,
         values: &[f64],
     ) -> StoreResult<WriteStats> {
-        if values.is_empty() {
+        let points: Vec<(i64, f64)> = values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.is_nan())
+            .map(|(i, v)| (start + i as i64 * step, *v))
+            .collect();
+        let sorted = chunks::checked_sorted(series_id, &points)?;
+        self.write_sorted(series_id, &sorted).await
+    }
+
+    /// Merges sorted, checked points into the series' chunks in one transaction.
+    async fn write_sorted(&self, series_id: i64, sorted: &[(i64, f64)]) -> StoreResult<WriteStats> {
+        if sorted.is_empty() {
             return Ok(WriteStats::default());
         }
         let mut tx = self.pool.begin().await?;
-        let mut stats = WriteStats::default();
-        let mut json = String::with_capacity(CHUNK.min(values.len()) * 8);
-        for (c, chunk) in values.chunks(CHUNK).enumerate() {
-            json.clear();
-            json.push('[');
-            for (i, v) in chunk.iter().enumerate() {
-                if i > 0 {
-                    json.push(',');
-                }
-                if v.is_finite() {
-                    let _ = write!(json, "{v:?}");
-                } else {
-                    json.push_str("null");
-                }
-            }
-            json.push(']');
-            let chunk_start = start + (c * CHUNK) as i64 * step;
-            let done = sqlx::query(
-                "INSERT INTO datapoints (series_id, ts, value)
-                 SELECT ?1, ?2 + key * ?3, value FROM json_each(?4) WHERE value IS NOT NULL
-                 ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value
-                 WHERE value IS NOT excluded.value",
-            )
-            .bind(series_id)
-            .bind(chunk_start)
-            .bind(step)
-            .bind(&json)
-            .execute(&mut *tx)
-            .await?;
-            stats.changed += done.rows_affected();
-        }
-        let last = start + (values.len() as i64 - 1) * step;
-        refresh_hourly(&mut tx, series_id, start, last).await?;
+        let changed = chunks::write_sorted(&mut tx, series_id, sorted).await?;
         tx.commit().await?;
-        Ok(stats)
+        Ok(WriteStats { changed })
     }
 
     /// Every series, optionally only those of one service.
@@ -222,45 +162,24 @@ impl Store {
 
     /// Points of a series in `[from, to)`, oldest first, as two parallel arrays: the one series
     /// read every analysis (sizing, alarm backtest, scaling replay) goes through, so none of them
-    /// depends on how points are laid out on disk.
+    /// depends on how points are laid out on disk (compressed daily chunks, decoded here).
     pub async fn read_points(
         &self,
         series_id: i64,
         from: i64,
         to: i64,
     ) -> StoreResult<SeriesPoints> {
-        let json: String = sqlx::query_scalar(
-            "SELECT json_group_array(json_array(ts, value)) FROM
-                 (SELECT ts, value FROM datapoints WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts)",
-        )
-        .bind(series_id)
-        .bind(from)
-        .bind(to)
-        .fetch_one(&self.pool)
-        .await?;
-        let pairs: Vec<(i64, f64)> = serde_json::from_str(&json)?;
-        Ok(SeriesPoints::from_pairs(pairs))
+        chunks::read_range(&self.pool, series_id, from, to).await
     }
 
-    /// Values of a series in `[from, to)`, oldest first, without their times. Gathered into one
-    /// JSON array inside SQLite: far fewer round trips than a row each.
+    /// Values of a series in `[from, to)`, oldest first, without their times.
     pub async fn read_values(&self, series_id: i64, from: i64, to: i64) -> StoreResult<Vec<f64>> {
-        let json: String = sqlx::query_scalar(
-            "SELECT json_group_array(value) FROM
-                 (SELECT value FROM datapoints WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts)",
-        )
-        .bind(series_id)
-        .bind(from)
-        .bind(to)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(serde_json::from_str(&json)?)
+        Ok(self.read_points(series_id, from, to).await?.values)
     }
 
     /// A series over `[from, to)` grouped into buckets of `width` seconds aligned to `from`:
     /// (bucket start, min, max, sum, count), oldest first, empty buckets left out. Reads hourly
-    /// rollups when `hourly` (long ranges), raw points otherwise; either way the grouping runs
-    /// inside SQLite and only the buckets come back.
+    /// rollups when `hourly` (long ranges, grouped inside SQLite), raw points otherwise.
     pub async fn read_buckets(
         &self,
         series_id: i64,
@@ -269,26 +188,24 @@ impl Store {
         width: i64,
         hourly: bool,
     ) -> StoreResult<Vec<(i64, f64, f64, f64, i64)>> {
-        let sql = if hourly {
+        let width = width.max(1);
+        if !hourly {
+            let points = self.read_points(series_id, from, to).await?;
+            return Ok(buckets(&points, from, width));
+        }
+        let json: String = sqlx::query_scalar(
             "SELECT json_group_array(json_array(b, lo, hi, total, n)) FROM
                  (SELECT ?2 + ((max(hour, ?2) - ?2) / ?4) * ?4 AS b, min(min) AS lo, max(max) AS hi,
                          sum(sum) AS total, sum(count) AS n
                   FROM datapoints_hourly WHERE series_id = ?1 AND hour > ?2 - 3600 AND hour < ?3
-                  GROUP BY b ORDER BY b)"
-        } else {
-            "SELECT json_group_array(json_array(b, lo, hi, total, n)) FROM
-                 (SELECT ?2 + ((ts - ?2) / ?4) * ?4 AS b, min(value) AS lo, max(value) AS hi,
-                         sum(value) AS total, count(*) AS n
-                  FROM datapoints WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3
-                  GROUP BY b ORDER BY b)"
-        };
-        let json: String = sqlx::query_scalar(sql)
-            .bind(series_id)
-            .bind(from)
-            .bind(to)
-            .bind(width.max(1))
-            .fetch_one(&self.pool)
-            .await?;
+                  GROUP BY b ORDER BY b)",
+        )
+        .bind(series_id)
+        .bind(from)
+        .bind(to)
+        .bind(width)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(serde_json::from_str(&json)?)
     }
 
@@ -312,7 +229,8 @@ impl Store {
         statistic: &str,
     ) -> StoreResult<Option<i64>> {
         let (last_point, fetched): (Option<i64>, Option<i64>) = sqlx::query_as(
-            "SELECT max((SELECT max(ts) FROM datapoints d WHERE d.series_id = s.id)), max(s.fetched_until)
+            "SELECT max((SELECT last_ts FROM series_chunks c WHERE c.series_id = s.id ORDER BY day DESC LIMIT 1)),
+                    max(s.fetched_until)
              FROM metric_series s
              WHERE namespace = ?1 AND metric_name = ?2 AND dimensions = ?3 AND statistic = ?4",
         )
@@ -328,26 +246,21 @@ impl Store {
     }
 }
 
-/// Recomputes the hourly buckets covering `[lo, hi]` from raw points.
-async fn refresh_hourly(
-    tx: &mut sqlx::SqliteConnection,
-    series_id: i64,
-    lo: i64,
-    hi: i64,
-) -> StoreResult<()> {
-    let from = lo.div_euclid(3600) * 3600;
-    let to = hi.div_euclid(3600) * 3600 + 3600;
-    sqlx::query(
-        "INSERT INTO datapoints_hourly (series_id, hour, min, max, sum, count)
-         SELECT ?1, (ts / 3600) * 3600 AS h, min(value), max(value), sum(value), count(*)
-         FROM datapoints WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 GROUP BY h
-         ON CONFLICT (series_id, hour) DO UPDATE SET
-             min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count",
-    )
-    .bind(series_id)
-    .bind(from)
-    .bind(to)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
+/// Groups points (ascending, all at or after `from`) into buckets of `width` seconds aligned to
+/// `from`: (bucket start, min, max, sum, count), empty buckets left out.
+fn buckets(points: &SeriesPoints, from: i64, width: i64) -> Vec<(i64, f64, f64, f64, i64)> {
+    let mut out: Vec<(i64, f64, f64, f64, i64)> = Vec::new();
+    for (&t, &v) in points.ts.iter().zip(&points.values) {
+        let b = from + (t - from).div_euclid(width) * width;
+        match out.last_mut() {
+            Some(last) if last.0 == b => {
+                last.1 = last.1.min(v);
+                last.2 = last.2.max(v);
+                last.3 += v;
+                last.4 += 1;
+            }
+            _ => out.push((b, v, v, v, 1)),
+        }
+    }
+    out
 }

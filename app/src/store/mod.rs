@@ -4,6 +4,7 @@
 //! database consistent and the next one completes it.
 
 pub mod alarms;
+pub mod chunks;
 pub mod costs;
 pub mod metrics;
 pub mod services;
@@ -77,6 +78,29 @@ pub enum StoreError {
     /// A query failed.
     #[error("database query failed: {0}")]
     Query(#[from] sqlx::Error),
+    /// A point's value is NaN or an infinity: not a measurement, so the write is refused whole.
+    #[error(
+        "series {series_id}: the value at {ts} is {value}, but only finite numbers are stored \
+         (nothing of this write was kept)"
+    )]
+    NonFinite {
+        /// The series written to.
+        series_id: i64,
+        /// Time of the offending point.
+        ts: i64,
+        /// The offending value.
+        value: f64,
+    },
+    /// A stored chunk of a series could not be decoded (the file was damaged or edited).
+    #[error("series {series_id}: the stored chunk of day {day} cannot be decoded: {reason}")]
+    Chunk {
+        /// The series read.
+        series_id: i64,
+        /// The chunk's UTC day number.
+        day: i64,
+        /// What the decoder said.
+        reason: String,
+    },
     /// A stored JSON column could not be read.
     #[error("stored JSON is malformed: {0}")]
     Json(#[from] serde_json::Error),
@@ -129,6 +153,8 @@ impl Store {
                 path: path.into(),
                 source,
             })?;
+        // The half of migration 0004 that SQL cannot do (encoding rows into chunks).
+        chunks::migrate::move_rows_into_chunks(&pool).await?;
         Ok(Self { pool })
     }
 

@@ -50,18 +50,20 @@ impl Store {
     /// The newest datapoint time of a series, if it has any.
     pub async fn last_point_time(&self, series_id: i64) -> StoreResult<Option<i64>> {
         Ok(
-            sqlx::query_scalar("SELECT max(ts) FROM datapoints WHERE series_id = ?1")
+            sqlx::query_scalar("SELECT max(last_ts) FROM series_chunks WHERE series_id = ?1")
                 .bind(series_id)
                 .fetch_one(&self.pool)
                 .await?,
         )
     }
 
-    /// Total stored datapoints (a count over the whole table).
+    /// Total stored datapoints (summed over the chunks).
     pub async fn count_points(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT count(*) FROM datapoints")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT coalesce(sum(count), 0) FROM series_chunks")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// History items of one alarm (or all when `None`), newest first.

@@ -178,12 +178,14 @@ pub fn simulate(
         today.requests += requests;
 
         if t >= metrics_start {
+            // Full precision, as CloudWatch reports utilization (rounding would flatter the
+            // storage's compression).
             minutes.push(Minute {
                 tasks,
-                cpu_avg: round2(cpu_avg),
-                cpu_max: round2(cpu_max),
-                mem_avg: round2(mem_avg),
-                mem_max: round2(mem_max),
+                cpu_avg,
+                cpu_max,
+                mem_avg,
+                mem_max,
                 requests,
                 errors_5xx,
                 healthy,
@@ -233,10 +235,6 @@ fn incident_shape(t: i64, start: i64, end: i64, peak: f64) -> f64 {
 
 fn deploy_gap(p: &Profile, rng: &mut ChaCha8Rng) -> i64 {
     (p.deploy_every_hours * rng.gen_range(0.7..1.3) * 3600.0) as i64
-}
-
-fn round2(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
 }
 
 /// A standard normal sample (Box–Muller).
