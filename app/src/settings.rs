@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeMap;
+
 use crate::analysis::recommend::{default_tiers, SizingRules, Tier};
+use crate::analysis::spend::anomaly::AnomalyRules;
 use crate::domain::fargate::PriceTable;
 
 /// Settings shared by pages and the CLI.
@@ -14,6 +17,12 @@ pub struct Settings {
     pub rules: SizingRules,
     /// The team's named tiers, smallest first.
     pub tiers: Vec<Tier>,
+    /// Monthly budgets by cost group (an AWS service name, a tag value, or `total`).
+    #[serde(default)]
+    pub budgets: BTreeMap<String, f64>,
+    /// How cost anomalies are found.
+    #[serde(default)]
+    pub anomalies: AnomalyRules,
 }
 
 impl Default for Settings {
@@ -22,6 +31,8 @@ impl Default for Settings {
             prices: PriceTable::default(),
             rules: SizingRules::default(),
             tiers: default_tiers(),
+            budgets: BTreeMap::new(),
+            anomalies: AnomalyRules::default(),
         }
     }
 }

@@ -1,11 +1,13 @@
 //! `spendwatch.toml`: prices, sizing rules and tiers (and, for sync, what to watch). Every
 //! setting has a default; a bad file is refused with the key and line named.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use app::analysis::recommend::{default_tiers, SizingRules, Tier};
+use app::analysis::spend::anomaly::AnomalyRules;
 use app::domain::fargate::PriceTable;
 use app::settings::Settings;
 
@@ -21,6 +23,10 @@ pub struct Config {
     pub tiers: Vec<Tier>,
     /// What `sync` reads from AWS.
     pub aws: AwsConfig,
+    /// Monthly budgets by cost group (`total` for the whole account).
+    pub budgets: BTreeMap<String, f64>,
+    /// How cost anomalies are found.
+    pub anomalies: AnomalyRules,
 }
 
 impl Default for Config {
@@ -30,6 +36,8 @@ impl Default for Config {
             recommend: SizingRules::default(),
             tiers: default_tiers(),
             aws: AwsConfig::default(),
+            budgets: BTreeMap::new(),
+            anomalies: AnomalyRules::default(),
         }
     }
 }
@@ -200,6 +208,13 @@ impl Config {
                 problem: (*problem).into(),
             });
         }
+        if let Some((group, _)) = self.budgets.iter().find(|(_, v)| !(**v > 0.0)) {
+            return Err(ConfigError::Invalid {
+                where_: place("budgets"),
+                key: format!("budgets.{group}"),
+                problem: "must be a positive number of dollars a month".into(),
+            });
+        }
         validate_tiers(&self.tiers, &place)
     }
 
@@ -209,6 +224,8 @@ impl Config {
             prices: self.prices,
             rules: self.recommend,
             tiers: self.tiers.clone(),
+            budgets: self.budgets.clone(),
+            anomalies: self.anomalies,
         }
     }
 }
