@@ -6,7 +6,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::pages::{
-    not_built::{AlarmsPage, CostsPage},
+    costs::CostsPage,
+    not_built::AlarmsPage,
     not_found::NotFoundPage,
     overview::OverviewPage,
     service::ServicePage,

@@ -82,6 +82,12 @@ pub enum Command {
     /// what is new. GetMetricData ($0.01 per 1,000 metrics) and Cost Explorer ($0.01 per request)
     /// cost money: the summary says how much. The README lists the read-only IAM policy it needs.
     Sync(SyncArgs),
+    /// Spend by AWS service, usage type or tag against the period before, by day or month; with
+    /// `explain`, why ECS spend changed (volume, size, Spot mix, price and other).
+    ///
+    /// --to is exclusive, like Cost Explorer. The same data as GET /api/costs and
+    /// /api/costs/explain and the Costs page.
+    Costs(crate::costs_cli::CostsArgs),
 }
 
 /// Options for `serve`.
@@ -391,6 +397,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 app::format::count(report.cost_rows as i64),
                 started.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Costs(args) => {
+            let settings = config.settings();
+            let store = open(&cli.db).await?;
+            let out = crate::costs_cli::run(args, store.clone(), settings, wall_clock()).await;
+            store.close().await;
+            print!("{}", out?);
             Ok(())
         }
         Command::Recommend(args) => {
