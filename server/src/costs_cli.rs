@@ -97,13 +97,13 @@ pub async fn run(args: CostsArgs, store: Store, settings: Settings, now: i64) ->
 fn summary(d: &CostsData) -> String {
     use app::format::{usd, usd_signed};
     let mut out = format!(
-        "Spend {} to {} (to exclusive) by {}: {} against {} the {} days before ({}).\n\n",
+        "Spend {} to {} (to exclusive) by {}: {} against {} from {} ({}).\n\n",
         d.from,
         d.to,
         d.group_by.as_query(),
         usd(d.total_usd),
         usd(d.previous_total_usd),
-        d.stacks.len().max(1),
+        d.previous_from,
         usd_signed(d.total_usd - d.previous_total_usd),
     );
     out += &aligned(&d.table(Some("groups")).unwrap_or_default());

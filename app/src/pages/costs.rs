@@ -476,6 +476,7 @@ fn reconciliation(d: &CostsData) -> impl IntoView {
 }
 
 fn anomalies(d: &CostsData) -> impl IntoView {
+    let r = d.anomaly_rules;
     let body = if d.anomalies.is_empty() {
         view! { <p class="muted">"No day departs from its weekday's usual spend in this range."</p> }.into_any()
     } else {
@@ -500,7 +501,10 @@ fn anomalies(d: &CostsData) -> impl IntoView {
         <section class="card" id="anomaly-list">
             <h2>"Anomalies " {csv_link(d, "anomalies")}</h2>
             {body}
-            <p class="note">"A day is an anomaly when it is at least 4 scaled median absolute deviations from the median of the 28 days before it, each taken against its weekday's usual level, and at least $1 and 10% off (thresholds in spendwatch.toml, [anomalies])."</p>
+            <p class="note">{format!(
+                "A day is an anomaly when it is at least {} scaled median absolute deviations from the median of the {} days before it, each taken against its weekday's usual level, and at least {} and {:.0}% off (thresholds in spendwatch.toml, [anomalies]).",
+                r.threshold_mads, r.window_days, format::usd(r.min_usd), r.min_fraction * 100.0
+            )}</p>
         </section>
     }
 }

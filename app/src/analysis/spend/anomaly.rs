@@ -29,7 +29,7 @@ impl Default for AnomalyRules {
             window_days: 28,
             min_history_days: 14,
             threshold_mads: 4.0,
-            min_usd: 1.0,
+            min_usd: 0.25,
             min_fraction: 0.10,
         }
     }

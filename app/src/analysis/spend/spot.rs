@@ -110,8 +110,9 @@ pub fn strategy(on_demand_weight: u32, spot_weight: u32, base: u32) -> Vec<Strat
 
 /// A strategy in words: `FARGATE 60 / FARGATE_SPOT 40, base 2`.
 pub fn strategy_label(items: &[StrategyItem]) -> String {
-    if items.is_empty() {
-        return "FARGATE only".into();
+    let any_spot = items.iter().any(|i| i.is_spot() && (i.weight > 0 || i.base > 0));
+    if !any_spot {
+        return "FARGATE only (no Spot)".into();
     }
     let weights = items
         .iter()

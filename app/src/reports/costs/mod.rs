@@ -148,6 +148,8 @@ pub struct CostsData {
     pub anomalies: Vec<AnomalyRow>,
     /// Budgets for this month.
     pub budgets: Vec<BudgetStatus>,
+    /// How anomalies were found.
+    pub anomaly_rules: crate::analysis::spend::anomaly::AnomalyRules,
     /// Groupings with stored data (query values), for the picker.
     pub groupings: Vec<String>,
     /// Table sort.
@@ -283,6 +285,7 @@ pub async fn build(state: &AppState, q: &CostsQuery, now: i64) -> Result<CostsDa
         reconciliation,
         anomalies,
         budgets,
+        anomaly_rules: settings.anomalies,
         groupings: available.iter().map(GroupBy::as_query).collect(),
         sort: q.sort,
         descending: q.descending,

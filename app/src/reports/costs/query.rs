@@ -317,7 +317,7 @@ impl ExplainQuery {
 mod tests {
     use super::*;
 
-    const NOW: i64 = 1_795_957_200; // 2026-11-27 13:00 UTC
+    const NOW: i64 = 1_795_784_400; // 2026-11-27 13:00 UTC
 
     fn params(pairs: &[(&str, &str)]) -> CostsParams {
         let get = |k: &str| pairs.iter().find(|p| p.0 == k).map(|p| p.1.to_string());
