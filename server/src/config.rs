@@ -349,12 +349,21 @@ mod tests {
     fn budgets_and_anomaly_thresholds_are_read_and_checked() {
         let c = parse("[budgets]\ntotal = 300\n\"Amazon Elastic Container Service\" = 80.5\n\n[anomalies]\nmin_usd = 2.0\n").unwrap();
         assert_eq!(c.budgets.get("total"), Some(&300.0));
-        assert_eq!(c.budgets.get("Amazon Elastic Container Service"), Some(&80.5));
+        assert_eq!(
+            c.budgets.get("Amazon Elastic Container Service"),
+            Some(&80.5)
+        );
         assert_eq!(c.anomalies.min_usd, 2.0);
-        assert_eq!(c.anomalies.window_days, 28, "unset thresholds keep their defaults");
+        assert_eq!(
+            c.anomalies.window_days, 28,
+            "unset thresholds keep their defaults"
+        );
         assert_eq!(c.settings().budgets, c.budgets);
         let err = parse("[budgets]\ntotal = -5\n").unwrap_err().to_string();
-        assert!(err.contains("budgets.total") && err.contains("positive"), "{err}");
+        assert!(
+            err.contains("budgets.total") && err.contains("positive"),
+            "{err}"
+        );
     }
 
     #[test]

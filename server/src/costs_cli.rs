@@ -67,15 +67,26 @@ pub struct ExplainArgs {
 }
 
 /// Runs `costs` against `store` as of `now`.
-pub async fn run(args: CostsArgs, store: Store, settings: Settings, now: i64) -> anyhow::Result<String> {
+pub async fn run(
+    args: CostsArgs,
+    store: Store,
+    settings: Settings,
+    now: i64,
+) -> anyhow::Result<String> {
     let state = AppState::new(store, Arc::new(SystemClock), settings);
     if let Some(CostsCommand::Explain(e)) = args.explain {
         let q = ExplainQuery::parse(&e.from, &e.to, now).map_err(anyhow::Error::msg)?;
-        let d = build_explain(&state, &q, now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let d = build_explain(&state, &q, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         return Ok(match e.format {
             Format::Json => serde_json::to_string_pretty(&d)? + "\n",
             Format::Csv => d.table(None).map_err(anyhow::Error::msg)?.to_csv(),
-            Format::Table => format!("{}\n\n{}", d.words.join("\n"), aligned(&d.table(None).map_err(anyhow::Error::msg)?)),
+            Format::Table => format!(
+                "{}\n\n{}",
+                d.words.join("\n"),
+                aligned(&d.table(None).map_err(anyhow::Error::msg)?)
+            ),
         });
     }
     let params = CostsParams {
@@ -86,10 +97,15 @@ pub async fn run(args: CostsArgs, store: Store, settings: Settings, now: i64) ->
         ..CostsParams::default()
     };
     let q = CostsQuery::parse(&params, now).map_err(anyhow::Error::msg)?;
-    let d = build(&state, &q, now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let d = build(&state, &q, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(match args.format {
         Format::Json => serde_json::to_string_pretty(&d)? + "\n",
-        Format::Csv => d.table(Some(&args.table)).map_err(anyhow::Error::msg)?.to_csv(),
+        Format::Csv => d
+            .table(Some(&args.table))
+            .map_err(anyhow::Error::msg)?
+            .to_csv(),
         Format::Table => summary(&d),
     })
 }
@@ -111,16 +127,26 @@ fn summary(d: &CostsData) -> String {
     let rows = d
         .days
         .as_ref()
-        .map(|v| v.iter().map(|r| (r.date.clone(), r.total_usd, r.estimated)).collect::<Vec<_>>())
+        .map(|v| {
+            v.iter()
+                .map(|r| (r.date.clone(), r.total_usd, r.estimated))
+                .collect::<Vec<_>>()
+        })
         .or_else(|| {
-            d.months
-                .as_ref()
-                .map(|v| v.iter().map(|r| (r.date.clone(), r.total_usd, r.estimated)).collect())
+            d.months.as_ref().map(|v| {
+                v.iter()
+                    .map(|r| (r.date.clone(), r.total_usd, r.estimated))
+                    .collect()
+            })
         })
         .unwrap_or_default();
     out += &format!("\n{}:\n", period);
     for (date, total, estimated) in rows {
-        out += &format!("  {date}  {:>12}{}\n", usd(total), if estimated { "  (estimated)" } else { "" });
+        out += &format!(
+            "  {date}  {:>12}{}\n",
+            usd(total),
+            if estimated { "  (estimated)" } else { "" }
+        );
     }
     out
 }

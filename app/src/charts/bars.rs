@@ -110,7 +110,10 @@ fn draw_stack(c: &StackChart, root: &Canvas) -> DrawResult<Vec<Hover>> {
         .build_cartesian_2d(0f64..n as f64, 0f64..top)?;
     let labels = |x: &f64| {
         let i = x.floor() as usize;
-        c.columns.get(i).map(|col| col.label.clone()).unwrap_or_default()
+        c.columns
+            .get(i)
+            .map(|col| col.label.clone())
+            .unwrap_or_default()
     };
     let y_format = |v: &f64| format::usd(*v).trim_end_matches(".00").to_string();
     draw_mesh(
@@ -138,7 +141,10 @@ fn draw_stack(c: &StackChart, root: &Canvas) -> DrawResult<Vec<Hover>> {
             } else {
                 color.filled()
             };
-            chart.draw_series(std::iter::once(Rectangle::new([(x0, base), (x1, base + v)], style)))?;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x0, base), (x1, base + v)],
+                style,
+            )))?;
             base += v;
         }
         if col.marked {
@@ -212,8 +218,16 @@ fn draw_waterfall(steps: &[Step], root: &Canvas) -> DrawResult<Vec<Hover>> {
         .margin_right(10)
         .x_label_area_size(28)
         .y_label_area_size(64)
-        .build_cartesian_2d(0f64..n as f64, (lo - if lo < 0.0 { pad } else { 0.0 })..(hi + pad))?;
-    let labels = |x: &f64| steps.get(x.floor() as usize).map(|s| s.label.clone()).unwrap_or_default();
+        .build_cartesian_2d(
+            0f64..n as f64,
+            (lo - if lo < 0.0 { pad } else { 0.0 })..(hi + pad),
+        )?;
+    let labels = |x: &f64| {
+        steps
+            .get(x.floor() as usize)
+            .map(|s| s.label.clone())
+            .unwrap_or_default()
+    };
     let y_format = |v: &f64| format::usd(*v).trim_end_matches(".00").to_string();
     draw_mesh(
         &mut chart,
@@ -236,7 +250,10 @@ fn draw_waterfall(steps: &[Step], root: &Canvas) -> DrawResult<Vec<Hover>> {
             SAVING
         };
         let (x0, x1) = (i as f64 + 0.15, i as f64 + 0.85);
-        chart.draw_series(std::iter::once(Rectangle::new([(x0, a), (x1, b.max(a + 1e-9))], color.filled())))?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(x0, a), (x1, b.max(a + 1e-9))],
+            color.filled(),
+        )))?;
         let text = if s.total {
             format::usd(s.amount)
         } else {
@@ -265,6 +282,41 @@ fn draw_waterfall(steps: &[Step], root: &Canvas) -> DrawResult<Vec<Hover>> {
         });
     }
     Ok(hovers)
+}
+
+/// A small line of daily totals without axes, each day's value in a hover title.
+pub fn render_sparkline(days: &[(i64, f64)], width: u32, height: u32) -> String {
+    render_svg("sparkline", width, height, |root| {
+        if days.is_empty() {
+            return Ok(Vec::new());
+        }
+        let top = days.iter().map(|d| d.1).fold(0.0, f64::max).max(0.01) * 1.1;
+        let n = days.len();
+        let mut chart = ChartBuilder::on(root)
+            .margin(3)
+            .build_cartesian_2d(0f64..n as f64, 0f64..top)?;
+        let points: Vec<(f64, f64)> = days
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (i as f64 + 0.5, d.1))
+            .collect();
+        chart.draw_series(LineSeries::new(points, PALETTE[0].stroke_width(2)))?;
+        Ok(days
+            .iter()
+            .enumerate()
+            .map(|(i, &(day, v))| {
+                let (x0, y0) = chart.backend_coord(&(i as f64, top));
+                let (x1, y1) = chart.backend_coord(&(i as f64 + 1.0, 0.0));
+                Hover {
+                    x: x0,
+                    y: y0,
+                    width: x1 - x0,
+                    height: y1 - y0,
+                    title: format!("{}: {}", format::date(day), format::usd(v)),
+                }
+            })
+            .collect())
+    })
 }
 
 #[cfg(test)]
@@ -308,10 +360,26 @@ mod tests {
             amount,
             total,
         };
-        let steps = [step("before", 10.0, true), step("volume", 5.0, false), step("mix", -3.0, false), step("after", 12.0, true)];
-        assert_eq!(spans(&steps), vec![(0.0, 10.0), (10.0, 15.0), (12.0, 15.0), (0.0, 12.0)]);
+        let steps = [
+            step("before", 10.0, true),
+            step("volume", 5.0, false),
+            step("mix", -3.0, false),
+            step("after", 12.0, true),
+        ];
+        assert_eq!(
+            spans(&steps),
+            vec![(0.0, 10.0), (10.0, 15.0), (12.0, 15.0), (0.0, 12.0)]
+        );
         let svg = render_waterfall(&steps, 400, 200);
         let titles: Vec<&str> = elements(&svg, "title").into_iter().map(text).collect();
-        assert_eq!(titles, vec!["before: $10.00", "volume: +$5.00", "mix: -$3.00", "after: $12.00"]);
+        assert_eq!(
+            titles,
+            vec![
+                "before: $10.00",
+                "volume: +$5.00",
+                "mix: -$3.00",
+                "after: $12.00"
+            ]
+        );
     }
 }

@@ -4,7 +4,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::charts::bars::{part_hex, render_stack, render_waterfall, StackChart, StackColumn, Step};
+use crate::charts::bars::{
+    part_hex, render_stack, render_waterfall, StackChart, StackColumn, Step,
+};
 use crate::components::{load_page, Column, DataTable, Layout, SortLink};
 use crate::error::AppError;
 use crate::format;
@@ -122,15 +124,26 @@ fn picker(d: &CostsData) -> impl IntoView {
 fn kpis(d: &CostsData) -> impl IntoView {
     let m = &d.month_to_date;
     let same = match m.change_pct {
-        Some(p) => format!("{p:+.1}% against the same days last month ({})", format::usd(m.last_month_same_days)),
+        Some(p) => format!(
+            "{p:+.1}% against the same days last month ({})",
+            format::usd(m.last_month_same_days)
+        ),
         None => "no spend over the same days last month".into(),
     };
     let forecast = match &d.forecast {
         Some(f) => match (f.lower_usd, f.upper_usd) {
-            (Some(lo), Some(hi)) => format!("{} ({} to {}), Cost Explorer's forecast", format::usd(f.month_usd), format::usd(lo), format::usd(hi)),
+            (Some(lo), Some(hi)) => format!(
+                "{} ({} to {}), Cost Explorer's forecast",
+                format::usd(f.month_usd),
+                format::usd(lo),
+                format::usd(hi)
+            ),
             _ => format!("{}, Cost Explorer's forecast", format::usd(f.month_usd)),
         },
-        None => format!("{} at this month's daily rate (no forecast stored)", format::usd(m.projected)),
+        None => format!(
+            "{} at this month's daily rate (no forecast stored)",
+            format::usd(m.projected)
+        ),
     };
     let change = d.total_usd - d.previous_total_usd;
     view! {
@@ -263,7 +276,11 @@ fn monthly_chart(d: &CostsData) -> impl IntoView {
 
 fn sort_link(d: &CostsData, key: SortKey, label: &str) -> impl IntoView {
     let active = d.sort == key;
-    let next_desc = if active { !d.descending } else { key != SortKey::Group };
+    let next_desc = if active {
+        !d.descending
+    } else {
+        key != SortKey::Group
+    };
     let href = format!(
         "/costs?{}&sort={}&order={}",
         view_query(d),
@@ -351,7 +368,11 @@ fn waterfall(e: &ExplainData, d: &CostsData) -> impl IntoView {
     } else {
         "The account has no per-service tag: per-service billed figures are modelled, and the difference to ECS as billed is in the total's price and other."
     };
-    let words = e.words.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view();
+    let words = e
+        .words
+        .iter()
+        .map(|w| view! { <li>{w.clone()}</li> })
+        .collect_view();
     let t = *t;
     let rows = e.services.iter().map(|c| {
                     let p = &c.parts;
@@ -398,14 +419,20 @@ fn spot(d: &CostsData) -> impl IntoView {
     let mix = d.mix_input;
     let value = |v: Option<u32>| v.map(|n| n.to_string()).unwrap_or_default();
     let s = *s;
-    let mix_rows = d.mix.iter().map(|m| view! {
-                    <tr>
-                        <td>{m.label.clone()}</td>
-                        <td class="num">{format::usd(m.monthly_usd)}</td>
-                        <td class="num">{format::usd_signed(m.change_usd)}</td>
-                        <td class="num">{format!("{:.0}%", m.spot_pct)}</td>
-                    </tr>
-                }).collect_view();
+    let mix_rows = d
+        .mix
+        .iter()
+        .map(|m| {
+            view! {
+                <tr>
+                    <td>{m.label.clone()}</td>
+                    <td class="num">{format::usd(m.monthly_usd)}</td>
+                    <td class="num">{format::usd_signed(m.change_usd)}</td>
+                    <td class="num">{format!("{:.0}%", m.spot_pct)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
         <section class="card" id="spot">
             <h2>"Spot, " {d.from.clone()} " to " {d.to.clone()} " " {csv_link(d, "spot")}</h2>

@@ -3,13 +3,13 @@
 //! edge), and returns one serializable struct the page only renders.
 
 pub mod cache;
+pub mod costs;
 pub mod overview;
 pub mod recommendations;
 pub mod service;
 pub mod services;
 pub mod sync_history;
 pub mod tiers;
-pub mod costs;
 
 /// A table a page shows, as text cells, for CSV.
 #[derive(Debug, Clone, PartialEq, Default)]

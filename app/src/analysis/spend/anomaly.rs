@@ -149,7 +149,11 @@ mod tests {
         (0..70)
             .map(|d| {
                 let day = d * DAY;
-                let level = if matches!(weekday(day), 0 | 6) { 7.0 } else { 10.0 };
+                let level = if matches!(weekday(day), 0 | 6) {
+                    7.0
+                } else {
+                    10.0
+                };
                 (day, level + 0.05 * ((d * 7919) % 5 - 2) as f64)
             })
             .collect()

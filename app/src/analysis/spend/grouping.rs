@@ -169,7 +169,10 @@ mod tests {
         let g = compare_groups(&now, &before);
         let keys: Vec<&str> = g.iter().map(|g| g.key.as_str()).collect();
         assert_eq!(keys, ["a", "b", "c"]);
-        assert_eq!((g[0].total_usd, g[0].previous_usd, g[0].change_usd), (7.0, 5.0, 2.0));
+        assert_eq!(
+            (g[0].total_usd, g[0].previous_usd, g[0].change_usd),
+            (7.0, 5.0, 2.0)
+        );
         assert!((g[0].change_pct.unwrap() - 40.0).abs() < 1e-9);
         assert_eq!(g[1].change_pct, None, "nothing before: no percent");
         assert_eq!((g[2].total_usd, g[2].change_usd), (0.0, -2.0));
@@ -177,7 +180,12 @@ mod tests {
 
     #[test]
     fn days_stack_top_groups_and_leave_gaps() {
-        let rows = [row(1, "a", 1.0), row(1, "b", 2.0), row(1, "c", 4.0), row(3, "a", 5.0)];
+        let rows = [
+            row(1, "a", 1.0),
+            row(1, "b", 2.0),
+            row(1, "c", 4.0),
+            row(3, "a", 5.0),
+        ];
         let stacks = daily_stacks(&rows, &["c".into(), "a".into()]);
         assert_eq!(stacks.len(), 2, "day 2 has no rows: a gap");
         assert_eq!(stacks[0].parts, vec![4.0, 1.0, 2.0]);

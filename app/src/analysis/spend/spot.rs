@@ -110,7 +110,9 @@ pub fn strategy(on_demand_weight: u32, spot_weight: u32, base: u32) -> Vec<Strat
 
 /// A strategy in words: `FARGATE 60 / FARGATE_SPOT 40, base 2`.
 pub fn strategy_label(items: &[StrategyItem]) -> String {
-    let any_spot = items.iter().any(|i| i.is_spot() && (i.weight > 0 || i.base > 0));
+    let any_spot = items
+        .iter()
+        .any(|i| i.is_spot() && (i.weight > 0 || i.base > 0));
     if !any_spot {
         return "FARGATE only (no Spot)".into();
     }
@@ -157,7 +159,11 @@ pub struct MixRow {
 
 /// Monthly cost of a service's hours under `strategy` and the Spot task-hours, or None without
 /// hours.
-fn monthly(u: &ServiceUsage, strategy: &[StrategyItem], prices: &PriceTable) -> Option<(f64, f64, f64)> {
+fn monthly(
+    u: &ServiceUsage,
+    strategy: &[StrategyItem],
+    prices: &PriceTable,
+) -> Option<(f64, f64, f64)> {
     let hours = u.hours.hours();
     if hours <= 0.0 {
         return None;
@@ -166,7 +172,11 @@ fn monthly(u: &ServiceUsage, strategy: &[StrategyItem], prices: &PriceTable) -> 
     let cost = split.on_demand * prices.hourly(u.size, u.arch)
         + split.spot * prices.spot_hourly(u.size, u.arch);
     let scale = HOURS_PER_MONTH / hours;
-    Some((cost * scale, split.spot * scale, (split.on_demand + split.spot) * scale))
+    Some((
+        cost * scale,
+        split.spot * scale,
+        (split.on_demand + split.spot) * scale,
+    ))
 }
 
 /// Prices each strategy (applied to every service) on the actual task counts, the current

@@ -157,7 +157,10 @@ mod tests {
         assert_eq!(h.task_hours(), 16.0);
         // Base 2 then 60/40: 2 tasks all on demand; 12 tasks: 8 on demand, 4 Spot.
         let s = h.split(&seed_strategy());
-        assert!((s.on_demand - 12.0).abs() < 1e-9 && (s.spot - 4.0).abs() < 1e-9, "{s:?}");
+        assert!(
+            (s.on_demand - 12.0).abs() < 1e-9 && (s.spot - 4.0).abs() < 1e-9,
+            "{s:?}"
+        );
     }
 
     #[test]

@@ -79,7 +79,11 @@ impl ChangeParts {
 }
 
 /// Splits one service's change between `before` and `after`.
-pub fn decompose(before: &ServicePeriod, after: &ServicePeriod, prices: &PriceTable) -> ChangeParts {
+pub fn decompose(
+    before: &ServicePeriod,
+    after: &ServicePeriod,
+    prices: &PriceTable,
+) -> ChangeParts {
     let (h0, h1) = (before.task_hours(), after.task_hours());
     let u0 = prices.hourly(before.size, before.arch);
     let u1 = prices.hourly(after.size, after.arch);

@@ -152,9 +152,7 @@ pub fn decompose(
     let billed_before = billed_by_service(&ledger.by_tag, q.before.0, q.before.1);
     let billed_after = billed_by_service(&ledger.by_tag, q.after.0, q.after.1);
     let billed = |m: &BTreeMap<String, f64>, name: &str| {
-        ledger
-            .has_tag
-            .then(|| m.get(name).copied().unwrap_or(0.0))
+        ledger.has_tag.then(|| m.get(name).copied().unwrap_or(0.0))
     };
     let mut changes: Vec<ServiceChange> = services
         .iter()
@@ -169,7 +167,12 @@ pub fn decompose(
                 parts: waterfall::decompose(&b, &a, prices),
             }
         })
-        .filter(|c| c.before.billed_usd != 0.0 || c.after.billed_usd != 0.0 || c.before.task_hours > 0.0 || c.after.task_hours > 0.0)
+        .filter(|c| {
+            c.before.billed_usd != 0.0
+                || c.after.billed_usd != 0.0
+                || c.before.task_hours > 0.0
+                || c.after.task_hours > 0.0
+        })
         .collect();
     changes.sort_by(|x, y| {
         y.parts
@@ -327,7 +330,14 @@ pub fn waterfall_table(d: &ExplainData) -> Table {
     let mut rows: Vec<Vec<String>> = d
         .services
         .iter()
-        .map(|c| parts_row(&c.service, &c.parts, c.before.task_hours, c.after.task_hours))
+        .map(|c| {
+            parts_row(
+                &c.service,
+                &c.parts,
+                c.before.task_hours,
+                c.after.task_hours,
+            )
+        })
         .collect();
     rows.push(parts_row("total", &d.total, f64::NAN, f64::NAN));
     Table {
@@ -348,7 +358,13 @@ pub fn waterfall_table(d: &ExplainData) -> Table {
 }
 
 fn parts_row(name: &str, p: &ChangeParts, h0: f64, h1: f64) -> Vec<String> {
-    let hours = |h: f64| if h.is_nan() { String::new() } else { format!("{h:.1}") };
+    let hours = |h: f64| {
+        if h.is_nan() {
+            String::new()
+        } else {
+            format!("{h:.1}")
+        }
+    };
     vec![
         name.into(),
         csv_usd(p.before_usd),
@@ -387,7 +403,9 @@ pub fn reconciliation_table(rows: &[ReconRow]) -> Table {
                     csv_usd(r.modeled_usd),
                     csv_usd(r.billed_usd),
                     csv_usd(r.difference_usd),
-                    r.difference_pct.map(|p| format!("{p:.2}")).unwrap_or_default(),
+                    r.difference_pct
+                        .map(|p| format!("{p:.2}"))
+                        .unwrap_or_default(),
                 ]
             })
             .collect(),

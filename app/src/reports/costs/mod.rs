@@ -16,7 +16,9 @@ use crate::analysis::spend::grouping::{
     compare_groups, daily_stacks, group_label, monthly_totals, top_keys, DayStack, GroupChange,
     MonthTotal, OTHER, TOP_GROUPS,
 };
-use crate::analysis::spend::spot::{mix_what_if, spot_summary, strategy, MixRow, ServiceUsage, SpotSummary};
+use crate::analysis::spend::spot::{
+    mix_what_if, spot_summary, strategy, MixRow, ServiceUsage, SpotSummary,
+};
 use crate::analysis::spend::task_hours::{daily_tasks, TaskHours};
 use crate::analysis::spend::{month_to_date, month_windows, MonthToDate};
 use crate::domain::calendar::{day_start, month_start, next_month_start, prev_month_start, DAY};
@@ -225,7 +227,9 @@ pub async fn build(state: &AppState, q: &CostsQuery, now: i64) -> Result<CostsDa
     let load_from = prev_from.min(q.from - history).min(bars_start(now));
     let load_to = q.to.max(next_month_start(now));
     let (scope, column) = q.group_by.stored();
-    let rows = store.daily_costs(scope, &column, load_from, load_to).await?;
+    let rows = store
+        .daily_costs(scope, &column, load_from, load_to)
+        .await?;
 
     let current = within(&rows, q.from, q.to);
     let previous = within(&rows, prev_from, prev_to);
@@ -245,10 +249,16 @@ pub async fn build(state: &AppState, q: &CostsQuery, now: i64) -> Result<CostsDa
         .collect();
     sort_groups(&mut groups, q.sort, q.descending);
 
-    let bars = monthly_totals(&daily_stacks(&within(&rows, bars_start(now), next_month_start(now)), &[]));
+    let bars = monthly_totals(&daily_stacks(
+        &within(&rows, bars_start(now), next_month_start(now)),
+        &[],
+    ));
     let (days, months) = match q.granularity {
         Granularity::Daily => (Some(day_rows(&stacks)), None),
-        Granularity::Monthly => (None, Some(monthly_totals(&stacks).iter().map(month_row).collect())),
+        Granularity::Monthly => (
+            None,
+            Some(monthly_totals(&stacks).iter().map(month_row).collect()),
+        ),
     };
 
     let ledger = explain::ledger(store, explain_q.before.0.min(fleet_from), load_to).await?;
@@ -273,7 +283,11 @@ pub async fn build(state: &AppState, q: &CostsQuery, now: i64) -> Result<CostsDa
         days,
         months,
         last_months: bars.iter().map(month_row).collect(),
-        stack_labels: top.iter().map(|k| group_label(k)).chain([OTHER.to_string()]).collect(),
+        stack_labels: top
+            .iter()
+            .map(|k| group_label(k))
+            .chain([OTHER.to_string()])
+            .collect(),
         estimated_days: stacks.iter().filter(|d| d.estimated).count(),
         stacks,
         month_to_date,
@@ -410,14 +424,14 @@ fn day_notes(day: i64, services: &[FleetService], alarms: &[AlarmEntry]) -> Vec<
         }
         if let Some(max) = s.scaling_max {
             if today.max >= max as f64 {
-                notes.push(format!("{}: scaled out to its maximum of {max} tasks", s.name));
+                notes.push(format!(
+                    "{}: scaled out to its maximum of {max} tasks",
+                    s.name
+                ));
             }
         }
     }
-    let fired: Vec<&AlarmEntry> = alarms
-        .iter()
-        .filter(|a| day_start(a.ts) == day)
-        .collect();
+    let fired: Vec<&AlarmEntry> = alarms.iter().filter(|a| day_start(a.ts) == day).collect();
     if !fired.is_empty() {
         let mut names: Vec<&str> = fired.iter().map(|a| a.alarm_name.as_str()).collect();
         names.dedup();
@@ -466,13 +480,12 @@ fn budgets(state: &AppState, ledger: &explain::Ledger, now: i64) -> Vec<BudgetSt
                     && r.day < month.1
                     && (group == "total" || r.key == *group || group_label(&r.key) == *group)
             };
-            let rows: Vec<&DailyCost> = if group == "total"
-                || ledger.by_service.iter().any(|r| r.key == *group)
-            {
-                ledger.by_service.iter().filter(matches).collect()
-            } else {
-                ledger.by_tag.iter().filter(matches).collect()
-            };
+            let rows: Vec<&DailyCost> =
+                if group == "total" || ledger.by_service.iter().any(|r| r.key == *group) {
+                    ledger.by_service.iter().filter(matches).collect()
+                } else {
+                    ledger.by_tag.iter().filter(matches).collect()
+                };
             let daily = daily_stacks(&rows.into_iter().cloned().collect::<Vec<_>>(), &[])
                 .iter()
                 .map(|d| (d.date, d.total_usd))

@@ -139,7 +139,11 @@ impl SortKey {
             "total" => Self::Total,
             "previous" => Self::Previous,
             "change" => Self::Change,
-            _ => return Err(format!("'sort={s}' is not one of group, total, previous, change")),
+            _ => {
+                return Err(format!(
+                    "'sort={s}' is not one of group, total, previous, change"
+                ))
+            }
         })
     }
 }
@@ -259,7 +263,9 @@ impl CostsQuery {
             (od, spot, base) => {
                 let (od, spot) = (od.unwrap_or(0), spot.unwrap_or(0));
                 if od + spot == 0 {
-                    return Err("the what-if strategy needs a weight above 0 (mix_od or mix_spot)".into());
+                    return Err(
+                        "the what-if strategy needs a weight above 0 (mix_od or mix_spot)".into(),
+                    );
                 }
                 Some(MixInput {
                     on_demand_weight: od,
@@ -357,11 +363,19 @@ mod tests {
     #[test]
     fn tags_and_mix_are_read() {
         let q = CostsQuery::parse(
-            &params(&[("group_by", "tag:aws:ecs:serviceName"), ("mix_od", "60"), ("mix_spot", "40"), ("mix_base", "2")]),
+            &params(&[
+                ("group_by", "tag:aws:ecs:serviceName"),
+                ("mix_od", "60"),
+                ("mix_spot", "40"),
+                ("mix_base", "2"),
+            ]),
             NOW,
         )
         .unwrap();
-        assert_eq!(q.group_by.stored(), (ECS_SERVICE, "TAG:aws:ecs:serviceName".to_string()));
+        assert_eq!(
+            q.group_by.stored(),
+            (ECS_SERVICE, "TAG:aws:ecs:serviceName".to_string())
+        );
         assert_eq!(
             q.mix,
             Some(MixInput {

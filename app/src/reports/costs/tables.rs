@@ -28,7 +28,14 @@ fn months_table(rows: &[MonthRow]) -> Table {
 impl CostsData {
     fn groups_table(&self) -> Table {
         Table {
-            header: vec!["key", "group", "total_usd", "previous_usd", "change_usd", "change_pct"],
+            header: vec![
+                "key",
+                "group",
+                "total_usd",
+                "previous_usd",
+                "change_usd",
+                "change_pct",
+            ],
             rows: self
                 .groups
                 .iter()
@@ -68,7 +75,16 @@ impl CostsData {
 
     fn anomalies_table(&self) -> Table {
         Table {
-            header: vec!["date", "key", "group", "amount_usd", "expected_usd", "excess_usd", "score", "notes"],
+            header: vec![
+                "date",
+                "key",
+                "group",
+                "amount_usd",
+                "expected_usd",
+                "excess_usd",
+                "score",
+                "notes",
+            ],
             rows: self
                 .anomalies
                 .iter()
@@ -91,7 +107,14 @@ impl CostsData {
     fn spot_table(&self) -> Table {
         let s = &self.spot;
         Table {
-            header: vec!["capacity", "vcpu_hours", "gb_hours", "cost_usd", "at_on_demand_usd", "savings_usd"],
+            header: vec![
+                "capacity",
+                "vcpu_hours",
+                "gb_hours",
+                "cost_usd",
+                "at_on_demand_usd",
+                "savings_usd",
+            ],
             rows: vec![
                 vec![
                     "on-demand".into(),
@@ -133,7 +156,14 @@ impl CostsData {
 
     fn budgets_table(&self) -> Table {
         Table {
-            header: vec!["group", "budget_usd", "spent_usd", "burn_per_day_usd", "projected_usd", "crossing_day"],
+            header: vec![
+                "group",
+                "budget_usd",
+                "spent_usd",
+                "burn_per_day_usd",
+                "projected_usd",
+                "crossing_day",
+            ],
             rows: self
                 .budgets
                 .iter()
