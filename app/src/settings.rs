@@ -23,6 +23,27 @@ pub struct Settings {
     /// How cost anomalies are found.
     #[serde(default)]
     pub anomalies: AnomalyRules,
+    /// How often this server syncs, for pricing the schedule on the Sync page.
+    #[serde(default)]
+    pub schedule: SyncSchedule,
+}
+
+/// The background sync schedule (`serve --sync-every`) and Cost Explorer's refresh interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncSchedule {
+    /// Seconds between syncs; None when syncs only run by hand.
+    pub every_secs: Option<i64>,
+    /// Seconds a Cost Explorer fetch stays fresh (`[aws] cost_refresh_hours`).
+    pub cost_refresh_secs: i64,
+}
+
+impl Default for SyncSchedule {
+    fn default() -> Self {
+        Self {
+            every_secs: None,
+            cost_refresh_secs: 8 * 3600,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -33,6 +54,7 @@ impl Default for Settings {
             tiers: default_tiers(),
             budgets: BTreeMap::new(),
             anomalies: AnomalyRules::default(),
+            schedule: SyncSchedule::default(),
         }
     }
 }

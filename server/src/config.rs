@@ -58,6 +58,9 @@ pub struct AwsConfig {
     pub cost_tags: Vec<String>,
     /// Recent days of costs re-fetched because Cost Explorer restates them.
     pub cost_restate_days: u32,
+    /// Hours a Cost Explorer fetch stays fresh: syncs within them skip Cost Explorer ($0.01 a
+    /// request; it refreshes its data about three times a day). 0 fetches on every sync.
+    pub cost_refresh_hours: u32,
     /// Minutes re-fetched before each metric's newest point, for late datapoints.
     pub metric_overlap_minutes: u32,
 }
@@ -71,6 +74,7 @@ impl Default for AwsConfig {
             lookback_days: 90,
             cost_tags: vec!["aws:ecs:serviceName".into()],
             cost_restate_days: 5,
+            cost_refresh_hours: 8,
             metric_overlap_minutes: 15,
         }
     }
@@ -208,7 +212,11 @@ impl Config {
                 problem: (*problem).into(),
             });
         }
-        if let Some((group, _)) = self.budgets.iter().find(|(_, v)| !(**v > 0.0)) {
+        if let Some((group, _)) = self
+            .budgets
+            .iter()
+            .find(|(_, v)| !v.is_finite() || **v <= 0.0)
+        {
             return Err(ConfigError::Invalid {
                 where_: place("budgets"),
                 key: format!("budgets.{group}"),
@@ -226,6 +234,10 @@ impl Config {
             tiers: self.tiers.clone(),
             budgets: self.budgets.clone(),
             anomalies: self.anomalies,
+            schedule: app::settings::SyncSchedule {
+                every_secs: None,
+                cost_refresh_secs: i64::from(self.aws.cost_refresh_hours) * 3600,
+            },
         }
     }
 }

@@ -2,6 +2,7 @@
 //! submodules.
 
 pub mod anomaly;
+pub mod api_cost;
 pub mod budget;
 pub mod grouping;
 pub mod spot;

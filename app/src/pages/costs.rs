@@ -130,19 +130,21 @@ fn kpis(d: &CostsData) -> impl IntoView {
         ),
         None => "no spend over the same days last month".into(),
     };
-    let forecast = match &d.forecast {
-        Some(f) => match (f.lower_usd, f.upper_usd) {
-            (Some(lo), Some(hi)) => format!(
-                "{} ({} to {}), Cost Explorer's forecast",
-                format::usd(f.month_usd),
-                format::usd(lo),
-                format::usd(hi)
-            ),
-            _ => format!("{}, Cost Explorer's forecast", format::usd(f.month_usd)),
-        },
-        None => format!(
-            "{} at this month's daily rate (no forecast stored)",
-            format::usd(m.projected)
+    let (projected, how) = match &d.forecast {
+        Some(f) => (
+            f.month_usd,
+            match (f.lower_usd, f.upper_usd) {
+                (Some(lo), Some(hi)) => format!(
+                    "Cost Explorer's forecast ({} to {})",
+                    format::usd(lo),
+                    format::usd(hi)
+                ),
+                _ => "Cost Explorer's forecast".to_string(),
+            },
+        ),
+        None => (
+            m.projected,
+            "at this month's daily rate (no forecast stored)".to_string(),
         ),
     };
     let change = d.total_usd - d.previous_total_usd;
@@ -155,8 +157,8 @@ fn kpis(d: &CostsData) -> impl IntoView {
             </section>
             <section class="card kpi">
                 <h2>"This month, projected"</h2>
-                <p class="kpi-value" id="forecast">{forecast.split(" (").next().unwrap_or("").split(',').next().unwrap_or("").to_string()}</p>
-                <p class="delta">{forecast.clone()} {format!("; last month {}", format::usd(m.last_month))}</p>
+                <p class="kpi-value" id="forecast">{format::usd(projected)}</p>
+                <p class="delta">{format!("{how}; last month {}", format::usd(m.last_month))}</p>
             </section>
             <section class="card kpi">
                 <h2>{format!("{} to {}", d.from, d.to)}</h2>

@@ -75,7 +75,19 @@ pub async fn build(state: &AppState, removed: Removed, now: i64) -> Result<Overv
     let w = month_windows(now);
     let spend = |(from, to): (i64, i64)| store.daily_spend_total(ACCOUNT, BY_SERVICE, from, to);
     let day = crate::domain::calendar::day_start(now);
-    let (this, same, last, by_service, alarms, services, estimated, last_sync, empty, forecast, days) = futures::try_join!(
+    let (
+        this,
+        same,
+        last,
+        by_service,
+        alarms,
+        services,
+        estimated,
+        last_sync,
+        empty,
+        forecast,
+        days,
+    ) = futures::try_join!(
         spend(w.this_month),
         spend(w.last_month_same_days),
         spend(w.last_month),
@@ -86,7 +98,12 @@ pub async fn build(state: &AppState, removed: Removed, now: i64) -> Result<Overv
         store.last_good_sync_run(),
         store.is_empty(),
         store.forecast_at(now),
-        store.daily_costs(ACCOUNT, BY_SERVICE, day - 29 * crate::domain::calendar::DAY, day + crate::domain::calendar::DAY),
+        store.daily_costs(
+            ACCOUNT,
+            BY_SERVICE,
+            day - 29 * crate::domain::calendar::DAY,
+            day + crate::domain::calendar::DAY
+        ),
     )?;
     Ok(OverviewData {
         now,

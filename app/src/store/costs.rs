@@ -316,4 +316,16 @@ impl Store {
         .fetch_all(&self.pool)
         .await?)
     }
+
+    /// When the newest successful sync that called `api` (Cost Explorer's GetCostAndUsage)
+    /// started, if any: how fresh the stored costs are.
+    pub async fn last_cost_fetch(&self, api: &str) -> StoreResult<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT max(r.started_at) FROM sync_runs r JOIN sync_api_calls c ON c.run_id = r.id
+             WHERE c.api = ?1 AND c.calls > 0 AND r.outcome = 'ok'",
+        )
+        .bind(api)
+        .fetch_one(&self.pool)
+        .await?)
+    }
 }
