@@ -6,13 +6,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::pages::{
-    not_built::{AlarmsPage, CostsPage},
-    not_found::NotFoundPage,
-    overview::OverviewPage,
-    service::ServicePage,
-    services::ServicesPage,
-    sync::SyncPage,
-    tiers::TiersPage,
+    costs::CostsPage, not_built::AlarmsPage, not_found::NotFoundPage, overview::OverviewPage,
+    service::ServicePage, services::ServicesPage, sync::SyncPage, tiers::TiersPage,
 };
 
 /// Bumped when style/ changes so browsers fetch the new sheet.

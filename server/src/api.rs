@@ -136,3 +136,39 @@ pub async fn service(
     };
     respond(report, &q.format)
 }
+
+/// The query of GET /api/costs and /api/costs/explain: the Costs page's parameters and the format.
+#[derive(Debug, Default, Deserialize)]
+pub struct CostsApiParams {
+    #[serde(flatten)]
+    costs: app::reports::costs::query::CostsParams,
+    #[serde(flatten)]
+    format: FormatQuery,
+}
+
+/// GET /api/costs: spend by group against the previous period, days or months, and the rest of
+/// the Costs page (`?from=&to=&group_by=&granularity=` as the page; CSV tables by `table=`).
+pub async fn costs(State(app): State<AppState>, Query(q): Query<CostsApiParams>) -> Response {
+    use app::reports::costs::{build, query::CostsQuery};
+    let now = app.clock.now();
+    let report = match CostsQuery::parse(&q.costs, now) {
+        Ok(query) => build(&app, &query, now).await,
+        Err(message) => Err(AppError::bad_request(message)),
+    };
+    respond(report, &q.format)
+}
+
+/// GET /api/costs/explain: why ECS spend changed (`?from=&to=` the later period; default the last
+/// full month against the one before).
+pub async fn costs_explain(
+    State(app): State<AppState>,
+    Query(q): Query<CostsApiParams>,
+) -> Response {
+    use app::reports::costs::{build_explain, query::ExplainQuery};
+    let now = app.clock.now();
+    let report = match ExplainQuery::parse(&q.costs.from, &q.costs.to, now) {
+        Ok(query) => build_explain(&app, &query, now).await,
+        Err(message) => Err(AppError::bad_request(message)),
+    };
+    respond(report, &q.format)
+}

@@ -45,6 +45,7 @@ impl BackgroundSync {
         );
         let options = SyncOptions {
             trigger,
+            force_costs: trigger == RunTrigger::Button,
             ..self.options.clone()
         };
         tokio::spawn(async move {

@@ -82,6 +82,12 @@ pub enum Command {
     /// what is new. GetMetricData ($0.01 per 1,000 metrics) and Cost Explorer ($0.01 per request)
     /// cost money: the summary says how much. The README lists the read-only IAM policy it needs.
     Sync(SyncArgs),
+    /// Spend by AWS service, usage type or tag against the period before, by day or month; with
+    /// `explain`, why ECS spend changed (volume, size, Spot mix, price and other).
+    ///
+    /// --to is exclusive, like Cost Explorer. The same data as GET /api/costs and
+    /// /api/costs/explain and the Costs page.
+    Costs(crate::costs_cli::CostsArgs),
 }
 
 /// Options for `serve`.
@@ -116,6 +122,9 @@ pub struct SyncArgs {
     /// No progress bars (logs and the summary only).
     #[arg(long)]
     pub no_progress: bool,
+    /// Ask Cost Explorer even when its last answer is younger than [aws] cost_refresh_hours.
+    #[arg(long)]
+    pub force_costs: bool,
 }
 
 /// A phase `sync --skip` names (the sync's [`Phase`], spelled for the command line).
@@ -213,6 +222,9 @@ impl AwsArgs {
             overlap_secs: i64::from(aws.metric_overlap_minutes) * 60,
             skip: Default::default(),
             trigger,
+            cost_refresh_secs: i64::from(aws.cost_refresh_hours) * 3600,
+            // "Sync now" asks for fresh data: it pays for Cost Explorer whatever its age.
+            force_costs: trigger == RunTrigger::Button,
         })
     }
 }
@@ -307,7 +319,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let sync_options = args.aws.options(&config, RunTrigger::Button)?;
-            let settings = args.sizing.apply(config)?.settings();
+            let mut settings = args.sizing.apply(config)?.settings();
+            settings.schedule.every_secs = args.sync_every.map(|d| d.as_secs() as i64);
             let state = crate::startup::build_state(StateSpec {
                 db: cli.db.clone(),
                 demo: args.demo.then(|| DemoSpec::default_ending(now_hour())),
@@ -332,6 +345,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sync(args) => {
             let mut options = args.aws.options(&config, RunTrigger::Cli)?;
             options.skip = args.skip.iter().map(|p| p.phase()).collect();
+            options.force_costs |= args.force_costs;
             let store = open(&cli.db).await?;
             let started = std::time::Instant::now();
             let reporter: Box<dyn Reporter> = if args.no_progress {
@@ -391,6 +405,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 app::format::count(report.cost_rows as i64),
                 started.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Costs(args) => {
+            let settings = config.settings();
+            let store = open(&cli.db).await?;
+            let out = crate::costs_cli::run(args, store.clone(), settings, wall_clock()).await;
+            store.close().await;
+            print!("{}", out?);
             Ok(())
         }
         Command::Recommend(args) => {

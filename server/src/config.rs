@@ -1,11 +1,13 @@
 //! `spendwatch.toml`: prices, sizing rules and tiers (and, for sync, what to watch). Every
 //! setting has a default; a bad file is refused with the key and line named.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use app::analysis::recommend::{default_tiers, SizingRules, Tier};
+use app::analysis::spend::anomaly::AnomalyRules;
 use app::domain::fargate::PriceTable;
 use app::settings::Settings;
 
@@ -21,6 +23,10 @@ pub struct Config {
     pub tiers: Vec<Tier>,
     /// What `sync` reads from AWS.
     pub aws: AwsConfig,
+    /// Monthly budgets by cost group (`total` for the whole account).
+    pub budgets: BTreeMap<String, f64>,
+    /// How cost anomalies are found.
+    pub anomalies: AnomalyRules,
 }
 
 impl Default for Config {
@@ -30,6 +36,8 @@ impl Default for Config {
             recommend: SizingRules::default(),
             tiers: default_tiers(),
             aws: AwsConfig::default(),
+            budgets: BTreeMap::new(),
+            anomalies: AnomalyRules::default(),
         }
     }
 }
@@ -50,6 +58,9 @@ pub struct AwsConfig {
     pub cost_tags: Vec<String>,
     /// Recent days of costs re-fetched because Cost Explorer restates them.
     pub cost_restate_days: u32,
+    /// Hours a Cost Explorer fetch stays fresh: syncs within them skip Cost Explorer ($0.01 a
+    /// request; it refreshes its data about three times a day). 0 fetches on every sync.
+    pub cost_refresh_hours: u32,
     /// Minutes re-fetched before each metric's newest point, for late datapoints.
     pub metric_overlap_minutes: u32,
 }
@@ -63,6 +74,7 @@ impl Default for AwsConfig {
             lookback_days: 90,
             cost_tags: vec!["aws:ecs:serviceName".into()],
             cost_restate_days: 5,
+            cost_refresh_hours: 8,
             metric_overlap_minutes: 15,
         }
     }
@@ -200,6 +212,17 @@ impl Config {
                 problem: (*problem).into(),
             });
         }
+        if let Some((group, _)) = self
+            .budgets
+            .iter()
+            .find(|(_, v)| !v.is_finite() || **v <= 0.0)
+        {
+            return Err(ConfigError::Invalid {
+                where_: place("budgets"),
+                key: format!("budgets.{group}"),
+                problem: "must be a positive number of dollars a month".into(),
+            });
+        }
         validate_tiers(&self.tiers, &place)
     }
 
@@ -209,6 +232,12 @@ impl Config {
             prices: self.prices,
             rules: self.recommend,
             tiers: self.tiers.clone(),
+            budgets: self.budgets.clone(),
+            anomalies: self.anomalies,
+            schedule: app::settings::SyncSchedule {
+                every_secs: None,
+                cost_refresh_secs: i64::from(self.aws.cost_refresh_hours) * 3600,
+            },
         }
     }
 }
@@ -326,6 +355,27 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(text, Path::new("spendwatch.toml"))
+    }
+
+    #[test]
+    fn budgets_and_anomaly_thresholds_are_read_and_checked() {
+        let c = parse("[budgets]\ntotal = 300\n\"Amazon Elastic Container Service\" = 80.5\n\n[anomalies]\nmin_usd = 2.0\n").unwrap();
+        assert_eq!(c.budgets.get("total"), Some(&300.0));
+        assert_eq!(
+            c.budgets.get("Amazon Elastic Container Service"),
+            Some(&80.5)
+        );
+        assert_eq!(c.anomalies.min_usd, 2.0);
+        assert_eq!(
+            c.anomalies.window_days, 28,
+            "unset thresholds keep their defaults"
+        );
+        assert_eq!(c.settings().budgets, c.budgets);
+        let err = parse("[budgets]\ntotal = -5\n").unwrap_err().to_string();
+        assert!(
+            err.contains("budgets.total") && err.contains("positive"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod background;
 pub mod cli;
 pub mod collectors;
 pub mod config;
+pub mod costs_cli;
 pub mod demo;
 pub mod output;
 pub mod progress;

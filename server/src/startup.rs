@@ -111,6 +111,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/services", get(crate::api::services))
         .route("/api/services/{cluster}/{name}", get(crate::api::service))
         .route("/api/tiers", get(crate::api::tiers))
+        .route("/api/costs", get(crate::api::costs))
+        .route("/api/costs/explain", get(crate::api::costs_explain))
         .leptos_routes_with_context(
             &server_state,
             routes,

@@ -1,4 +1,13 @@
-//! Spend comparisons: this month so far against last month.
+//! Spend comparisons: this month so far against last month; the Costs page's analyses in the
+//! submodules.
+
+pub mod anomaly;
+pub mod api_cost;
+pub mod budget;
+pub mod grouping;
+pub mod spot;
+pub mod task_hours;
+pub mod waterfall;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,5 +1,6 @@
 //! Charts as SVG strings (plotters' SVG backend): pure functions from data to markup.
 
+pub mod bars;
 pub mod cdf;
 pub mod style;
 pub mod time_series;

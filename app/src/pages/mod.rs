@@ -1,5 +1,6 @@
 //! One module per page: a data struct, the function that builds it, and its view.
 
+pub mod costs;
 pub mod not_built;
 pub mod not_found;
 pub mod overview;

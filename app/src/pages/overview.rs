@@ -85,9 +85,12 @@ fn overview_view(d: OverviewData) -> impl IntoView {
         <div class="kpis">
             <section class="card kpi">
                 <h2>"Month-to-date spend"</h2>
-                <p class="kpi-value" id="mtd-spend" data-amount=format!("{:.2}", d.spend.this_month)>
-                    {format::usd(d.spend.this_month)}
-                </p>
+                <a class="kpi-link" href="/costs" title="Where the money goes: the Costs page">
+                    <p class="kpi-value" id="mtd-spend" data-amount=format!("{:.2}", d.spend.this_month)>
+                        {format::usd(d.spend.this_month)}
+                    </p>
+                </a>
+                <a class="sparkline" id="spend-sparkline" href="/costs" inner_html=crate::charts::bars::render_sparkline(&d.last_30_days.iter().map(|s| (s.date, s.total_usd)).collect::<Vec<_>>(), 240, 48)></a>
                 <p class=change_class>{change}</p>
                 {d.estimated.then(|| view! { <p class="note">"Recent days are Cost Explorer estimates."</p> })}
             </section>

@@ -52,8 +52,28 @@ fn sync_view(d: SyncHistory) -> impl IntoView {
             </section>
         }
     });
+    let refresh_hours = d.cost_refresh_hours;
+    let projection = d.api_cost.map(|(every, p)| {
+        let when = if d.scheduled {
+            format!("Syncing every {} min", every / 60)
+        } else {
+            "Syncs run by hand; syncing every hour".to_string()
+        };
+        view! {
+            <p class="note" id="api-cost-projection">{format!(
+                "{when} would cost about {} a month in AWS API requests: {:.0} syncs x {} (metrics) + {:.0} Cost Explorer fetches x {} (at most one every {} h, [aws] cost_refresh_hours). From the last syncs' call counts.",
+                format::usd(p.monthly_usd),
+                p.syncs_per_month,
+                format::usd_small(p.per_sync_usd),
+                p.cost_explorer_fetches_per_month,
+                format::usd_small(p.per_cost_fetch_usd),
+                refresh_hours,
+            )}</p>
+        }
+    });
     view! {
         {failed}
+        {projection}
         <section class="card">
             <div class="card-head">
                 <h2>"Syncs"</h2>

@@ -3,6 +3,7 @@
 //! edge), and returns one serializable struct the page only renders.
 
 pub mod cache;
+pub mod costs;
 pub mod overview;
 pub mod recommendations;
 pub mod service;

@@ -65,6 +65,8 @@ pub struct OverviewData {
     pub removed: Removed,
     /// Services deleted in AWS that the store keeps.
     pub removed_count: usize,
+    /// Whole-account spend per day over the last 30 days (days without data left out).
+    pub last_30_days: Vec<crate::analysis::spend::grouping::DayStack>,
 }
 
 /// Builds the overview as of `now`; its reads are independent, so they run concurrently.
@@ -72,7 +74,8 @@ pub async fn build(state: &AppState, removed: Removed, now: i64) -> Result<Overv
     let store = &state.store;
     let w = month_windows(now);
     let windows = [w.this_month, w.last_month_same_days, w.last_month];
-    let (totals, by_service, alarms, services, estimated, last_sync, empty, forecast) = futures::try_join!(
+    let day = crate::domain::calendar::day_start(now);
+    let (totals, by_service, alarms, services, estimated, last_sync, empty, forecast, days) = futures::try_join!(
         store.daily_spend_totals(ACCOUNT, BY_SERVICE, &windows),
         store.daily_spend_by_group(ACCOUNT, BY_SERVICE, w.this_month.0, w.this_month.1),
         store.list_alarms(None),
@@ -81,6 +84,12 @@ pub async fn build(state: &AppState, removed: Removed, now: i64) -> Result<Overv
         store.last_good_sync_run(),
         store.is_empty(),
         store.forecast_at(now),
+        store.daily_costs(
+            ACCOUNT,
+            BY_SERVICE,
+            day - 29 * crate::domain::calendar::DAY,
+            day + crate::domain::calendar::DAY
+        ),
     )?;
     let [this, same, last] = [totals[0], totals[1], totals[2]];
     Ok(OverviewData {
@@ -103,6 +112,7 @@ pub async fn build(state: &AppState, removed: Removed, now: i64) -> Result<Overv
         last_sync,
         empty,
         forecast: forecast.map(|f| f.mean),
+        last_30_days: crate::analysis::spend::grouping::daily_stacks(&days, &[]),
     })
 }
 

@@ -3,9 +3,12 @@
 use serde::Serialize;
 
 use super::{csv_usd, Table, Tables};
+use crate::analysis::spend::api_cost::{
+    project, ApiCostProjection, RunSpend, COST_EXPLORER_REQUEST_USD,
+};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::sync_runs::{RunHistory, RunOutcome};
+use crate::store::sync_runs::{RunHistory, RunOutcome, RunTrigger};
 
 /// Runs the page lists.
 pub const RUNS_SHOWN: i64 = 50;
@@ -32,6 +35,37 @@ pub struct SyncHistory {
     pub now: i64,
     /// Why the last sync started from this server did not run.
     pub last_error: Option<StartFailure>,
+    /// The schedule's monthly API cost from the last syncs (hourly as an example when syncs
+    /// run by hand), with the interval it assumes.
+    pub api_cost: Option<(i64, ApiCostProjection)>,
+    /// Whether `api_cost` prices the configured schedule (else the hourly example).
+    pub scheduled: bool,
+    /// Hours a Cost Explorer fetch stays fresh.
+    pub cost_refresh_hours: i64,
+}
+
+/// Syncs the projection is priced from.
+const PRICED_RUNS: usize = 10;
+
+/// What each of the last finished syncs from AWS spent, Cost Explorer apart.
+fn run_spend(runs: &[RunHistory]) -> Vec<RunSpend> {
+    runs.iter()
+        .filter(|r| r.run.trigger != RunTrigger::Demo && r.run.outcome != RunOutcome::Running)
+        .take(PRICED_RUNS)
+        .map(|r| {
+            let ce_calls: i64 = r
+                .calls
+                .iter()
+                .filter(|c| c.api.starts_with("ce:"))
+                .map(|c| c.calls)
+                .sum();
+            let ce = ce_calls as f64 * COST_EXPLORER_REQUEST_USD;
+            RunSpend {
+                other_usd: (r.run.api_cost_usd - ce).max(0.0),
+                cost_explorer_usd: ce,
+            }
+        })
+        .collect()
 }
 
 /// Reads the last [`RUNS_SHOWN`] runs (three queries) and the sync trigger's state.
@@ -39,7 +73,14 @@ pub async fn build(state: &AppState, now: i64) -> Result<SyncHistory, AppError> 
     let runs = state.store.sync_history(RUNS_SHOWN).await?;
     let running = state.sync.as_ref().is_some_and(|s| s.is_running())
         || runs.iter().any(|r| r.run.outcome == RunOutcome::Running);
+    let schedule = state.settings.schedule;
+    let every = schedule.every_secs.unwrap_or(3600);
+    let api_cost =
+        project(&run_spend(&runs), every, schedule.cost_refresh_secs).map(|p| (every, p));
     Ok(SyncHistory {
+        api_cost,
+        scheduled: schedule.every_secs.is_some(),
+        cost_refresh_hours: schedule.cost_refresh_secs / 3600,
         runs,
         can_sync: state.sync.is_some(),
         running,

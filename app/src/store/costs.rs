@@ -67,6 +67,51 @@ pub struct GroupTotal {
     pub amount: f64,
 }
 
+/// One group's amount on one day, as the Costs page reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct DailyCost {
+    /// Start of the day (UTC midnight).
+    #[sqlx(rename = "period_start")]
+    pub day: i64,
+    /// Group key as Cost Explorer returned it.
+    #[sqlx(rename = "group_key")]
+    pub key: String,
+    /// Dollars (UnblendedCost).
+    pub amount: f64,
+    /// Whether Cost Explorer may still restate this day.
+    pub estimated: bool,
+}
+
+/// A usage type's cost and quantity summed over a range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct UsageTotal {
+    /// Usage type, e.g. `USE1-SpotUsage-Fargate-GB-Hours`.
+    #[sqlx(rename = "group_key")]
+    pub key: String,
+    /// Dollars.
+    pub cost: f64,
+    /// Quantity in the usage type's unit (hours, GB-hours).
+    pub quantity: f64,
+}
+
+/// A (scope, grouping) pair that has daily rows stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct StoredGrouping {
+    /// The request's filter, `""` for the whole account.
+    pub scope: String,
+    /// `SERVICE`, `USAGE_TYPE` or `TAG:<key>`.
+    pub group_by: String,
+}
+
+/// An alarm moving into ALARM, for annotating a day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct AlarmEntry {
+    /// Alarm name.
+    pub alarm_name: String,
+    /// When it went into ALARM.
+    pub ts: i64,
+}
+
 impl Store {
     /// Inserts or replaces cost amounts (restated days overwrite earlier figures).
     pub async fn upsert_costs(&self, rows: &[CostRecord], now: i64) -> StoreResult<u64> {
@@ -224,5 +269,88 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok(n > 0)
+    }
+
+    /// Every day's amount per group in `[from, to)` for one scope and grouping, oldest first.
+    pub async fn daily_costs(
+        &self,
+        scope: &str,
+        group_by: &str,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<Vec<DailyCost>> {
+        Ok(sqlx::query_as(
+            "SELECT period_start, group_key, amount, estimated FROM costs
+             WHERE granularity = 'DAILY' AND scope = ?1 AND group_by = ?2 AND metric = ?3
+               AND period_start >= ?4 AND period_start < ?5
+             ORDER BY period_start, group_key",
+        )
+        .bind(scope)
+        .bind(group_by)
+        .bind(UNBLENDED)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Cost and quantity per usage type in `[from, to)` within `scope`.
+    pub async fn usage_totals(
+        &self,
+        scope: &str,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<Vec<UsageTotal>> {
+        Ok(sqlx::query_as(
+            "SELECT group_key,
+                    coalesce(sum(CASE WHEN metric = ?2 THEN amount END), 0.0) AS cost,
+                    coalesce(sum(CASE WHEN metric = 'UsageQuantity' THEN amount END), 0.0) AS quantity
+             FROM costs
+             WHERE granularity = 'DAILY' AND scope = ?1 AND group_by = ?3
+               AND period_start >= ?4 AND period_start < ?5
+             GROUP BY group_key ORDER BY group_key",
+        )
+        .bind(scope)
+        .bind(UNBLENDED)
+        .bind(BY_USAGE_TYPE)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The (scope, grouping) pairs with daily costs stored, e.g. to list the tags one can group by.
+    pub async fn cost_groupings(&self) -> StoreResult<Vec<StoredGrouping>> {
+        Ok(sqlx::query_as(
+            "SELECT DISTINCT scope, group_by FROM costs WHERE granularity = 'DAILY' AND metric = ?1
+             ORDER BY scope, group_by",
+        )
+        .bind(UNBLENDED)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Alarms that went into ALARM in `[from, to)`, oldest first.
+    pub async fn alarm_entries(&self, from: i64, to: i64) -> StoreResult<Vec<AlarmEntry>> {
+        Ok(sqlx::query_as(
+            "SELECT alarm_name, ts FROM alarm_history
+             WHERE ts >= ?1 AND ts < ?2 AND new_state = 'ALARM' ORDER BY ts",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// When the newest successful sync that called `api` (Cost Explorer's GetCostAndUsage)
+    /// started, if any: how fresh the stored costs are.
+    pub async fn last_cost_fetch(&self, api: &str) -> StoreResult<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT max(r.started_at) FROM sync_runs r JOIN sync_api_calls c ON c.run_id = r.id
+             WHERE c.api = ?1 AND c.calls > 0 AND r.outcome = 'ok'",
+        )
+        .bind(api)
+        .fetch_one(&self.pool)
+        .await?)
     }
 }

@@ -32,7 +32,43 @@ pub fn cost_start(last_stored_day: Option<i64>, now: i64, restate_days: u32) -> 
     }
 }
 
+/// Why Cost Explorer is skipped this sync (its last fetch, at `last_fetch`, is younger than
+/// `refresh_secs`), or None when it is due, forced, or never fetched.
+pub fn cost_fetch_fresh(
+    last_fetch: Option<i64>,
+    now: i64,
+    refresh_secs: i64,
+    force: bool,
+) -> Option<String> {
+    let last = last_fetch?;
+    let age = now - last;
+    (!force && age >= 0 && age < refresh_secs).then(|| {
+        format!(
+            "skipped: Cost Explorer answered {} h ago, fresh for {} h ([aws] cost_refresh_hours; sync --force-costs or \"Sync now\" asks again)",
+            age / 3600,
+            refresh_secs / 3600
+        )
+    })
+}
+
 impl Sync<'_> {
+    /// Why Cost Explorer is skipped this sync, if it is (see [`cost_fetch_fresh`]).
+    pub(super) async fn costs_fresh(&self) -> Result<Option<String>, SyncError> {
+        if self.opts.force_costs || self.opts.cost_refresh_secs <= 0 {
+            return Ok(None);
+        }
+        let last = self
+            .store
+            .last_cost_fetch(Api::CostExplorerGetCostAndUsage.name())
+            .await?;
+        Ok(cost_fetch_fresh(
+            last,
+            self.now,
+            self.opts.cost_refresh_secs,
+            self.opts.force_costs,
+        ))
+    }
+
     /// Fetches and stores each grouping's daily costs up to the end of today.
     pub(super) async fn cost_rows(
         &mut self,
@@ -95,6 +131,36 @@ mod tests {
     const OCT_1_2025: i64 = 1_759_276_800;
     const NOV_22_2026: i64 = 1_795_305_600;
     const NOV_27_2026: i64 = 1_795_737_600;
+
+    #[test]
+    fn cost_explorer_is_asked_again_only_when_stale_or_forced() {
+        let eight_h = 8 * 3600;
+        assert_eq!(
+            cost_fetch_fresh(None, NOW, eight_h, false),
+            None,
+            "never fetched"
+        );
+        let why = cost_fetch_fresh(Some(NOW - 3 * 3600), NOW, eight_h, false).unwrap();
+        assert!(
+            why.contains("3 h ago") && why.contains("fresh for 8 h"),
+            "{why}"
+        );
+        assert_eq!(
+            cost_fetch_fresh(Some(NOW - eight_h), NOW, eight_h, false),
+            None,
+            "stale"
+        );
+        assert_eq!(
+            cost_fetch_fresh(Some(NOW - 60), NOW, eight_h, true),
+            None,
+            "forced"
+        );
+        assert_eq!(
+            cost_fetch_fresh(Some(NOW - 60), NOW, 0, false),
+            None,
+            "0 h: always"
+        );
+    }
 
     #[test]
     fn history_is_this_month_and_the_thirteen_before() {

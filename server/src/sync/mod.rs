@@ -78,6 +78,10 @@ pub struct SyncOptions {
     pub skip: BTreeSet<Phase>,
     /// What started the sync.
     pub trigger: RunTrigger,
+    /// Seconds a Cost Explorer fetch stays fresh (costs and forecast are skipped within them).
+    pub cost_refresh_secs: i64,
+    /// Fetch from Cost Explorer even when the last fetch is fresh ("Sync now", `--force-costs`).
+    pub force_costs: bool,
 }
 
 /// How one phase went.
@@ -214,6 +218,15 @@ impl Sync<'_> {
 
     /// The account-wide phases: costs and the forecast.
     async fn costs(&mut self, clients: &AwsClients) -> Result<(), SyncError> {
+        if let Some(why) = self.costs_fresh().await? {
+            for phase in [Phase::Costs, Phase::Forecast] {
+                if self.wants(phase) {
+                    let started = self.begin(phase, "account");
+                    self.close(phase, started, Ok(why.clone())).await?;
+                }
+            }
+            return Ok(());
+        }
         if self.wants(Phase::Costs) {
             let started = self.begin(Phase::Costs, "account");
             let result = self.cost_rows(clients).await?;

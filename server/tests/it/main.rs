@@ -3,6 +3,7 @@
 mod api;
 mod aws_mocks;
 mod cli;
+mod costs;
 mod demo;
 mod helpers;
 mod moto;

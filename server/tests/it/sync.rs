@@ -861,3 +861,50 @@ fn the_cli_reporter_prints_a_line_per_phase_and_no_progress_prints_none() {
         "--no-progress printed phase lines:\n{lines}"
     );
 }
+
+/// Cost Explorer charges per request and refreshes its data about three times a day: a sync
+/// within `[aws] cost_refresh_hours` of the last fetch skips it, unless told to ask again.
+#[tokio::test(flavor = "multi_thread")]
+async fn cost_explorer_is_skipped_while_fresh_unless_forced() {
+    let moto = Moto::start();
+    let now = now_minute();
+    seed_costs(
+        &moto,
+        &app::format::date(now),
+        &app::format::date(now + 86_400),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let only_costs = [
+        "--skip",
+        "inventory",
+        "--skip",
+        "alarms",
+        "--skip",
+        "metrics",
+    ];
+    let ce_calls = |store: Store| async move {
+        let runs = store.list_sync_runs(1).await.unwrap();
+        let calls = store.sync_api_calls(runs[0].id).await.unwrap();
+        calls
+            .iter()
+            .find(|c| c.0 == "ce:GetCostAndUsage")
+            .map_or(0, |c| c.1)
+    };
+
+    let first = ok(&sync(&moto, &db, &only_costs));
+    let store = Store::open(&db).await.unwrap();
+    assert_eq!(ce_calls(store.clone()).await, 3, "{first}");
+
+    let second = ok(&sync(&moto, &db, &only_costs));
+    assert_eq!(ce_calls(store.clone()).await, 0, "{second}");
+    assert!(
+        second.contains("skipped: Cost Explorer answered 0 h ago"),
+        "{second}"
+    );
+
+    let mut forced = only_costs.to_vec();
+    forced.push("--force-costs");
+    let third = ok(&sync(&moto, &db, &forced));
+    assert_eq!(ce_calls(store).await, 3, "{third}");
+}

@@ -1,0 +1,175 @@
+//! Task-hours from a service's stored task counts (RunningTaskCount samples): how many hours the
+//! service ran at each count, which is all pricing needs, whatever the capacity provider strategy.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::calendar::{day_start, DAY};
+use crate::domain::capacity::{split_tasks, StrategyItem, TaskSplit};
+use crate::store::metrics::SeriesPoints;
+
+/// One task-count sample: when, how many tasks (mean over the period), and the period in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TaskSample {
+    /// Start of the period.
+    pub ts: i64,
+    /// Mean running tasks over the period.
+    pub tasks: f64,
+    /// Seconds the sample covers.
+    pub period: i64,
+}
+
+/// Merges series of one metric stored at different periods: the finest wherever it has data,
+/// coarser ones only outside the span the finer ones cover (so no hour is counted twice).
+pub fn merge_resolutions(mut series: Vec<(i64, SeriesPoints)>) -> Vec<TaskSample> {
+    series.sort_by_key(|(period, _)| *period);
+    let mut covered: Vec<(i64, i64)> = Vec::new();
+    let mut out: Vec<TaskSample> = Vec::new();
+    for (period, points) in series {
+        let (Some(&first), Some(&last)) = (points.ts.first(), points.ts.last()) else {
+            continue;
+        };
+        for (&ts, &v) in points.ts.iter().zip(&points.values) {
+            let overlaps = covered.iter().any(|&(a, b)| ts < b && ts + period > a);
+            if !overlaps {
+                out.push(TaskSample {
+                    ts,
+                    tasks: v,
+                    period,
+                });
+            }
+        }
+        covered.push((first, last + period));
+    }
+    out.sort_by_key(|s| s.ts);
+    out
+}
+
+/// Hours spent at each task count.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskHours {
+    /// (tasks, hours at that count), by count.
+    pub by_count: Vec<(f64, f64)>,
+}
+
+impl TaskHours {
+    /// Collects the samples in `[from, to)`.
+    pub fn from_samples(samples: &[TaskSample], from: i64, to: i64) -> Self {
+        let mut counts: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
+        for s in samples.iter().filter(|s| s.ts >= from && s.ts < to) {
+            let e = counts
+                .entry((s.tasks * 1000.0).round() as i64)
+                .or_insert((s.tasks, 0.0));
+            e.1 += s.period as f64 / 3600.0;
+        }
+        Self {
+            by_count: counts.into_values().collect(),
+        }
+    }
+
+    /// Hours with a sample.
+    pub fn hours(&self) -> f64 {
+        self.by_count.iter().map(|(_, h)| h).sum()
+    }
+
+    /// Task-hours (tasks x hours).
+    pub fn task_hours(&self) -> f64 {
+        self.by_count.iter().map(|(n, h)| n * h).sum()
+    }
+
+    /// Task-hours on demand and on Spot when every sample is split by `strategy` (the base is
+    /// filled at each moment, so a mean count would misplace it).
+    pub fn split(&self, strategy: &[StrategyItem]) -> TaskSplit {
+        self.by_count
+            .iter()
+            .fold(TaskSplit::default(), |acc, &(n, hours)| {
+                let s = split_tasks(strategy, n);
+                TaskSplit {
+                    on_demand: acc.on_demand + s.on_demand * hours,
+                    spot: acc.spot + s.spot * hours,
+                }
+            })
+    }
+}
+
+/// One day's task count summary.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DayTasks {
+    /// Start of the day.
+    pub day: i64,
+    /// Time-weighted mean count.
+    pub mean: f64,
+    /// Highest sample.
+    pub max: f64,
+}
+
+/// Mean and highest task count per UTC day with samples.
+pub fn daily_tasks(samples: &[TaskSample]) -> Vec<DayTasks> {
+    let mut days: BTreeMap<i64, (f64, f64, f64)> = BTreeMap::new();
+    for s in samples {
+        let e = days.entry(day_start(s.ts)).or_insert((0.0, 0.0, f64::MIN));
+        e.0 += s.tasks * s.period as f64;
+        e.1 += s.period as f64;
+        e.2 = e.2.max(s.tasks);
+    }
+    days.into_iter()
+        .map(|(day, (weighted, secs, max))| DayTasks {
+            day,
+            mean: if secs > 0.0 { weighted / secs } else { 0.0 },
+            max,
+        })
+        .collect()
+}
+
+/// The first whole day covered by samples and the end of the last one (`[start, end)`), for
+/// comparing task-hours with billed days; None without samples.
+pub fn covered_days(samples: &[TaskSample]) -> Option<(i64, i64)> {
+    let first = samples.first()?.ts;
+    let last = samples.last()?;
+    let start = if first % DAY == 0 {
+        first
+    } else {
+        day_start(first) + DAY
+    };
+    Some((start, day_start(last.ts + last.period - 1) + DAY))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::capacity::seed_strategy;
+
+    #[test]
+    fn hours_at_each_count_and_their_split() {
+        // 2 hours at 2 tasks, 1 hour at 12 tasks (60-minute samples).
+        let samples: Vec<TaskSample> = [2.0, 2.0, 12.0]
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| TaskSample {
+                ts: i as i64 * 3600,
+                tasks: n,
+                period: 3600,
+            })
+            .collect();
+        let h = TaskHours::from_samples(&samples, 0, 3 * 3600);
+        assert_eq!(h.hours(), 3.0);
+        assert_eq!(h.task_hours(), 16.0);
+        // Base 2 then 60/40: 2 tasks all on demand; 12 tasks: 8 on demand, 4 Spot.
+        let s = h.split(&seed_strategy());
+        assert!(
+            (s.on_demand - 12.0).abs() < 1e-9 && (s.spot - 4.0).abs() < 1e-9,
+            "{s:?}"
+        );
+    }
+
+    #[test]
+    fn coarse_series_fill_only_where_fine_ones_have_nothing() {
+        let fine = SeriesPoints::from_pairs(vec![(7200, 3.0), (7260, 3.0)]);
+        let coarse = SeriesPoints::from_pairs(vec![(0, 1.0), (3600, 1.0), (7200, 9.0)]);
+        let merged = merge_resolutions(vec![(3600, coarse), (60, fine)]);
+        let ts: Vec<i64> = merged.iter().map(|s| s.ts).collect();
+        assert_eq!(ts, vec![0, 3600, 7200, 7260]);
+        assert!(merged.iter().all(|s| s.tasks != 9.0));
+    }
+}

@@ -1,0 +1,419 @@
+//! Why ECS spend changed between two periods, per service and in total, reconciled to the bill;
+//! and the modelled-against-billed check per month. Shared by the Costs page,
+//! `/api/costs/explain` and `spendwatch costs explain`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::fleet::{self, FleetService};
+use super::query::{ExplainQuery, ECS_SERVICE, SERVICE_TAG};
+use crate::analysis::spend::task_hours::{covered_days, TaskHours};
+use crate::analysis::spend::waterfall::{self, main_cause, ChangeParts, ServicePeriod};
+use crate::domain::calendar::{month_start, next_month_start};
+use crate::domain::fargate::PriceTable;
+use crate::error::AppError;
+use crate::format;
+use crate::reports::{csv_usd, Table, Tables};
+use crate::state::AppState;
+use crate::store::costs::{DailyCost, ACCOUNT, BY_SERVICE};
+use crate::store::Store;
+
+/// What one service ran and was billed in one period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodFacts {
+    /// Task-hours from the stored task counts.
+    pub task_hours: f64,
+    /// Share of them on Spot by the strategy, percent.
+    pub spot_pct: f64,
+    /// Task size, `cpu / memory`.
+    pub size: String,
+    /// Task-hours at list price with the Spot discount.
+    pub modeled_usd: f64,
+    /// Billed (from the service tag; the modelled cost where the account has no such tag).
+    pub billed_usd: f64,
+}
+
+/// One service's change and its parts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceChange {
+    /// Cluster.
+    pub cluster: String,
+    /// Service.
+    pub service: String,
+    /// The earlier period.
+    pub before: PeriodFacts,
+    /// The later period.
+    pub after: PeriodFacts,
+    /// The billed change split into volume, size, mix and price and other.
+    pub parts: ChangeParts,
+}
+
+/// The change decomposition.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExplainData {
+    /// Later period's first day, `YYYY-MM-DD`.
+    pub from: String,
+    /// Later period's end (exclusive).
+    pub to: String,
+    /// Earlier period's first day.
+    pub previous_from: String,
+    /// Earlier period's end (exclusive).
+    pub previous_to: String,
+    /// Per service, largest change first.
+    pub services: Vec<ServiceChange>,
+    /// ECS as billed (by AWS service) split the same way; untagged spend falls in price and other.
+    pub total: ChangeParts,
+    /// Whether per-service billed figures come from the service tag (else they are modelled).
+    pub billed_by_tag: bool,
+    /// Whether any task counts were stored for either period.
+    pub has_task_counts: bool,
+    /// The change in plain words, total first.
+    pub words: Vec<String>,
+}
+
+/// Sums a service tag's rows per service name over `[from, to)`.
+fn billed_by_service(rows: &[DailyCost], from: i64, to: i64) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    for r in rows.iter().filter(|r| r.day >= from && r.day < to) {
+        let name = r.key.split_once('$').map_or(r.key.as_str(), |(_, v)| v);
+        *out.entry(name.to_string()).or_insert(0.0) += r.amount;
+    }
+    out
+}
+
+fn ecs_total(rows: &[DailyCost], from: i64, to: i64) -> f64 {
+    rows.iter()
+        .filter(|r| r.key == ECS_SERVICE && r.day >= from && r.day < to)
+        .map(|r| r.amount)
+        .sum()
+}
+
+fn period(
+    s: &FleetService,
+    (from, to): (i64, i64),
+    billed: Option<f64>,
+    prices: &PriceTable,
+) -> ServicePeriod {
+    let split = TaskHours::from_samples(&s.samples, from, to).split(&s.strategy);
+    let mut p = ServicePeriod {
+        on_demand_task_hours: split.on_demand,
+        spot_task_hours: split.spot,
+        size: s.size,
+        arch: s.arch,
+        billed: 0.0,
+    };
+    p.billed = billed.unwrap_or_else(|| p.modeled(prices));
+    p
+}
+
+fn facts(p: &ServicePeriod, prices: &PriceTable) -> PeriodFacts {
+    PeriodFacts {
+        task_hours: p.task_hours(),
+        spot_pct: p.spot_share() * 100.0,
+        size: format::size(p.size.cpu, p.size.memory_mib),
+        modeled_usd: p.modeled(prices),
+        billed_usd: p.billed,
+    }
+}
+
+/// The stored rows the decomposition reads: ECS by AWS service and the service tag.
+pub struct Ledger {
+    /// Account spend by AWS service.
+    pub by_service: Vec<DailyCost>,
+    /// ECS spend by the service tag (empty without the tag).
+    pub by_tag: Vec<DailyCost>,
+    /// Whether the service tag is stored at all.
+    pub has_tag: bool,
+}
+
+/// Reads the ledger rows for `[from, to)`.
+pub async fn ledger(store: &Store, from: i64, to: i64) -> Result<Ledger, AppError> {
+    let tag = format!("TAG:{SERVICE_TAG}");
+    let has_tag = store
+        .cost_groupings()
+        .await?
+        .iter()
+        .any(|g| g.scope == ECS_SERVICE && g.group_by == tag);
+    Ok(Ledger {
+        by_service: store.daily_costs(ACCOUNT, BY_SERVICE, from, to).await?,
+        by_tag: store.daily_costs(ECS_SERVICE, &tag, from, to).await?,
+        has_tag,
+    })
+}
+
+/// Splits the change between the query's periods.
+pub fn decompose(
+    q: &ExplainQuery,
+    services: &[FleetService],
+    ledger: &Ledger,
+    prices: &PriceTable,
+) -> ExplainData {
+    let billed_before = billed_by_service(&ledger.by_tag, q.before.0, q.before.1);
+    let billed_after = billed_by_service(&ledger.by_tag, q.after.0, q.after.1);
+    let billed = |m: &BTreeMap<String, f64>, name: &str| {
+        ledger.has_tag.then(|| m.get(name).copied().unwrap_or(0.0))
+    };
+    let mut changes: Vec<ServiceChange> = services
+        .iter()
+        .map(|s| {
+            let b = period(s, q.before, billed(&billed_before, &s.name), prices);
+            let a = period(s, q.after, billed(&billed_after, &s.name), prices);
+            ServiceChange {
+                cluster: s.cluster.clone(),
+                service: s.name.clone(),
+                before: facts(&b, prices),
+                after: facts(&a, prices),
+                parts: waterfall::decompose(&b, &a, prices),
+            }
+        })
+        .filter(|c| {
+            c.before.billed_usd != 0.0
+                || c.after.billed_usd != 0.0
+                || c.before.task_hours > 0.0
+                || c.after.task_hours > 0.0
+        })
+        .collect();
+    changes.sort_by(|x, y| {
+        y.parts
+            .change_usd
+            .abs()
+            .total_cmp(&x.parts.change_usd.abs())
+            .then(x.service.cmp(&y.service))
+    });
+    let parts: Vec<ChangeParts> = changes.iter().map(|c| c.parts).collect();
+    let total = waterfall::total(
+        &parts,
+        ecs_total(&ledger.by_service, q.before.0, q.before.1),
+        ecs_total(&ledger.by_service, q.after.0, q.after.1),
+    );
+    let has_task_counts = changes
+        .iter()
+        .any(|c| c.before.task_hours > 0.0 || c.after.task_hours > 0.0);
+    let mut words = vec![total_words(&total, &changes, q)];
+    words.extend(changes.iter().take(5).map(service_words));
+    ExplainData {
+        from: format::date(q.after.0),
+        to: format::date(q.after.1),
+        previous_from: format::date(q.before.0),
+        previous_to: format::date(q.before.1),
+        services: changes,
+        total,
+        billed_by_tag: ledger.has_tag,
+        has_task_counts,
+        words,
+    }
+}
+
+fn ratio_words(before: f64, after: f64) -> String {
+    if before > 0.0 {
+        format!("{:.2}x task-hours", after / before)
+    } else {
+        "task-hours from none".into()
+    }
+}
+
+fn total_words(t: &ChangeParts, services: &[ServiceChange], q: &ExplainQuery) -> String {
+    let (h0, h1) = services.iter().fold((0.0, 0.0), |acc, c| {
+        (acc.0 + c.before.task_hours, acc.1 + c.after.task_hours)
+    });
+    format!(
+        "ECS {} to {} against {} to {}: {} ({} to {}), mostly {}: volume {} ({}), size {}, Spot mix {}, price and other {}.",
+        format::date(q.after.0),
+        format::date(q.after.1 - 1),
+        format::date(q.before.0),
+        format::date(q.before.1 - 1),
+        format::usd_signed(t.change_usd),
+        format::usd(t.before_usd),
+        format::usd(t.after_usd),
+        main_cause(t),
+        format::usd_signed(t.volume_usd),
+        ratio_words(h0, h1),
+        format::usd_signed(t.size_usd),
+        format::usd_signed(t.mix_usd),
+        format::usd_signed(t.price_and_other_usd),
+    )
+}
+
+fn service_words(c: &ServiceChange) -> String {
+    let p = &c.parts;
+    format!(
+        "{}: {}, mostly {}: volume {} ({}), size {}, Spot mix {} ({:.0}% to {:.0}% of task-hours on Spot), price and other {}.",
+        c.service,
+        format::usd_signed(p.change_usd),
+        main_cause(p),
+        format::usd_signed(p.volume_usd),
+        ratio_words(c.before.task_hours, c.after.task_hours),
+        format::usd_signed(p.size_usd),
+        format::usd_signed(p.mix_usd),
+        c.before.spot_pct,
+        c.after.spot_pct,
+        format::usd_signed(p.price_and_other_usd),
+    )
+}
+
+/// Modelled against billed Fargate cost for one month and service (or `all`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReconRow {
+    /// Month, `YYYY-MM`.
+    pub month: String,
+    /// Service, or `all` for ECS as billed by AWS service.
+    pub service: String,
+    /// First day compared (days with task counts only).
+    pub from: String,
+    /// End of the days compared (exclusive).
+    pub to: String,
+    /// Task-hours x list price x mix.
+    pub modeled_usd: f64,
+    /// As billed.
+    pub billed_usd: f64,
+    /// `billed - modeled`.
+    pub difference_usd: f64,
+    /// Difference in percent of billed (None when nothing was billed).
+    pub difference_pct: Option<f64>,
+}
+
+fn recon_row(month: i64, service: &str, (a, b): (i64, i64), modeled: f64, billed: f64) -> ReconRow {
+    ReconRow {
+        month: format::date(month)[..7].to_string(),
+        service: service.into(),
+        from: format::date(a),
+        to: format::date(b),
+        modeled_usd: modeled,
+        billed_usd: billed,
+        difference_usd: billed - modeled,
+        difference_pct: (billed.abs() > 1e-9).then(|| (billed - modeled) / billed * 100.0),
+    }
+}
+
+/// Per month with task counts: each service's modelled cost against its tag (where stored), and
+/// all services against ECS as billed, over the whole days the task counts cover.
+pub fn reconcile(services: &[FleetService], ledger: &Ledger, prices: &PriceTable) -> Vec<ReconRow> {
+    let Some((start, end)) = services
+        .iter()
+        .filter_map(|s| covered_days(&s.samples))
+        .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
+    else {
+        return Vec::new();
+    };
+    let mut rows = Vec::new();
+    let mut month = month_start(start);
+    while month < end {
+        let window = (month.max(start), next_month_start(month).min(end));
+        let tagged = billed_by_service(&ledger.by_tag, window.0, window.1);
+        let mut modeled_all = 0.0;
+        for s in services {
+            let modeled = period(s, window, Some(0.0), prices).modeled(prices);
+            modeled_all += modeled;
+            if ledger.has_tag && (modeled > 0.0 || tagged.contains_key(&s.name)) {
+                let billed = tagged.get(&s.name).copied().unwrap_or(0.0);
+                rows.push(recon_row(month, &s.name, window, modeled, billed));
+            }
+        }
+        let billed_all = ecs_total(&ledger.by_service, window.0, window.1);
+        rows.push(recon_row(month, "all", window, modeled_all, billed_all));
+        month = next_month_start(month);
+    }
+    rows
+}
+
+/// Builds the decomposition for `q` from the store.
+pub async fn build(state: &AppState, q: &ExplainQuery, _now: i64) -> Result<ExplainData, AppError> {
+    let store = &state.store;
+    let services = fleet::load(store, q.before.0, q.after.1).await?;
+    let ledger = ledger(store, q.before.0, q.after.1).await?;
+    Ok(decompose(q, &services, &ledger, &state.settings.prices))
+}
+
+/// The decomposition's rows as a CSV table.
+pub fn waterfall_table(d: &ExplainData) -> Table {
+    let mut rows: Vec<Vec<String>> = d
+        .services
+        .iter()
+        .map(|c| {
+            parts_row(
+                &c.service,
+                &c.parts,
+                c.before.task_hours,
+                c.after.task_hours,
+            )
+        })
+        .collect();
+    rows.push(parts_row("total", &d.total, f64::NAN, f64::NAN));
+    Table {
+        header: vec![
+            "service",
+            "before_usd",
+            "after_usd",
+            "change_usd",
+            "volume_usd",
+            "size_usd",
+            "mix_usd",
+            "price_and_other_usd",
+            "task_hours_before",
+            "task_hours_after",
+        ],
+        rows,
+    }
+}
+
+fn parts_row(name: &str, p: &ChangeParts, h0: f64, h1: f64) -> Vec<String> {
+    let hours = |h: f64| {
+        if h.is_nan() {
+            String::new()
+        } else {
+            format!("{h:.1}")
+        }
+    };
+    vec![
+        name.into(),
+        csv_usd(p.before_usd),
+        csv_usd(p.after_usd),
+        csv_usd(p.change_usd),
+        csv_usd(p.volume_usd),
+        csv_usd(p.size_usd),
+        csv_usd(p.mix_usd),
+        csv_usd(p.price_and_other_usd),
+        hours(h0),
+        hours(h1),
+    ]
+}
+
+/// The reconciliation rows as a CSV table.
+pub fn reconciliation_table(rows: &[ReconRow]) -> Table {
+    Table {
+        header: vec![
+            "month",
+            "service",
+            "from",
+            "to",
+            "modeled_usd",
+            "billed_usd",
+            "difference_usd",
+            "difference_pct",
+        ],
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.month.clone(),
+                    r.service.clone(),
+                    r.from.clone(),
+                    r.to.clone(),
+                    csv_usd(r.modeled_usd),
+                    csv_usd(r.billed_usd),
+                    csv_usd(r.difference_usd),
+                    r.difference_pct
+                        .map(|p| format!("{p:.2}"))
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+impl Tables for ExplainData {
+    fn tables(&self) -> Vec<(&'static str, Table)> {
+        vec![("waterfall", waterfall_table(self))]
+    }
+}

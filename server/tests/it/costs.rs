@@ -1,0 +1,236 @@
+//! The Costs page, its JSON and CSV: the figures are the stored rows' sums, bad input is a 400
+//! with the reason, and the decomposition adds up to the billed change.
+
+use axum::http::StatusCode;
+
+use app::format;
+use app::reports::costs::query::ECS_SERVICE;
+use app::store::costs::{ACCOUNT, BY_SERVICE};
+
+use crate::helpers::{small_spec, spawn_app};
+
+/// 2026-11-01 to 2026-11-28 (to exclusive): this month through the test's today.
+const RANGE: &str = "from=2026-11-01&to=2026-11-28";
+
+fn day(s: &str) -> i64 {
+    app::reports::costs::query::parse_day("test", s).unwrap()
+}
+
+/// The markup right after the opening tag of the element with `id`.
+fn inside<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!(r#"id="{id}""#))
+        .unwrap_or_else(|| panic!("no element with id {id}"));
+    let close = html[at..].find('>').unwrap();
+    &html[at + close + 1..]
+}
+
+#[tokio::test]
+async fn page_totals_equal_the_stored_rows() {
+    let app = spawn_app(Some(small_spec())).await;
+    let (status, html) = app.get(&format!("/costs?{RANGE}")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let rows = app
+        .store
+        .daily_costs(ACCOUNT, BY_SERVICE, day("2026-11-01"), day("2026-11-28"))
+        .await
+        .unwrap();
+    let total: f64 = rows.iter().map(|r| r.amount).sum();
+    assert!(total > 50.0, "the demo spends this month: {total}");
+    let shown = format::usd(total);
+    assert!(
+        inside(&html, "range-total").starts_with(&format!("{shown}<")),
+        "range total {shown}"
+    );
+    assert!(
+        inside(&html, "groups-total").starts_with(&format!("{shown}<")),
+        "table total {shown}"
+    );
+    let ecs: f64 = rows
+        .iter()
+        .filter(|r| r.key == ECS_SERVICE)
+        .map(|r| r.amount)
+        .sum();
+    assert!(
+        html.contains(&format!(">{}</td>", format::usd(ecs))),
+        "ECS row {}",
+        format::usd(ecs)
+    );
+    for id in ["daily-chart", "monthly-chart", "waterfall-chart"] {
+        assert!(
+            inside(&html, id).contains("<title>"),
+            "{id} has hover titles"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_grouping_renders_and_service_rows_link_to_their_page() {
+    let app = spawn_app(Some(small_spec())).await;
+    for g in ["service", "usage-type", "tag:aws:ecs:serviceName"] {
+        let (status, html) = app.get(&format!("/costs?{RANGE}&group_by={g}")).await;
+        assert_eq!(status, StatusCode::OK, "{g}: {html}");
+    }
+    let (_, html) = app
+        .get(&format!("/costs?{RANGE}&group_by=tag:aws:ecs:serviceName"))
+        .await;
+    assert!(html.contains(
+        r#"href="/services/mangu-publishing-cluster-production/mangu-publishing-server-production""#
+    ));
+}
+
+#[tokio::test]
+async fn json_has_the_documented_fields_and_the_stored_sums() {
+    let app = spawn_app(Some(small_spec())).await;
+    let (status, body) = app
+        .get(&format!(
+            "/api/costs?{RANGE}&group_by=tag:aws:ecs:serviceName"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["from"], "2026-11-01");
+    assert_eq!(v["to"], "2026-11-28");
+    assert_eq!(v["group_by"], "tag:aws:ecs:serviceName");
+    let tag_rows = app
+        .store
+        .daily_costs(
+            ECS_SERVICE,
+            "TAG:aws:ecs:serviceName",
+            day("2026-11-01"),
+            day("2026-11-28"),
+        )
+        .await
+        .unwrap();
+    let stored: f64 = tag_rows.iter().map(|r| r.amount).sum();
+    assert!((v["total_usd"].as_f64().unwrap() - stored).abs() < 1e-6);
+    let before = app
+        .store
+        .daily_costs(
+            ECS_SERVICE,
+            "TAG:aws:ecs:serviceName",
+            day("2026-10-05"),
+            day("2026-11-01"),
+        )
+        .await
+        .unwrap();
+    let before: f64 = before.iter().map(|r| r.amount).sum();
+    assert!((v["previous_total_usd"].as_f64().unwrap() - before).abs() < 1e-6);
+    let groups = v["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    let sum: f64 = groups
+        .iter()
+        .map(|g| g["total_usd"].as_f64().unwrap())
+        .sum();
+    assert!((sum - stored).abs() < 1e-6);
+    assert!(groups
+        .iter()
+        .all(|g| g["key"].is_string() && g["previous_usd"].is_number()));
+    let days = v["days"].as_array().unwrap();
+    assert_eq!(days.len(), 27);
+    assert_eq!(days[0]["date"], "2026-11-01");
+    assert!(v.get("months").is_none());
+
+    let (_, body) = app
+        .get(&format!("/api/costs?{RANGE}&granularity=monthly"))
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["months"][0]["date"], "2026-11-01");
+    assert!(v.get("days").is_none());
+
+    let (status, csv) = app
+        .get(&format!("/api/costs?{RANGE}&format=csv&table=groups"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        csv.starts_with("key,group,total_usd,previous_usd,change_usd,change_pct\r\n"),
+        "{csv}"
+    );
+}
+
+#[tokio::test]
+async fn bad_dates_and_unknown_groups_are_400s_with_the_reason() {
+    let app = spawn_app(Some(small_spec())).await;
+    for (uri, reason) in [
+        ("/costs?from=2026-13-01", "'from=2026-13-01' is not a date"),
+        ("/costs?from=2026-11-05&to=2026-11-01", "must be after"),
+        ("/costs?group_by=region", "'group_by=region'"),
+        (
+            "/costs?group_by=tag:team",
+            "no costs are stored grouped by 'tag:team'",
+        ),
+        ("/api/costs?granularity=hourly", "'granularity=hourly'"),
+        ("/api/costs?group_by=tag:team", "tag:aws:ecs:serviceName"),
+        ("/api/costs/explain?to=soon", "'to=soon'"),
+        ("/costs?mix_od=lots", "'mix_od=lots'"),
+    ] {
+        let (status, body) = app.get(uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        assert!(
+            body.contains(&reason.replace('\'', "&#x27;")) || body.contains(reason),
+            "{uri}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn explain_parts_add_up_to_the_billed_change_and_the_model_reconciles() {
+    let app = spawn_app(Some(small_spec())).await;
+    // The small demo holds 14 days of task counts: compare its last week with the one before.
+    let (status, body) = app
+        .get("/api/costs/explain?from=2026-11-20&to=2026-11-27")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let t = &v["total"];
+    let part = |k: &str| t[k].as_f64().unwrap();
+    let sum = part("volume_usd") + part("size_usd") + part("mix_usd") + part("price_and_other_usd");
+    assert!((sum - part("change_usd")).abs() < 1e-9, "{t}");
+    let billed = app
+        .store
+        .daily_costs(ACCOUNT, BY_SERVICE, day("2026-11-20"), day("2026-11-27"))
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.key == ECS_SERVICE)
+        .map(|r| r.amount)
+        .sum::<f64>();
+    assert!((part("after_usd") - billed).abs() < 1e-6);
+    assert!(part("volume_usd") != 0.0, "task counts were read");
+    assert_eq!(v["services"].as_array().unwrap().len(), 2);
+
+    let (_, body) = app.get(&format!("/api/costs?{RANGE}")).await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let recon = v["reconciliation"].as_array().unwrap();
+    assert!(!recon.is_empty());
+    for r in recon {
+        let pct = r["difference_pct"].as_f64().unwrap();
+        assert!(
+            pct.abs() < 1.0,
+            "the demo's modelled and billed agree within 1%: {r}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_demo_incident_is_an_anomaly_noting_the_scale_out() {
+    let app = spawn_app(Some(small_spec())).await;
+    let (_, body) = app
+        .get(&format!(
+            "/api/costs?{RANGE}&group_by=tag:aws:ecs:serviceName"
+        ))
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let anomalies = v["anomalies"].as_array().unwrap();
+    // The small demo's incident is 7 days before its end: 2026-11-20.
+    let incident: Vec<_> = anomalies
+        .iter()
+        .filter(|a| {
+            a["date_text"] == "2026-11-20" && a["label"] == "mangu-publishing-server-production"
+        })
+        .collect();
+    assert_eq!(incident.len(), 1, "{anomalies:?}");
+    assert!(incident[0]["excess_usd"].as_f64().unwrap() > 0.0);
+    let notes = incident[0]["notes"].to_string();
+    assert!(notes.contains("scaled out to its maximum"), "{notes}");
+}
