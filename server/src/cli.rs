@@ -46,6 +46,9 @@ pub struct Cli {
     /// Log debug detail to stderr (RUST_LOG overrides).
     #[arg(long, short, global = true)]
     pub verbose: bool,
+    /// Log lines as text for people or JSON for log collectors.
+    #[arg(long, global = true, value_enum, default_value_t = crate::telemetry::LogFormat::Text)]
+    pub log_format: crate::telemetry::LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -87,7 +90,8 @@ pub enum Command {
 /// Options for `serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on. Use 0.0.0.0:3000 to accept other machines (there is no login).
+    /// Address to listen on. Another machine's reach (0.0.0.0:3000) needs a token:
+    /// SPENDWATCH_TOKEN or [server] token_file in spendwatch.toml.
     #[arg(long, default_value = "127.0.0.1:3000")]
     pub bind: SocketAddr,
     /// Fill an empty database with the demo dataset before serving.
@@ -306,6 +310,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve(args) => {
+            // Checked before anything is opened or loaded: a refused bind does nothing.
+            let access = crate::access::Access::from_settings(
+                std::env::var(crate::access::TOKEN_ENV).ok(),
+                &config.server,
+            )?;
+            access.check_bind(args.bind)?;
             let sync_options = args.aws.options(&config, RunTrigger::Button)?;
             let settings = args.sizing.apply(config)?.settings();
             let state = crate::startup::build_state(StateSpec {
@@ -327,7 +337,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let state = state.with_sync(trigger);
             warm_recommendations(&state);
-            crate::startup::serve(state, args.bind).await
+            crate::startup::serve(state, args.bind, access).await
         }
         Command::Sync(args) => {
             let mut options = args.aws.options(&config, RunTrigger::Cli)?;

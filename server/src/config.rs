@@ -21,6 +21,8 @@ pub struct Config {
     pub tiers: Vec<Tier>,
     /// What `sync` reads from AWS.
     pub aws: AwsConfig,
+    /// Who may use `serve`: the token file and a trusted SSO proxy.
+    pub server: ServerConfig,
 }
 
 impl Default for Config {
@@ -30,6 +32,29 @@ impl Default for Config {
             recommend: SizingRules::default(),
             tiers: default_tiers(),
             aws: AwsConfig::default(),
+            server: ServerConfig::default(),
+        }
+    }
+}
+
+/// The `[server]` section: access to `serve` (see [`crate::access`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// A file holding the shared secret (SPENDWATCH_TOKEN wins when both are set).
+    pub token_file: Option<PathBuf>,
+    /// Addresses of an SSO proxy (oauth2-proxy and the like) whose user header is trusted.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The header that proxy names the signed-in user in.
+    pub user_header: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            token_file: None,
+            trusted_proxies: Vec::new(),
+            user_header: "X-Forwarded-User".into(),
         }
     }
 }
@@ -200,6 +225,7 @@ impl Config {
                 problem: (*problem).into(),
             });
         }
+        validate_server(&self.server, &place)?;
         validate_tiers(&self.tiers, &place)
     }
 
@@ -220,6 +246,24 @@ fn read_failure(e: &std::io::Error) -> String {
         std::io::ErrorKind::InvalidData => "it is not UTF-8 text (save it as UTF-8)".into(),
         _ => e.to_string(),
     }
+}
+
+/// Checks the trusted proxy's user header is a header name.
+fn validate_server(
+    server: &ServerConfig,
+    place: &impl Fn(&str) -> String,
+) -> Result<(), ConfigError> {
+    if axum::http::HeaderName::from_bytes(server.user_header.as_bytes()).is_err() {
+        return Err(ConfigError::Invalid {
+            where_: place("server.user_header"),
+            key: "server.user_header".into(),
+            problem: format!(
+                "'{}' is not an HTTP header name (like X-Forwarded-User)",
+                server.user_header
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Checks each tier is a size Fargate runs and the tiers go from small to large.

@@ -328,6 +328,18 @@ impl Store {
     }
 }
 
+impl Store {
+    /// How many datapoints are stored, summed from the hourly rollups (kept in step with every
+    /// write) so a scrape of /metrics never counts hundreds of millions of raw rows.
+    pub async fn count_datapoints(&self) -> StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT coalesce(sum(count), 0) FROM datapoints_hourly")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+}
+
 /// Recomputes the hourly buckets covering `[lo, hi]` from raw points.
 async fn refresh_hourly(
     tx: &mut sqlx::SqliteConnection,

@@ -7,5 +7,6 @@ mod demo;
 mod helpers;
 mod moto;
 mod pages;
+mod security;
 mod startup;
 mod sync;
