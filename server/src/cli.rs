@@ -217,6 +217,7 @@ impl AwsArgs {
             overlap_secs: i64::from(aws.metric_overlap_minutes) * 60,
             skip: Default::default(),
             trigger,
+            stop: Default::default(),
         })
     }
 }
@@ -335,9 +336,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("Syncing from AWS every {} minutes.", every.as_secs() / 60);
                 crate::background::schedule(trigger.clone(), every);
             }
-            let state = state.with_sync(trigger);
+            let state = state.with_sync(trigger.clone());
             warm_recommendations(&state);
-            crate::startup::serve(state, args.bind, access).await
+            let served = crate::startup::serve(state, args.bind, access).await;
+            // Requests in flight have finished; a running sync stops at its next commit.
+            trigger.stop().await;
+            served
         }
         Command::Sync(args) => {
             let mut options = args.aws.options(&config, RunTrigger::Cli)?;

@@ -485,6 +485,85 @@ mod tests {
         assert_eq!(msg.matches("not UTF-8").count(), 1, "{msg}");
     }
 
+    /// Lines a config file could hold: known sections and keys with values of every type, and
+    /// broken ones.
+    fn config_line() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let section = prop::sample::select(vec![
+            "[recommend]",
+            "[prices]",
+            "[prices.x86]",
+            "[prices.arm]",
+            "[aws]",
+            "[server]",
+            "[[tiers]]",
+            "[nope]",
+            "[",
+            "[[tiers]",
+        ])
+        .prop_map(str::to_string);
+        let key = prop::sample::select(vec![
+            "lookback_days",
+            "min_hours",
+            "cpu_percentile",
+            "cpu_target_utilization",
+            "memory_buffer",
+            "spot_discount",
+            "vcpu_hour",
+            "gb_hour",
+            "regions",
+            "clusters",
+            "cost_tags",
+            "token_file",
+            "trusted_proxies",
+            "user_header",
+            "name",
+            "cpu",
+            "memory_mib",
+            "planned_monthly_two_tasks",
+            "x",
+        ]);
+        let value = prop::sample::select(vec![
+            "1",
+            "0",
+            "-1",
+            "1e309",
+            "0.7",
+            "nan",
+            "inf",
+            "\"s\"",
+            "\"\"",
+            "[]",
+            "[\"10.0.0.1\"]",
+            "[\"not-an-ip\"]",
+            "\"bad header\"",
+            "true",
+            "{}",
+            "\"\\u0000\"",
+            "99999999999999999999",
+            "2026-01-01",
+            "",
+        ]);
+        prop_oneof![
+            section,
+            (key, value).prop_map(|(k, v)| format!("{k} = {v}")),
+            "\\PC{0,20}",
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, failure_persistence: None, ..Default::default() })]
+
+        /// Any file is settings or a message that names the file: never a panic.
+        #[test]
+        fn any_config_text_is_settings_or_a_reason(lines in proptest::collection::vec(config_line(), 0..12)) {
+            let text = lines.join("\n");
+            if let Err(e) = parse(&text) {
+                proptest::prop_assert!(e.to_string().contains("spendwatch.toml"), "{e}");
+            }
+        }
+    }
+
     #[test]
     fn out_of_range_names_key_and_line() {
         let msg = parse("[recommend]\nmin_hours = 1\ncpu_target_utilization = 70\n")

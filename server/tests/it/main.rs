@@ -4,6 +4,7 @@ mod api;
 mod aws_mocks;
 mod cli;
 mod demo;
+mod faults;
 mod helpers;
 mod moto;
 mod pages;
