@@ -13,8 +13,25 @@ use crate::pages::{
 /// Bumped when style/ changes so browsers fetch the new sheet.
 pub const STYLE_HREF: &str = concat!("/style.css?v=", env!("CARGO_PKG_VERSION"));
 
+/// The response header that hands this request's script nonce to the server's
+/// Content-Security-Policy (which removes it): Leptos writes one small inline bootstrap script,
+/// and marks it with the nonce.
+pub const SCRIPT_NONCE_HEADER: &str = "x-spendwatch-script-nonce";
+
+/// Puts the request's nonce in [`SCRIPT_NONCE_HEADER`].
+fn announce_script_nonce() {
+    use leptos::nonce::use_nonce;
+    use leptos_axum::ResponseOptions;
+    if let (Some(nonce), Some(res)) = (use_nonce(), use_context::<ResponseOptions>()) {
+        if let Ok(value) = http::HeaderValue::from_str(&nonce) {
+            res.insert_header(http::HeaderName::from_static(SCRIPT_NONCE_HEADER), value);
+        }
+    }
+}
+
 /// The HTML document around the app. Server-rendered only: no hydration scripts.
 pub fn shell(_options: LeptosOptions) -> impl IntoView {
+    announce_script_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">

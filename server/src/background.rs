@@ -34,6 +34,9 @@ impl BackgroundSync {
 
     /// Starts a sync recorded with `trigger` unless one is running.
     pub fn start_as(&self, trigger: RunTrigger) -> Result<(), String> {
+        if self.options.stop.is_requested() {
+            return Err("the server is shutting down".into());
+        }
         if self.running.swap(true, Ordering::SeqCst) {
             return Err("a sync is already running".into());
         }
@@ -64,6 +67,20 @@ impl BackgroundSync {
             running.store(false, Ordering::SeqCst);
         });
         Ok(())
+    }
+}
+
+impl BackgroundSync {
+    /// Asks a running sync to stop at its next transaction boundary and waits until it has
+    /// recorded itself as interrupted; no new sync starts afterwards.
+    pub async fn stop(&self) {
+        self.options.stop.request();
+        if self.running.load(Ordering::SeqCst) {
+            tracing::info!("waiting for the running sync to stop at its next commit");
+        }
+        while self.running.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 }
 
@@ -104,13 +121,17 @@ pub fn parse_every(s: &str) -> Result<Duration, String> {
             .ok_or_else(err)?,
     );
     let n: u64 = num.parse().map_err(|_| err())?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
         _ => return Err(err()),
     };
+    let secs = n
+        .checked_mul(unit_secs)
+        .filter(|s| *s <= 366 * 86_400)
+        .ok_or_else(|| format!("'{s}' is too long: sync at least once a year"))?;
     if secs < 60 {
         return Err(format!("'{s}' is too often: sync at most once a minute"));
     }
@@ -129,5 +150,19 @@ mod tests {
         assert!(parse_every("10s").unwrap_err().contains("too often"));
         assert!(parse_every("hourly").is_err());
         assert!(parse_every("5w").is_err());
+        assert!(parse_every("400d").unwrap_err().contains("too long"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, failure_persistence: None, ..Default::default() })]
+
+        /// Catches the overflow `99999999999999999d` caused (a panic) before the checked multiply.
+        #[test]
+        fn any_text_is_a_duration_or_a_reason(s in "\\PC{0,12}|[0-9]{1,22}[smhdw]?") {
+            match parse_every(&s) {
+                Ok(d) => proptest::prop_assert!(d.as_secs() >= 60),
+                Err(reason) => proptest::prop_assert!(reason.contains(s.trim()) || reason.contains(&s)),
+            }
+        }
     }
 }

@@ -46,6 +46,9 @@ pub struct Cli {
     /// Log debug detail to stderr (RUST_LOG overrides).
     #[arg(long, short, global = true)]
     pub verbose: bool,
+    /// Log lines as text for people or JSON for log collectors.
+    #[arg(long, global = true, value_enum, default_value_t = crate::telemetry::LogFormat::Text)]
+    pub log_format: crate::telemetry::LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -93,7 +96,8 @@ pub enum Command {
 /// Options for `serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on. Use 0.0.0.0:3000 to accept other machines (there is no login).
+    /// Address to listen on. Another machine's reach (0.0.0.0:3000) needs a token:
+    /// SPENDWATCH_TOKEN or [server] token_file in spendwatch.toml.
     #[arg(long, default_value = "127.0.0.1:3000")]
     pub bind: SocketAddr,
     /// Fill an empty database with the demo dataset before serving.
@@ -225,6 +229,7 @@ impl AwsArgs {
             cost_refresh_secs: i64::from(aws.cost_refresh_hours) * 3600,
             // "Sync now" asks for fresh data: it pays for Cost Explorer whatever its age.
             force_costs: trigger == RunTrigger::Button,
+            stop: Default::default(),
         })
     }
 }
@@ -318,6 +323,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve(args) => {
+            // Checked before anything is opened or loaded: a refused bind does nothing.
+            let access = crate::access::Access::from_settings(
+                std::env::var(crate::access::TOKEN_ENV).ok(),
+                &config.server,
+            )?;
+            access.check_bind(args.bind)?;
             let sync_options = args.aws.options(&config, RunTrigger::Button)?;
             let mut settings = args.sizing.apply(config)?.settings();
             settings.schedule.every_secs = args.sync_every.map(|d| d.as_secs() as i64);
@@ -338,9 +349,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("Syncing from AWS every {} minutes.", every.as_secs() / 60);
                 crate::background::schedule(trigger.clone(), every);
             }
-            let state = state.with_sync(trigger);
+            let state = state.with_sync(trigger.clone());
             warm_recommendations(&state);
-            crate::startup::serve(state, args.bind).await
+            let served = crate::startup::serve(state, args.bind, access).await;
+            // Requests in flight have finished; a running sync stops at its next commit.
+            trigger.stop().await;
+            served
         }
         Command::Sync(args) => {
             let mut options = args.aws.options(&config, RunTrigger::Cli)?;

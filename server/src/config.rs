@@ -27,6 +27,8 @@ pub struct Config {
     pub budgets: BTreeMap<String, f64>,
     /// How cost anomalies are found.
     pub anomalies: AnomalyRules,
+    /// Who may use `serve`: the token file and a trusted SSO proxy.
+    pub server: ServerConfig,
 }
 
 impl Default for Config {
@@ -38,6 +40,29 @@ impl Default for Config {
             aws: AwsConfig::default(),
             budgets: BTreeMap::new(),
             anomalies: AnomalyRules::default(),
+            server: ServerConfig::default(),
+        }
+    }
+}
+
+/// The `[server]` section: access to `serve` (see [`crate::access`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// A file holding the shared secret (SPENDWATCH_TOKEN wins when both are set).
+    pub token_file: Option<PathBuf>,
+    /// Addresses of an SSO proxy (oauth2-proxy and the like) whose user header is trusted.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The header that proxy names the signed-in user in.
+    pub user_header: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            token_file: None,
+            trusted_proxies: Vec::new(),
+            user_header: "X-Forwarded-User".into(),
         }
     }
 }
@@ -223,6 +248,7 @@ impl Config {
                 problem: "must be a positive number of dollars a month".into(),
             });
         }
+        validate_server(&self.server, &place)?;
         validate_tiers(&self.tiers, &place)
     }
 
@@ -249,6 +275,24 @@ fn read_failure(e: &std::io::Error) -> String {
         std::io::ErrorKind::InvalidData => "it is not UTF-8 text (save it as UTF-8)".into(),
         _ => e.to_string(),
     }
+}
+
+/// Checks the trusted proxy's user header is a header name.
+fn validate_server(
+    server: &ServerConfig,
+    place: &impl Fn(&str) -> String,
+) -> Result<(), ConfigError> {
+    if axum::http::HeaderName::from_bytes(server.user_header.as_bytes()).is_err() {
+        return Err(ConfigError::Invalid {
+            where_: place("server.user_header"),
+            key: "server.user_header".into(),
+            problem: format!(
+                "'{}' is not an HTTP header name (like X-Forwarded-User)",
+                server.user_header
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Checks each tier is a size Fargate runs and the tiers go from small to large.
@@ -489,6 +533,85 @@ mod tests {
             anyhow::Error::from(Config::load(Some(&latin1)).unwrap_err())
         );
         assert_eq!(msg.matches("not UTF-8").count(), 1, "{msg}");
+    }
+
+    /// Lines a config file could hold: known sections and keys with values of every type, and
+    /// broken ones.
+    fn config_line() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let section = prop::sample::select(vec![
+            "[recommend]",
+            "[prices]",
+            "[prices.x86]",
+            "[prices.arm]",
+            "[aws]",
+            "[server]",
+            "[[tiers]]",
+            "[nope]",
+            "[",
+            "[[tiers]",
+        ])
+        .prop_map(str::to_string);
+        let key = prop::sample::select(vec![
+            "lookback_days",
+            "min_hours",
+            "cpu_percentile",
+            "cpu_target_utilization",
+            "memory_buffer",
+            "spot_discount",
+            "vcpu_hour",
+            "gb_hour",
+            "regions",
+            "clusters",
+            "cost_tags",
+            "token_file",
+            "trusted_proxies",
+            "user_header",
+            "name",
+            "cpu",
+            "memory_mib",
+            "planned_monthly_two_tasks",
+            "x",
+        ]);
+        let value = prop::sample::select(vec![
+            "1",
+            "0",
+            "-1",
+            "1e309",
+            "0.7",
+            "nan",
+            "inf",
+            "\"s\"",
+            "\"\"",
+            "[]",
+            "[\"10.0.0.1\"]",
+            "[\"not-an-ip\"]",
+            "\"bad header\"",
+            "true",
+            "{}",
+            "\"\\u0000\"",
+            "99999999999999999999",
+            "2026-01-01",
+            "",
+        ]);
+        prop_oneof![
+            section,
+            (key, value).prop_map(|(k, v)| format!("{k} = {v}")),
+            "\\PC{0,20}",
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, failure_persistence: None, ..Default::default() })]
+
+        /// Any file is settings or a message that names the file: never a panic.
+        #[test]
+        fn any_config_text_is_settings_or_a_reason(lines in proptest::collection::vec(config_line(), 0..12)) {
+            let text = lines.join("\n");
+            if let Err(e) = parse(&text) {
+                proptest::prop_assert!(e.to_string().contains("spendwatch.toml"), "{e}");
+            }
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! them into the store (the first step of collectors -> store -> analysis -> reports -> pages), demo
 //! data, and the HTTP server that mounts the app's pages.
 
+pub mod access;
 pub mod api;
 pub mod assets;
 pub mod aws;
@@ -11,6 +12,8 @@ pub mod collectors;
 pub mod config;
 pub mod costs_cli;
 pub mod demo;
+pub mod guard;
+pub mod ops;
 pub mod output;
 pub mod progress;
 pub mod startup;

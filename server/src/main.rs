@@ -5,7 +5,7 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = server::cli::Cli::parse();
-    server::telemetry::init(cli.verbose);
+    server::telemetry::init(cli.verbose, cli.log_format);
     match server::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

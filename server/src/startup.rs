@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
 use axum::body::Body;
@@ -11,7 +12,7 @@ use axum::extract::{FromRef, Query, State};
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{middleware, Json, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -24,7 +25,9 @@ use app::settings::Settings;
 use app::store::Store;
 use app::{shell, App, AppState};
 
+use crate::access::Access;
 use crate::demo::{self, DemoSpec};
+use crate::ops::{HttpMetrics, MetricsSources};
 
 /// What the app's state is built from: the CLI fills it from flags and the settings file, the
 /// tests from fixtures.
@@ -77,6 +80,22 @@ async fn load_demo_if_empty(
 struct ServerState {
     options: LeptosOptions,
     app: AppState,
+    http_metrics: Arc<HttpMetrics>,
+}
+
+impl FromRef<ServerState> for Store {
+    fn from_ref(s: &ServerState) -> Self {
+        s.app.store.clone()
+    }
+}
+
+impl FromRef<ServerState> for MetricsSources {
+    fn from_ref(s: &ServerState) -> Self {
+        MetricsSources {
+            store: s.app.store.clone(),
+            http: s.http_metrics.clone(),
+        }
+    }
 }
 
 impl FromRef<ServerState> for AppState {
@@ -91,18 +110,29 @@ impl FromRef<ServerState> for LeptosOptions {
     }
 }
 
-/// Builds the whole router: asset routes, the JSON API, every page, and a 404 for the rest (JSON
-/// under `/api/`, the styled page elsewhere). Each request is logged with its status and latency
-/// at info level (`-v`, or `RUST_LOG=tower_http=info`).
+/// The router open to anyone (loopback use and tests): see [`router_with`].
 pub fn router(state: AppState) -> Router {
+    router_with(state, Access::open())
+}
+
+/// Builds the whole router: asset routes, the JSON API, every page, health and metrics, and a
+/// 404 for the rest (JSON under `/api/`, the styled page elsewhere). Middleware over every route,
+/// outermost first: a log line per request with its latency, request metrics, security headers,
+/// `access` (all but /healthz), and the same-origin check on state-changing requests.
+pub fn router_with(state: AppState, access: Access) -> Router {
     let options = LeptosOptions::builder().output_name("spendwatch").build();
     let routes = generate_route_list(App);
     let context_state = state.clone();
+    let http_metrics = Arc::new(HttpMetrics::default());
     let server_state = ServerState {
         options: options.clone(),
         app: state,
+        http_metrics: http_metrics.clone(),
     };
     Router::<ServerState>::new()
+        .route(crate::access::HEALTH_PATH, get(crate::ops::healthz))
+        .route("/readyz", get(crate::ops::readyz))
+        .route("/metrics", get(crate::ops::metrics))
         .route("/style.css", get(crate::assets::style))
         .route("/favicon.svg", get(crate::assets::favicon))
         .route("/api/recommendations", get(recommendations_json))
@@ -123,6 +153,16 @@ pub fn router(state: AppState) -> Router {
             },
         )
         .fallback(not_found)
+        .layer(middleware::from_fn(crate::guard::same_origin_writes))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(access),
+            crate::access::require,
+        ))
+        .layer(middleware::from_fn(crate::guard::security_headers))
+        .layer(middleware::from_fn_with_state(
+            http_metrics,
+            crate::ops::count_requests,
+        ))
         .layer(request_log())
         .with_state(server_state.clone())
 }
@@ -175,6 +215,7 @@ async fn not_found(
     State(ServerState {
         options,
         app: state,
+        ..
     }): State<ServerState>,
     req: Request<Body>,
 ) -> Response {
@@ -193,15 +234,18 @@ async fn not_found(
     res
 }
 
-/// Binds `addr` and serves until Ctrl-C or SIGTERM.
-pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
+/// Binds `addr` and serves with `access` until Ctrl-C or SIGTERM; requests in flight finish.
+pub async fn serve(state: AppState, addr: SocketAddr, access: Access) -> anyhow::Result<()> {
+    access.check_bind(addr)?;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr} (is another server using it? try --bind)")
     })?;
     let local = listener.local_addr().context("reading the bound address")?;
     // Printed, not logged: said once, on stdout, where the browser tests read the address.
     println!("Spendwatch is serving http://{local}/  (Ctrl-C to stop)");
-    axum::serve(listener, router(state))
+    // The peer's address reaches the access check, which trusts a proxy's header by it.
+    let app = router_with(state, access).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the HTTP server stopped with an error")

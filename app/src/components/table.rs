@@ -44,10 +44,16 @@ impl Column {
     }
 
     fn view(self) -> impl IntoView {
-        // Plain attributes, not `class=`/`style=`: those would write `class=""` for a text column.
+        // Plain attributes, not `class=`: that would write `class=""` for a text column. Classes,
+        // not a `style` attribute: the Content-Security-Policy allows no inline styles.
+        let class = match (self.numeric, self.wrap) {
+            (true, true) => Some("num wrap"),
+            (true, false) => Some("num"),
+            (false, true) => Some("wrap"),
+            (false, false) => None,
+        };
         leptos::html::th()
-            .attr("class", self.numeric.then_some("num"))
-            .attr("style", self.wrap.then_some("white-space:normal"))
+            .attr("class", class)
             .attr("title", self.title)
             .child(self.header)
     }
@@ -123,7 +129,7 @@ mod tests {
         );
         assert!(html.contains("<th>A</th>"), "{html}");
         assert!(
-            html.contains(r#"<th class="num" style="white-space:normal" title="why">B</th>"#),
+            html.contains(r#"<th class="num wrap" title="why">B</th>"#),
             "{html}"
         );
         assert!(

@@ -220,7 +220,11 @@ fn overview_view(d: OverviewData) -> impl IntoView {
                                         <tr>
                                             <td>{g.key}</td>
                                             <td class="bar-cell">
-                                                <span class="bar" style=format!("width:{pct:.1}%")></span>
+                                                // An SVG bar: its width is an attribute, where a
+                                                // style attribute would break the CSP.
+                                                <svg class="bar" viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true">
+                                                    <rect width=format!("{:.1}", pct.max(0.5)) height="1" />
+                                                </svg>
                                             </td>
                                             <td class="num">{format::usd(g.amount)}</td>
                                         </tr>

@@ -21,7 +21,7 @@ fn service_list(services: Vec<TierService>) -> AnyView {
     }
     view! {
         <td class="tier-services">
-            <ul style="list-style:none;margin:0;padding:0">
+            <ul class="plain">
                 {services
                     .into_iter()
                     .map(|s| view! {

@@ -34,13 +34,25 @@ impl Table {
     }
 }
 
-/// One CSV cell, quoted only when it holds a comma, quote or line break (RFC 4180).
+/// One CSV cell, quoted only when it holds a comma, quote or line break (RFC 4180). Text a
+/// spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return: names and tags come from AWS, anyone with tag rights writes them) gets a leading `'`
+/// and quotes, so it reads as text; a number such as `-12.5` stays as it is.
 pub fn csv_cell(cell: &str) -> String {
+    if starts_like_a_formula(cell) {
+        return format!("\"'{}\"", cell.replace('"', "\"\""));
+    }
     if cell.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", cell.replace('"', "\"\""))
     } else {
         cell.to_string()
     }
+}
+
+/// Whether a spreadsheet would evaluate `cell`: it starts with a formula character and is not
+/// a plain number.
+fn starts_like_a_formula(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.trim().parse::<f64>().is_err()
 }
 
 /// A report whose page shows tables: each can be had as CSV by name.
@@ -90,6 +102,28 @@ mod tests {
             t.to_csv(),
             "name,note\r\n\"a,b\",\"say \"\"hi\"\"\"\r\nc,\r\n"
         );
+    }
+
+    #[test]
+    fn csv_cells_a_spreadsheet_would_run_read_as_text_and_numbers_stay_numbers() {
+        for (cell, expected) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
+            ),
+            ("+cmd|' /C calc'!A0", "\"'+cmd|' /C calc'!A0\""),
+            ("-2+3", "\"'-2+3\""),
+            ("@SUM(A1)", "\"'@SUM(A1)\""),
+            ("\t=1", "\"'\t=1\""),
+            ("-", "\"'-\""),
+            ("-12.5", "-12.5"),
+            ("+3", "+3"),
+            ("-0.000001", "-0.000001"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell(cell), expected, "{cell:?}");
+        }
     }
 
     struct Two;

@@ -264,3 +264,15 @@ fn buckets(points: &SeriesPoints, from: i64, width: i64) -> Vec<(i64, f64, f64, 
     }
     out
 }
+
+impl Store {
+    /// How many datapoints are stored, summed from the hourly rollups (kept in step with every
+    /// write) so a scrape of /metrics never counts hundreds of millions of raw rows.
+    pub async fn count_datapoints(&self) -> StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT coalesce(sum(count), 0) FROM datapoints_hourly")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+}

@@ -175,6 +175,38 @@ impl Store {
     }
 }
 
+/// Whether the store can serve: reachable, and every migration this binary knows applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    /// Migration versions this binary knows that the database has not applied.
+    pub pending_migrations: Vec<i64>,
+}
+
+impl Store {
+    /// Queries the database (an error when it cannot be reached) and lists pending migrations.
+    pub async fn readiness(&self) -> StoreResult<Readiness> {
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1")
+                .fetch_all(&self.pool)
+                .await?;
+        let pending_migrations = MIGRATOR
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| !applied.contains(v))
+            .collect();
+        Ok(Readiness { pending_migrations })
+    }
+
+    /// The database's size in bytes (pages in use times page size; the WAL not counted).
+    pub async fn database_size_bytes(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+}
+
 fn check_location(path: &Path) -> StoreResult<()> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,

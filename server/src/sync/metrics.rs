@@ -85,6 +85,10 @@ impl Sync<'_> {
         let mut series_ids: HashMap<(usize, i64), i64> = HashMap::new();
         let mut points_written = 0u64;
         for call in &calls {
+            // Every call's points are committed before the next call: a stop lands here.
+            if self.stopping() {
+                break;
+            }
             let fetched = match fetch_call(&clients.cloudwatch, call, &specs, &self.log).await {
                 Ok(f) => f,
                 Err(e) => return Ok(Err(e)),

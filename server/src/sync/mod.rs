@@ -82,6 +82,26 @@ pub struct SyncOptions {
     pub cost_refresh_secs: i64,
     /// Fetch from Cost Explorer even when the last fetch is fresh ("Sync now", `--force-costs`).
     pub force_costs: bool,
+    /// Asks a running sync to stop at its next transaction boundary (the server's shutdown).
+    pub stop: StopSignal,
+}
+
+/// A request to stop, shared by whoever asks (the server on SIGTERM) and the running sync, which
+/// checks it between phases and between GetMetricData calls (each call's writes are committed)
+/// and then records the run as interrupted.
+#[derive(Debug, Clone, Default)]
+pub struct StopSignal(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl StopSignal {
+    /// Asks the sync to stop.
+    pub fn request(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether a stop was asked for.
+    pub fn is_requested(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 /// How one phase went.

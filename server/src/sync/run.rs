@@ -52,7 +52,12 @@ impl<'a> Sync<'a> {
 impl Sync<'_> {
     /// Whether `phase` runs: not skipped, and nothing fatal happened before.
     pub(super) fn wants(&self, phase: Phase) -> bool {
-        !self.fatal && !self.opts.skip.contains(&phase)
+        !self.fatal && !self.opts.skip.contains(&phase) && !self.stopping()
+    }
+
+    /// Whether the sync was asked to stop (it then ends at the next transaction boundary).
+    pub(super) fn stopping(&self) -> bool {
+        self.opts.stop.is_requested()
     }
 
     /// Tells the reporter `phase` began for `scope` (a region, or `account`).
@@ -120,13 +125,22 @@ impl Sync<'_> {
                 .record_api_calls(self.run_id, api, n, units)
                 .await?;
         }
-        let outcome = outcome(self.fatal, self.report.errors.is_empty());
+        let outcome = if self.stopping() && !self.fatal {
+            RunOutcome::Interrupted
+        } else {
+            outcome(self.fatal, self.report.errors.is_empty())
+        };
         self.report.outcome = outcome;
         self.report.calls = self.log.snapshot();
         self.report.cost_usd = self.log.cost_usd();
         let total_calls: u64 = self.report.calls.iter().map(|c| c.1).sum();
+        let stopped = if outcome == RunOutcome::Interrupted {
+            "stopped when the server shut down: "
+        } else {
+            ""
+        };
         let summary = format!(
-            "{} datapoints, {} rows, {total_calls} AWS calls (about {}), {} errors",
+            "{stopped}{} datapoints, {} rows, {total_calls} AWS calls (about {}), {} errors",
             self.report.datapoints_written,
             self.report.rows_written,
             app::format::usd_small(self.report.cost_usd),

@@ -586,6 +586,7 @@ async fn sync_page_lists_runs_and_its_button_starts_a_sync_without_javascript() 
         .header("content-type", "application/x-www-form-urlencoded")
         .header("accept", "text/html,application/xhtml+xml") // what a browser sends with a form
         .header("referer", "http://localhost/sync")
+        .header("host", "localhost") // the same-origin check matches the Referer with it
         .body(axum::body::Body::empty())
         .unwrap();
     let (status, location, _) = app.send(req).await;

@@ -424,23 +424,40 @@ async fn a_sync_killed_midway_is_completed_by_the_next_without_gaps_or_duplicate
     let minutes = ((now - from) / 60) as usize;
     // 4 services x (CPU and memory, Average and Maximum, task count) + one request count.
     let total = (minutes * (services.len() * 5 + 1)) as i64;
-    // The kill must land while metrics are being written; on a busy machine the sync can finish
-    // first, so try again (on a fresh database) until it lands midway.
-    let mut attempt = 0;
-    let (db, partial) = loop {
-        attempt += 1;
-        assert!(
-            attempt <= 5,
-            "could not interrupt the sync midway in 5 attempts"
-        );
-        let db = dir.path().join(format!("k{attempt}.db"));
-        let partial = sync_and_kill_midway(&moto, &db).await;
+    // Kill points at random, measured in datapoints written (5, or SPENDWATCH_KILL_POINTS; the
+    // seed is printed on failure and SPENDWATCH_KILL_SEED replays it).
+    use rand::{Rng, SeedableRng};
+    let seed = std::env::var("SPENDWATCH_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random::<u64>);
+    eprintln!("kill points from seed {seed} (SPENDWATCH_KILL_SEED replays them)");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut resumed = 0;
+    for point in 0..crate::faults::kill_points() {
+        let at = rng.gen_range(1..total);
+        let db = dir.path().join(format!("k{point}.db"));
+        let partial = sync_and_kill_midway(&moto, &db, at).await;
+        // A kill that landed after the sync's last write has nothing to resume.
         if partial > 0 && partial < total {
-            break (db, partial);
+            resume_and_check(&moto, &db, partial, total, &services, minutes).await;
+            resumed += 1;
         }
-    };
+    }
+    assert!(resumed > 0, "seed {seed}: no kill landed midway");
+}
 
-    let store = Store::open(&db).await.unwrap();
+/// After a kill at `partial` datapoints: the database is consistent, and the next sync completes
+/// it with no gap or duplicate, rollups in step, the killed run marked interrupted.
+async fn resume_and_check(
+    moto: &Moto,
+    db: &std::path::Path,
+    partial: i64,
+    total: i64,
+    services: &[&str],
+    minutes: usize,
+) {
+    let store = Store::open(db).await.unwrap();
     let check: String = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(store.pool())
         .await
@@ -448,7 +465,7 @@ async fn a_sync_killed_midway_is_completed_by_the_next_without_gaps_or_duplicate
     assert_eq!(check, "ok");
     assert_eq!(store.count_points().await.unwrap(), partial);
 
-    let out = ok(&sync(&moto, &db, &["--skip", "costs"]));
+    let out = ok(&sync(moto, db, &["--skip", "costs"]));
     assert_eq!(
         store.count_points().await.unwrap(),
         total,
@@ -498,9 +515,9 @@ async fn a_sync_killed_midway_is_completed_by_the_next_without_gaps_or_duplicate
     );
 }
 
-/// Starts a sync, and as soon as datapoints land takes the write lock (the sync then waits on its
-/// next write) and kills it with SIGKILL. Returns the datapoints stored at that moment.
-async fn sync_and_kill_midway(moto: &Moto, db: &std::path::Path) -> i64 {
+/// Starts a sync, and once `at` datapoints are stored takes the write lock (the sync then waits
+/// on its next write) and kills it with SIGKILL. Returns the datapoints stored at that moment.
+async fn sync_and_kill_midway(moto: &Moto, db: &std::path::Path, at: i64) -> i64 {
     // Create the database first, so the test can watch it while the sync writes.
     drop(Store::open(db).await.unwrap());
     let watcher = Store::open(db).await.unwrap();
@@ -527,11 +544,11 @@ async fn sync_and_kill_midway(moto: &Moto, db: &std::path::Path) -> i64 {
         .unwrap();
     let started = Instant::now();
     loop {
-        let any: Option<i64> = sqlx::query_scalar("SELECT 1 FROM series_chunks LIMIT 1")
-            .fetch_optional(&mut *watch)
+        let stored: i64 = sqlx::query_scalar("SELECT coalesce(sum(count), 0) FROM series_chunks")
+            .fetch_one(&mut *watch)
             .await
             .unwrap();
-        if any.is_some() {
+        if stored >= at {
             sqlx::query("BEGIN IMMEDIATE")
                 .execute(&mut *watch)
                 .await
@@ -907,4 +924,114 @@ async fn cost_explorer_is_skipped_while_fresh_unless_forced() {
     forced.push("--force-costs");
     let third = ok(&sync(&moto, &db, &forced));
     assert_eq!(ce_calls(store).await, 3, "{third}");
+/// SIGTERM to `serve` while its background sync writes: the server stops accepting, the sync
+/// ends at its next commit and is recorded as interrupted, the process exits cleanly, and the
+/// next sync completes the range with no gap or duplicate.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_stops_a_background_sync_at_a_commit_and_records_it_interrupted() {
+    let moto = Moto::start();
+    let now = now_minute();
+    let services = ["s1", "s2", "s3", "s4"];
+    let from = now - 4 * 3600;
+    seed(&moto, &services, from, now).await;
+    let dir = tempfile::tempdir().unwrap();
+    let minutes = ((now - from) / 60) as i64;
+    let total = minutes * (services.len() as i64 * 5 + 1);
+    let mut attempt = 0;
+    let (db, partial) = loop {
+        attempt += 1;
+        assert!(attempt <= 5, "could not stop the sync midway in 5 attempts");
+        let db = dir.path().join(format!("t{attempt}.db"));
+        if let Some(partial) = serve_and_terminate_midway(&moto, &db).await {
+            break (db, partial);
+        }
+    };
+    let store = Store::open(&db).await.unwrap();
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(check, "ok");
+    let runs = store.list_sync_runs(10).await.unwrap();
+    assert_eq!(runs[0].outcome, RunOutcome::Interrupted, "{runs:?}");
+    assert!(
+        runs[0]
+            .summary
+            .as_deref()
+            .is_some_and(|s| s.contains("stopped when the server shut down")),
+        "{runs:?}"
+    );
+    assert!(
+        partial < total,
+        "stopped before the end: {partial} of {total}"
+    );
+    ok(&sync(&moto, &db, &["--skip", "costs"]));
+    assert_eq!(
+        store.count_points().await.unwrap(),
+        total,
+        "the next sync completes, no duplicates"
+    );
+}
+
+/// Serves with a background sync; once datapoints land, holds the write lock (the sync waits on
+/// its next write), sends SIGTERM, lets go, and waits for the process to exit (it must exit 0).
+/// Returns the datapoints then stored, or None when the sync finished before it could be caught.
+async fn serve_and_terminate_midway(moto: &Moto, db: &std::path::Path) -> Option<i64> {
+    drop(Store::open(db).await.unwrap());
+    let watcher = Store::open(db).await.unwrap();
+    let mut watch = watcher.pool().acquire().await.unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spendwatch"))
+        .envs(moto.env())
+        .env_remove("SPENDWATCH_TOKEN")
+        .arg("--db")
+        .arg(db)
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--sync-every",
+            "1h",
+            "--sync-lookback",
+            "1",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        let any: Option<i64> = sqlx::query_scalar("SELECT 1 FROM series_chunks LIMIT 1")
+            .fetch_optional(&mut *watch)
+            .await
+            .unwrap();
+        if any.is_some() {
+            sqlx::query("BEGIN IMMEDIATE")
+                .execute(&mut *watch)
+                .await
+                .unwrap();
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the sync wrote nothing in 2 minutes"
+        );
+        tokio::task::yield_now().await;
+    }
+    let running: Option<String> =
+        sqlx::query_scalar("SELECT outcome FROM sync_runs ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&mut *watch)
+            .await
+            .unwrap();
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let _ = sqlx::query("ROLLBACK").execute(&mut *watch).await;
+    drop(watch);
+    let status = child.wait().unwrap();
+    assert!(status.success(), "SIGTERM is a clean stop: {status}");
+    let partial = watcher.count_points().await.unwrap();
+    watcher.close().await;
+    (running.as_deref() == Some("running")).then_some(partial)
 }

@@ -1,0 +1,271 @@
+//! Hostile input and abrupt ends (issue 13): every query string and form the server parses,
+//! fuzzed with a bounded run (no 500, a 400 says why); `demo` killed with SIGKILL at random
+//! points leaves a consistent database that the next run completes.
+
+use std::process::Command;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use proptest::prelude::*;
+use rand::{Rng, SeedableRng};
+
+use app::store::Store;
+
+use crate::helpers::{spawn_app_with, FakeSync, TestApp};
+
+/// Every route that reads a query string (pages and their JSON/CSV), plus ones that read none.
+const ROUTES: [&str; 13] = [
+    "/",
+    "/services",
+    "/services/mangu-publishing-cluster-production/mangu-publishing-server",
+    "/services/no-such/service",
+    "/tiers",
+    "/sync",
+    "/api/overview",
+    "/api/services",
+    "/api/services/mangu-publishing-cluster-production/mangu-publishing-server",
+    "/api/tiers",
+    "/api/sync-runs",
+    "/api/recommendations",
+    "/no-such-page",
+];
+
+/// The keys the parsers know, and some they do not.
+const KEYS: [&str; 12] = [
+    "range", "from", "to", "sort", "order", "removed", "format", "table", "x", "", "range[]", "%ZZ",
+];
+
+/// Values near what the parsers expect, and hostile ones.
+fn value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just("30d".to_string()),
+        Just("csv".to_string()),
+        Just("show".to_string()),
+        Just("desc".to_string()),
+        Just("2026-11-01".to_string()),
+        Just("2026-02-30".to_string()),
+        Just("99999999999999999999d".to_string()),
+        Just("-1d".to_string()),
+        Just("%00%FF%".to_string()),
+        Just("<script>alert(1)</script>".to_string()),
+        "[ -~]{0,24}",
+        "\\PC{0,12}",
+        "[0-9]{1,25}[a-z]{0,2}",
+    ]
+}
+
+/// A query string: several `key=value` pairs, percent-encoded, with repeats allowed.
+fn query() -> impl Strategy<Value = String> {
+    prop::collection::vec((prop::sample::select(KEYS.to_vec()), value()), 0..5).prop_map(|pairs| {
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    })
+}
+
+/// Percent-encodes all but unreserved characters, and leaves a stray `%` as it is half the time.
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'%' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// How many fuzz cases a run tries: a bounded number in the normal suite, more with
+/// SPENDWATCH_FUZZ_CASES.
+fn cases(default: u32) -> u32 {
+    std::env::var("SPENDWATCH_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn fuzz_app() -> (tokio::runtime::Runtime, TestApp) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let app = rt.block_on(spawn_app_with(
+        Some(crate::helpers::small_spec()),
+        Some(Arc::new(FakeSync::default())),
+    ));
+    (rt, app)
+}
+
+#[test]
+fn fuzzed_query_strings_get_a_page_or_a_400_with_a_reason_never_a_500() {
+    let (rt, app) = fuzz_app();
+    let config = ProptestConfig {
+        cases: cases(96),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(route in prop::sample::select(ROUTES.to_vec()), q in query())| {
+        let uri = format!("{route}?{q}");
+        let Ok(req) = Request::get(&uri).body(Body::empty()) else {
+            return Ok(()); // not a URI a client could send
+        };
+        let (status, _, body) = rt.block_on(app.send(req));
+        prop_assert!(!status.is_server_error(), "{uri}: {status}: {body}");
+        if status == StatusCode::BAD_REQUEST {
+            prop_assert!(body.trim().len() > 10, "{uri}: a 400 says why: {body:?}");
+        }
+    });
+}
+
+#[test]
+fn fuzzed_sync_now_forms_never_get_a_500() {
+    let (rt, app) = fuzz_app();
+    let config = ProptestConfig {
+        cases: cases(48),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let content_types = vec![
+        "application/x-www-form-urlencoded",
+        "application/json",
+        "text/plain",
+        "multipart/form-data; boundary=x",
+        "",
+    ];
+    proptest!(config, |(body in "\\PC{0,64}", ct in prop::sample::select(content_types), q in query())| {
+        let mut req = Request::post(format!("/api/sync_now?{q}"))
+            .header(header::HOST, "spend.test")
+            .header(header::ORIGIN, "http://spend.test");
+        if !ct.is_empty() {
+            req = req.header(header::CONTENT_TYPE, ct);
+        }
+        let Ok(req) = req.body(Body::from(body.clone())) else {
+            return Ok(());
+        };
+        let (status, _, answer) = rt.block_on(app.send(req));
+        prop_assert!(!status.is_server_error(), "{ct} {body:?}: {status}: {answer}");
+    });
+}
+
+fn spendwatch() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_spendwatch"));
+    c.env_remove("SPENDWATCH_DB").env_remove("RUST_LOG");
+    c
+}
+
+/// How many random points the kill tests try: 5 in the normal suite, more with
+/// SPENDWATCH_KILL_POINTS (e.g. 20).
+pub fn kill_points() -> usize {
+    std::env::var("SPENDWATCH_KILL_POINTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+}
+
+const DEMO_ARGS: [&str; 6] = ["demo", "--services", "3", "--days", "2", "--end"];
+const DEMO_END: &str = "2026-11-27T13:00";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_killed_at_random_points_leaves_a_consistent_database_the_next_run_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    // The whole demo once, uninterrupted: what every resumed run must end with.
+    let clean = dir.path().join("clean.db");
+    let out = spendwatch()
+        .arg("--db")
+        .arg(&clean)
+        .args(DEMO_ARGS)
+        .arg(DEMO_END)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = Store::open(&clean).await.unwrap();
+    let total = store.count_points().await.unwrap();
+    store.close().await;
+    let seed = std::env::var("SPENDWATCH_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random::<u64>);
+    eprintln!("kill points from seed {seed} (SPENDWATCH_KILL_SEED replays them)");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    for point in 0..kill_points() {
+        // A random point in the run, measured in datapoints written (not in time).
+        let at = rng.gen_range(1..total);
+        let db = dir.path().join(format!("k{point}.db"));
+        let caught = kill_demo_after(&db, at).await;
+        let store = Store::open(&db).await.unwrap();
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(check, "ok", "seed {seed}, killed at {caught} points");
+        store.close().await;
+        let out = spendwatch()
+            .arg("--db")
+            .arg(&db)
+            .args(DEMO_ARGS)
+            .arg(DEMO_END)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let store = Store::open(&db).await.unwrap();
+        assert_eq!(
+            store.count_points().await.unwrap(),
+            total,
+            "seed {seed}: killed at {caught} of {total} points, the next run completes it with no duplicate"
+        );
+        store.close().await;
+    }
+}
+
+/// Runs `demo` into `db` and, once at least `at` datapoints are stored, takes the write lock (the
+/// demo waits on its next write) and kills it with SIGKILL. Returns the datapoints then stored.
+async fn kill_demo_after(db: &std::path::Path, at: i64) -> i64 {
+    drop(Store::open(db).await.unwrap());
+    let watcher = Store::open(db).await.unwrap();
+    let mut watch = watcher.pool().acquire().await.unwrap();
+    let mut child = spendwatch()
+        .arg("--db")
+        .arg(db)
+        .args(DEMO_ARGS)
+        .arg(DEMO_END)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    loop {
+        let n: i64 = sqlx::query_scalar("SELECT coalesce(sum(count), 0) FROM series_chunks")
+            .fetch_one(&mut *watch)
+            .await
+            .unwrap();
+        if n >= at {
+            sqlx::query("BEGIN IMMEDIATE")
+                .execute(&mut *watch)
+                .await
+                .unwrap();
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let _ = child.kill();
+    child.wait().unwrap();
+    let caught: i64 = sqlx::query_scalar("SELECT coalesce(sum(count), 0) FROM series_chunks")
+        .fetch_one(&mut *watch)
+        .await
+        .unwrap();
+    let _ = sqlx::query("ROLLBACK").execute(&mut *watch).await;
+    drop(watch);
+    watcher.close().await;
+    caught
+}
