@@ -2,6 +2,7 @@
 //! them into the store (the first step of collectors -> store -> analysis -> reports -> pages), demo
 //! data, and the HTTP server that mounts the app's pages.
 
+pub mod alarms_cli;
 pub mod api;
 pub mod assets;
 pub mod aws;

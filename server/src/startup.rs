@@ -111,6 +111,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/services", get(crate::api::services))
         .route("/api/services/{cluster}/{name}", get(crate::api::service))
         .route("/api/tiers", get(crate::api::tiers))
+        .route("/api/alarms", get(crate::api::alarms))
+        .route("/api/alarms/history", get(crate::api::alarm_history))
+        .route(
+            "/api/alarms/{name}/backtest",
+            get(crate::api::alarm_backtest),
+        )
         .leptos_routes_with_context(
             &server_state,
             routes,
