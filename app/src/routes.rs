@@ -6,13 +6,9 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::pages::{
-    not_built::{AlarmsPage, CostsPage},
-    not_found::NotFoundPage,
-    overview::OverviewPage,
-    service::ServicePage,
-    services::ServicesPage,
-    sync::SyncPage,
-    tiers::TiersPage,
+    alarm::AlarmPage, alarm_history::AlarmHistoryPage, alarms::AlarmsPage, not_built::CostsPage,
+    not_found::NotFoundPage, overview::OverviewPage, service::ServicePage, services::ServicesPage,
+    sync::SyncPage, tiers::TiersPage,
 };
 
 /// Bumped when style/ changes so browsers fetch the new sheet.
@@ -50,6 +46,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/tiers") view=TiersPage ssr=SsrMode::Async />
                 <Route path=path!("/costs") view=CostsPage ssr=SsrMode::Async />
                 <Route path=path!("/alarms") view=AlarmsPage ssr=SsrMode::Async />
+                <Route path=path!("/alarms/history") view=AlarmHistoryPage ssr=SsrMode::Async />
+                <Route path=path!("/alarms/:name") view=AlarmPage ssr=SsrMode::Async />
                 <Route path=path!("/sync") view=SyncPage ssr=SsrMode::Async />
             </Routes>
         </Router>

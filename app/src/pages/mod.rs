@@ -1,5 +1,8 @@
 //! One module per page: a data struct, the function that builds it, and its view.
 
+pub mod alarm;
+pub mod alarm_history;
+pub mod alarms;
 pub mod not_built;
 pub mod not_found;
 pub mod overview;

@@ -30,14 +30,3 @@ pub fn CostsPage() -> impl IntoView {
         />
     }
 }
-
-/// Alarms: state, history and backtests (coming).
-#[component]
-pub fn AlarmsPage() -> impl IntoView {
-    view! {
-        <NotBuilt
-            title="Alarms"
-            what="This page will list every alarm with its full history, flag the noisy ones, and replay other thresholds on the real history."
-        />
-    }
-}

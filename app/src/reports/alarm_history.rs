@@ -219,7 +219,8 @@ pub struct HistoryData {
     pub now: i64,
 }
 
-fn row(item: HistoryItem) -> HistoryRow {
+/// An item with its time and reason data read.
+pub fn history_row(item: HistoryItem) -> HistoryRow {
     HistoryRow {
         time: rfc3339(item.record.ts),
         reason_data: reason_data(&item.record.history_data),
@@ -266,7 +267,7 @@ pub async fn build(
         .collect();
     Ok(HistoryData {
         query,
-        items: items.into_iter().map(row).collect(),
+        items: items.into_iter().map(history_row).collect(),
         next,
         oldest,
         stored,

@@ -221,7 +221,7 @@ pub struct AlarmsData {
     pub total: usize,
     /// Services with alarms, for the filter.
     pub services: Vec<String>,
-    /// The noise report over the range (all alarms, not only the filtered ones).
+    /// The noise report over the range, for the alarms shown.
     pub noise: Vec<NoiseFinding>,
     /// Report time.
     pub now: i64,
@@ -455,6 +455,11 @@ pub async fn build(state: &AppState, query: AlarmsQuery, now: i64) -> Result<Ala
                         .contains(&t)
             })
     });
+    // The noise report covers the alarms shown.
+    let noise = noise
+        .into_iter()
+        .filter(|n| rows.iter().any(|r| r.alarm.name == n.alarm))
+        .collect();
     sort_rows(&mut rows, query.sort, query.descending);
     Ok(AlarmsData {
         query,

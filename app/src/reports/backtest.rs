@@ -455,6 +455,9 @@ pub async fn build_for(
     params: &BacktestParams,
 ) -> Result<BacktestReport, AppError> {
     let own = own_settings(alarm);
+    if let Err(why @ CannotReplay::NotAMetricAlarm(_)) = &own {
+        return Ok(not_replayable(alarm, why));
+    }
     let query = params
         .parse(own.as_ref().ok())
         .map_err(AppError::bad_request)?;
@@ -479,12 +482,6 @@ pub async fn build_for(
         cannot_replay: None,
         chart: ChartData::default(),
     };
-    if let Err(why) = &own {
-        if matches!(why, CannotReplay::NotAMetricAlarm(_)) {
-            report.cannot_replay = Some(why.to_string());
-            return Ok(report);
-        }
-    }
     let stored = metric_series(store, alarm).await?;
     let s = &query.settings;
     let tried_plan = match plan(&stored, &s.statistic, s.period) {
@@ -592,6 +589,39 @@ pub async fn build_for(
         tried: tried.episodes,
     };
     Ok(report)
+}
+
+/// The report of an alarm that has nothing to replay (composite, metric math).
+fn not_replayable(alarm: &AlarmRecord, why: &CannotReplay) -> BacktestReport {
+    BacktestReport {
+        alarm: alarm.name.clone(),
+        settings: BacktestSettings {
+            threshold: alarm.threshold.unwrap_or(0.0),
+            comparison: alarm.comparison_operator.clone().unwrap_or_default(),
+            statistic: alarm.statistic.clone().unwrap_or_default(),
+            period: alarm.period.unwrap_or(0),
+            datapoints_to_alarm: 0,
+            evaluation_periods: 0,
+            treat_missing_data: alarm.treat_missing_data.clone().unwrap_or_default(),
+        },
+        own_settings: None,
+        own: false,
+        from: String::new(),
+        to: String::new(),
+        episodes: Vec::new(),
+        minutes_in_alarm: 0.0,
+        episode_count: 0,
+        transitions: 0,
+        match_rate: None,
+        fidelity: None,
+        stats: EpisodeStats::default(),
+        compared: Vec::new(),
+        sweep: None,
+        aggregation: None,
+        notes: Vec::new(),
+        cannot_replay: Some(why.to_string()),
+        chart: ChartData::default(),
+    }
 }
 
 /// The own replay against the recorded changes, compared where the replay has warmed up (after
@@ -778,4 +808,79 @@ mod tests {
             Err(CannotReplay::NotAMetricAlarm(_))
         ));
     }
+}
+
+/// The alarm page's data: the alarm, its backtest, its latest history and threshold changes.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlarmPageData {
+    /// The alarm.
+    pub alarm: AlarmRecord,
+    /// The backtest (own settings unless the form says otherwise).
+    pub backtest: BacktestReport,
+    /// The latest history items.
+    pub history: Vec<super::alarm_history::HistoryRow>,
+    /// Threshold changes from configuration updates: (time, text).
+    pub threshold_changes: Vec<(i64, String)>,
+    /// Statistics stored for the alarm's metric, for the form.
+    pub statistics: Vec<String>,
+}
+
+/// The threshold a configuration-update item set, when its HistoryData says.
+pub fn threshold_set(history_data: &str) -> Option<f64> {
+    let v: serde_json::Value = serde_json::from_str(history_data).ok()?;
+    ["updatedAlarm", "createdAlarm"]
+        .iter()
+        .find_map(|k| v.get(k)?.get("threshold")?.as_f64())
+}
+
+/// Builds the alarm page.
+pub async fn alarm_page(
+    store: &Store,
+    name: &str,
+    params: &BacktestParams,
+) -> Result<AlarmPageData, AppError> {
+    let alarm = store
+        .alarm_by_name(name)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no alarm named '{name}' is stored")))?;
+    let backtest = build_for(store, &alarm, params).await?;
+    let filter = crate::store::alarms::HistoryFilter {
+        alarm: Some(alarm.name.clone()),
+        ..Default::default()
+    };
+    let history = store
+        .alarm_history_page(&filter, None, 20)
+        .await?
+        .into_iter()
+        .map(super::alarm_history::history_row)
+        .collect();
+    let threshold_changes = store
+        .alarm_configuration_updates(&alarm.name, i64::MIN, i64::MAX)
+        .await?
+        .into_iter()
+        .map(|i| {
+            let text = match threshold_set(&i.record.history_data) {
+                Some(t) => format!(
+                    "threshold set to {}",
+                    crate::analysis::alarms::sweep::fmt(t)
+                ),
+                None => i.record.summary.clone(),
+            };
+            (i.record.ts, text)
+        })
+        .collect();
+    let mut statistics: Vec<String> = metric_series(store, &alarm)
+        .await?
+        .into_iter()
+        .map(|s| s.statistic)
+        .collect();
+    statistics.sort();
+    statistics.dedup();
+    Ok(AlarmPageData {
+        alarm,
+        backtest,
+        history,
+        threshold_changes,
+        statistics,
+    })
 }

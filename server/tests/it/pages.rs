@@ -81,7 +81,7 @@ async fn empty_store_explains_how_to_get_data() {
 #[tokio::test]
 async fn pages_not_built_yet_say_so() {
     let app = spawn_app(None).await;
-    for (path, title) in [("/costs", "Costs"), ("/alarms", "Alarms")] {
+    for (path, title) in [("/costs", "Costs")] {
         let (status, html) = app.get(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(html.contains(&format!("<h1>{title}</h1>")), "{path}");
