@@ -88,6 +88,9 @@ pub struct BacktestArgs {
     /// Skip the threshold sweep.
     #[arg(long)]
     pub no_sweep: bool,
+    /// Also print to stderr how long reading, replaying and sweeping took (for benchmarks).
+    #[arg(long)]
+    pub timings: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = BacktestFormat::Table)]
     pub format: BacktestFormat,
@@ -197,6 +200,9 @@ pub async fn backtest(store: &Store, args: &BacktestArgs) -> anyhow::Result<Stri
         real_minutes: args.real_minutes.clone(),
         sweep: args.no_sweep.then(|| "off".to_string()),
     };
+    if args.timings {
+        eprint!("{}", timings(store, &args.alarm, &params).await?);
+    }
     let report = app::reports::backtest::build(store, &args.alarm, &params)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -253,4 +259,52 @@ fn backtest_text(r: &BacktestReport) -> String {
         out += &format!("\nNote: {n}\n");
     }
     out
+}
+
+/// Times the backtest's parts apart: the store read and roll-up, one replay, a 50-threshold sweep.
+async fn timings(store: &Store, name: &str, params: &BacktestParams) -> anyhow::Result<String> {
+    use app::analysis::alarms::{periods::plan, run, sweep};
+    use app::reports::backtest::{load_periods, metric_series, own_settings};
+    use std::time::Instant;
+    let alarm = store
+        .alarm_by_name(name)
+        .await?
+        .with_context(|| format!("no alarm named '{name}'"))?;
+    let query = params
+        .parse(own_settings(&alarm).ok().as_ref())
+        .map_err(anyhow::Error::msg)?;
+    let s = &query.settings;
+    let rule = s.rule().map_err(anyhow::Error::msg)?;
+    let started = Instant::now();
+    let stored = metric_series(store, &alarm).await?;
+    let p = plan(&stored, &s.statistic, s.period)?;
+    let periods = load_periods(store, &p, s.period, query.from, query.to).await?;
+    let read = started.elapsed();
+    let (from, to) = (periods.start, periods.end());
+    let started = Instant::now();
+    let replayed = run(&rule, &periods, from, to);
+    let replay = started.elapsed();
+    let goal = sweep::SweepGoal::default();
+    let candidates = sweep::thresholds(&periods, s.threshold, goal.steps, rule.comparison);
+    let started = Instant::now();
+    let swept = sweep::sweep(
+        &rule,
+        &periods,
+        &candidates,
+        &replayed.episodes,
+        goal,
+        from,
+        to,
+    );
+    let sweeping = started.elapsed();
+    Ok(format!(
+        "timings: {} periods of {} s; read and roll-up {:.1} ms; replay {:.2} ms ({} episodes); sweep of {} thresholds {:.1} ms\n",
+        periods.values.len(),
+        s.period,
+        read.as_secs_f64() * 1e3,
+        replay.as_secs_f64() * 1e3,
+        replayed.episodes.len(),
+        swept.points.len(),
+        sweeping.as_secs_f64() * 1e3
+    ))
 }

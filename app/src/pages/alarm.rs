@@ -9,7 +9,6 @@ use super::alarms::{alarm_href, query_value};
 use crate::analysis::alarms::sweep::fmt;
 use crate::charts::alarms::{metric_chart, sweep_chart, MetricChart};
 use crate::components::{load_page, Column, DataTable, Layout};
-use crate::error::AppError;
 use crate::format;
 use crate::reports::alarms::minutes_text;
 use crate::reports::backtest::{alarm_page, AlarmPageData, BacktestParams, BacktestReport};
@@ -39,11 +38,7 @@ pub fn AlarmPage() -> impl IntoView {
         sweep: q("sweep"),
     };
     let title = name.clone();
-    let report = async move {
-        alarm_page(&state.store, &name, &params)
-            .await
-            .map_err(AppError::from)
-    };
+    let report = async move { alarm_page(&state.store, &name, &params).await };
     view! { <Layout title=title>{load_page(report, alarm_view)}</Layout> }
 }
 

@@ -231,10 +231,13 @@ pub struct AlarmsData {
 /// they read every alarm's metric, the slow part of this report.
 #[derive(Default)]
 pub struct BreachCache {
-    slot: Mutex<Option<(BreachKey, Arc<HashMap<String, Option<f64>>>)>>,
+    slot: Mutex<Option<(BreachKey, Shares)>>,
 }
 
+/// What the shares depend on: the data version and the range's hours.
 type BreachKey = ((Option<i64>, Option<i64>), i64, i64);
+/// Breach share by alarm name.
+type Shares = Arc<HashMap<String, Option<f64>>>;
 
 impl BreachCache {
     async fn get(
@@ -243,7 +246,7 @@ impl BreachCache {
         alarms: &[AlarmRecord],
         from: i64,
         to: i64,
-    ) -> StoreResult<Arc<HashMap<String, Option<f64>>>> {
+    ) -> StoreResult<Shares> {
         let key = (store.data_version().await?, from / 3600, to / 3600);
         let mut slot = self.slot.lock().await;
         if let Some((k, v)) = slot.as_ref() {

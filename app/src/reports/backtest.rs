@@ -574,7 +574,7 @@ pub async fn build_for(
         } else {
             &recorded_episodes
         };
-        let candidates = thresholds(&periods, s.threshold, goal.steps);
+        let candidates = thresholds(&periods, s.threshold, goal.steps, rule.comparison);
         report.sweep = Some(sweep(&rule, &periods, &candidates, real, goal, from, to));
     }
     report.episodes = tried.episodes.iter().map(|e| episode_out(e, to)).collect();

@@ -56,14 +56,34 @@ pub struct Sweep {
     pub reasoning: String,
 }
 
-/// `steps` thresholds spread evenly over the values' range, plus `current`, ascending.
-pub fn thresholds(periods: &PeriodValues, current: f64, steps: usize) -> Vec<f64> {
-    let (lo, hi) = periods
+/// `steps` thresholds spread evenly over the values' useful side, plus `current`, ascending: from
+/// the median to the largest value for "greater" comparisons, from the smallest to the median for
+/// "less" ones (a threshold on the wrong side of the median breaches most of the time).
+pub fn thresholds(
+    periods: &PeriodValues,
+    current: f64,
+    steps: usize,
+    comparison: Comparison,
+) -> Vec<f64> {
+    let mut values: Vec<f64> = periods
         .values
         .iter()
         .flatten()
+        .copied()
         .filter(|v| v.is_finite())
-        .fold((current, current), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        .collect();
+    values.sort_by(f64::total_cmp);
+    let (lo, hi) = match (values.first(), values.last()) {
+        (Some(&min), Some(&max)) => {
+            let median = values[values.len() / 2];
+            match comparison {
+                Comparison::GreaterThan | Comparison::GreaterThanOrEqual => (median, max),
+                Comparison::LessThan | Comparison::LessThanOrEqual => (min, median),
+            }
+        }
+        _ => (current, current),
+    };
+    let (lo, hi) = (lo.min(current), hi.max(current));
     let steps = steps.max(2);
     let mut out: Vec<f64> = (0..steps)
         .map(|i| lo + (hi - lo) * i as f64 / (steps - 1) as f64)
@@ -312,11 +332,14 @@ mod tests {
     }
 
     #[test]
-    fn thresholds_cover_the_data_and_include_the_current() {
-        let t = thresholds(&week(), 12.34, 5);
+    fn thresholds_cover_the_useful_side_of_the_data_and_include_the_current() {
+        // The week's median is 5 (the normal level), its maximum 50.
+        let t = thresholds(&week(), 12.34, 5, Comparison::GreaterThan);
         assert_eq!(t.first(), Some(&5.0));
         assert_eq!(t.last(), Some(&50.0));
         assert!(t.contains(&12.34));
         assert_eq!(t.len(), 6);
+        let low = thresholds(&week(), 1.0, 3, Comparison::LessThan);
+        assert_eq!(low, vec![1.0, 3.0, 5.0]);
     }
 }
