@@ -6,8 +6,9 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::pages::{
-    costs::CostsPage, not_built::AlarmsPage, not_found::NotFoundPage, overview::OverviewPage,
-    service::ServicePage, services::ServicesPage, sync::SyncPage, tiers::TiersPage,
+    alarm::AlarmPage, alarm_history::AlarmHistoryPage, alarms::AlarmsPage, costs::CostsPage,
+    not_found::NotFoundPage, overview::OverviewPage, service::ServicePage, services::ServicesPage,
+    sync::SyncPage, tiers::TiersPage,
 };
 
 /// Bumped when style/ changes so browsers fetch the new sheet.
@@ -62,6 +63,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/tiers") view=TiersPage ssr=SsrMode::Async />
                 <Route path=path!("/costs") view=CostsPage ssr=SsrMode::Async />
                 <Route path=path!("/alarms") view=AlarmsPage ssr=SsrMode::Async />
+                <Route path=path!("/alarms/history") view=AlarmHistoryPage ssr=SsrMode::Async />
+                <Route path=path!("/alarms/:name") view=AlarmPage ssr=SsrMode::Async />
                 <Route path=path!("/sync") view=SyncPage ssr=SsrMode::Async />
             </Routes>
         </Router>

@@ -35,6 +35,8 @@ pub struct AppState {
     pub sync: Option<Arc<dyn SyncTrigger>>,
     /// Recommendations shared by requests.
     pub recommendations: Arc<EvidenceCache>,
+    /// The Alarms page's breach shares, shared by requests.
+    pub alarm_breaches: Arc<crate::reports::alarms::BreachCache>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             settings: Arc::new(settings),
             sync: None,
             recommendations: Arc::default(),
+            alarm_breaches: Arc::default(),
         }
     }
 

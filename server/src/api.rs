@@ -172,3 +172,83 @@ pub async fn costs_explain(
     };
     respond(report, &q.format)
 }
+
+
+/// The query of GET /api/alarms/{name}/backtest: the backtest's settings, and the format.
+#[derive(Debug, Default, Deserialize)]
+pub struct BacktestQueryParams {
+    #[serde(flatten)]
+    params: app::reports::backtest::BacktestParams,
+    #[serde(flatten)]
+    format: FormatQuery,
+}
+
+/// GET /api/alarms/{name}/backtest: the alarm replayed with the given settings (unset: its own),
+/// its episodes, match rate and threshold sweep (CSV tables `episodes`, `compared`, `sweep`).
+pub async fn alarm_backtest(
+    State(app): State<AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<BacktestQueryParams>,
+) -> Response {
+    respond(
+        app::reports::backtest::build(&app.store, &name, &q.params).await,
+        &q.format,
+    )
+}
+
+/// The query of GET /api/alarms: the Alarms page's range, filters and sort, and the format.
+#[derive(Debug, Default, Deserialize)]
+pub struct AlarmsQueryParams {
+    #[serde(flatten)]
+    params: app::reports::alarms::AlarmsParams,
+    #[serde(flatten)]
+    format: FormatQuery,
+}
+
+/// GET /api/alarms: every alarm with its record over the range, and the noise report (CSV
+/// tables `alarms`, `noise`).
+pub async fn alarms(State(app): State<AppState>, Query(q): Query<AlarmsQueryParams>) -> Response {
+    let now = app.clock.now();
+    let report = match q.params.parse(now, app.settings.rules.lookback_days) {
+        Ok(query) => app::reports::alarms::build(&app, query, now).await,
+        Err(message) => Err(AppError::bad_request(message)),
+    };
+    respond(report, &q.format)
+}
+
+/// The query of GET /api/alarms/history: the History page's filters and cursor; `export=all`
+/// gives every filtered item instead of one page.
+#[derive(Debug, Default, Deserialize)]
+pub struct HistoryQueryParams {
+    #[serde(flatten)]
+    params: app::reports::alarm_history::HistoryParams,
+    export: Option<String>,
+    #[serde(flatten)]
+    format: FormatQuery,
+}
+
+/// GET /api/alarms/history: one page of alarm history, newest first, or the whole filtered set
+/// with `export=all` (CSV table `history`).
+pub async fn alarm_history(
+    State(app): State<AppState>,
+    Query(q): Query<HistoryQueryParams>,
+) -> Response {
+    let export = match q.export.as_deref() {
+        None | Some("") | Some("page") => false,
+        Some("all") => true,
+        Some(other) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("'export={other}' is not page or all"),
+            )
+                .into_response()
+        }
+    };
+    let report = match q.params.parse() {
+        Ok(query) => {
+            app::reports::alarm_history::build(&app.store, query, export, app.clock.now()).await
+        }
+        Err(message) => Err(AppError::bad_request(message)),
+    };
+    respond(report, &q.format)
+}

@@ -91,6 +91,13 @@ pub enum Command {
     /// --to is exclusive, like Cost Explorer. The same data as GET /api/costs and
     /// /api/costs/explain and the Costs page.
     Costs(crate::costs_cli::CostsArgs),
+    /// List every alarm with its record over the last days: episodes, time in ALARM, flapping,
+    /// and the noise report (the Alarms page's table).
+    Alarms(crate::alarms_cli::AlarmsArgs),
+    /// Replay an alarm over its stored metric with CloudWatch's semantics, with its own settings
+    /// or others (threshold, comparison, statistic, period, M of N, missing data), and compare
+    /// with its recorded history; unset options take the alarm's own settings.
+    Backtest(crate::alarms_cli::BacktestArgs),
 }
 
 /// Options for `serve`.
@@ -249,6 +256,9 @@ pub struct DemoArgs {
     /// Last instant of the data, as YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC). Default: the current hour.
     #[arg(long, value_parser = parse_time)]
     pub end: Option<i64>,
+    /// Also add this many synthetic alarm history items (composite alarms), for benchmarks.
+    #[arg(long, value_name = "ITEMS")]
+    pub alarm_history: Option<usize>,
 }
 
 /// Options for `recommend`.
@@ -407,6 +417,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let started = std::time::Instant::now();
             let report = demo::generate_at(&store, &spec, true, wall_clock).await?;
+            if let Some(items) = args.alarm_history {
+                let start = spec.end - i64::from(spec.days) * 86_400;
+                let added = demo::alarms::bulk_history(&store, items, start, spec.end).await?;
+                println!("Added {added} synthetic alarm history items.");
+            }
             store.close().await;
             println!(
                 "Wrote the demo to {}: {} services, {} days, {} datapoints, {} alarms, {} history items, {} cost rows in {:.1} s.",
@@ -425,6 +440,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = config.settings();
             let store = open(&cli.db).await?;
             let out = crate::costs_cli::run(args, store.clone(), settings, wall_clock()).await;
+            store.close().await;
+            print!("{}", out?);
+            Ok(())
+        }
+        Command::Alarms(args) => {
+            let settings: Settings = config.settings();
+            let store = open(&cli.db).await?;
+            print!(
+                "{}",
+                crate::alarms_cli::alarms(store, settings, &args).await?
+            );
+            Ok(())
+        }
+        Command::Backtest(args) => {
+            let store = open(&cli.db).await?;
+            let out = crate::alarms_cli::backtest(&store, &args).await;
             store.close().await;
             print!("{}", out?);
             Ok(())

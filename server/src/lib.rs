@@ -3,6 +3,7 @@
 //! data, and the HTTP server that mounts the app's pages.
 
 pub mod access;
+pub mod alarms_cli;
 pub mod api;
 pub mod assets;
 pub mod aws;

@@ -143,6 +143,12 @@ pub fn router_with(state: AppState, access: Access) -> Router {
         .route("/api/tiers", get(crate::api::tiers))
         .route("/api/costs", get(crate::api::costs))
         .route("/api/costs/explain", get(crate::api::costs_explain))
+        .route("/api/alarms", get(crate::api::alarms))
+        .route("/api/alarms/history", get(crate::api::alarm_history))
+        .route(
+            "/api/alarms/{name}/backtest",
+            get(crate::api::alarm_backtest),
+        )
         .leptos_routes_with_context(
             &server_state,
             routes,

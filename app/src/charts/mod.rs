@@ -1,6 +1,7 @@
 //! Charts as SVG strings (plotters' SVG backend): pure functions from data to markup.
 
 pub mod bars;
+pub mod alarms;
 pub mod cdf;
 pub mod style;
 pub mod time_series;
@@ -110,7 +111,7 @@ fn add_hovers(svg: &mut String, hovers: &[Hover]) {
 }
 
 /// Escapes text for SVG (XML) content and attributes.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -24,7 +24,8 @@ pub fn Layout(
     children: Children,
 ) -> impl IntoView {
     view! {
-        <Title text=format!("{title} · Spendwatch") />
+        // leptos_meta writes the title text unescaped, and titles hold AWS names: escape it.
+        <Title text=format!("{} · Spendwatch", crate::charts::escape(&title)) />
         <header class="site-header">
             <a class="brand" href="/">
                 <span class="brand-mark" aria-hidden="true">"◔"</span>

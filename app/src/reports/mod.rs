@@ -2,6 +2,9 @@
 //! store and runs the analysis, taking typed inputs and `now` (query strings are parsed at the
 //! edge), and returns one serializable struct the page only renders.
 
+pub mod alarm_history;
+pub mod alarms;
+pub mod backtest;
 pub mod cache;
 pub mod costs;
 pub mod overview;

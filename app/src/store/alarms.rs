@@ -142,6 +142,47 @@ pub struct AlarmHistoryRecord {
     pub history_data: String,
 }
 
+/// A recorded state change, read compactly for episode figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedChange {
+    /// Alarm name.
+    pub alarm: String,
+    /// When.
+    pub ts: i64,
+    /// State before (None when the item did not say).
+    pub from: Option<AlarmState>,
+    /// State after.
+    pub to: AlarmState,
+}
+
+/// A history item with its row id (the id makes the keyset cursor and the permalink).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct HistoryItem {
+    /// Row id.
+    pub id: i64,
+    /// The item.
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub record: AlarmHistoryRecord,
+}
+
+/// What the history list is narrowed to (None: everything).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct HistoryFilter {
+    /// One alarm.
+    pub alarm: Option<String>,
+    /// One item type (`StateUpdate`, ...).
+    pub item_type: Option<String>,
+    /// New state.
+    pub state: Option<AlarmState>,
+    /// Items at or after (epoch seconds).
+    pub from: Option<i64>,
+    /// Items before.
+    pub to: Option<i64>,
+    /// Text in the reason or summary.
+    pub text: Option<String>,
+}
+
 impl Store {
     /// Inserts or replaces an alarm's definition and state.
     pub async fn upsert_alarm(&self, a: &AlarmRecord, now: i64) -> StoreResult<()> {
@@ -241,6 +282,135 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await?,
         )
+    }
+
+    /// One alarm by name (the first region holding that name).
+    pub async fn alarm_by_name(&self, name: &str) -> StoreResult<Option<AlarmRecord>> {
+        Ok(
+            sqlx::query_as("SELECT * FROM alarms WHERE name = ?1 ORDER BY region LIMIT 1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Every state change in `[from, to)` of every alarm (or of one), oldest first. Gathered into
+    /// one JSON array inside SQLite: a page over 100,000 items reads them in one round trip.
+    pub async fn alarm_state_changes(
+        &self,
+        alarm: Option<&str>,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<Vec<RecordedChange>> {
+        let json: String = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(alarm_name, ts, old_state, new_state)) FROM
+                 (SELECT alarm_name, ts, old_state, new_state FROM alarm_history
+                  WHERE item_type = 'StateUpdate' AND ts >= ?1 AND ts < ?2
+                    AND (?3 IS NULL OR alarm_name = ?3) AND new_state IS NOT NULL
+                  ORDER BY ts, id)",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(alarm)
+        .fetch_one(&self.pool)
+        .await?;
+        let rows: Vec<(String, i64, Option<String>, String)> = serde_json::from_str(&json)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(alarm, ts, old, new)| {
+                Some(RecordedChange {
+                    alarm,
+                    ts,
+                    from: old.and_then(|o| AlarmState::from_stored(&o)),
+                    to: AlarmState::from_stored(&new)?,
+                })
+            })
+            .collect())
+    }
+
+    /// One page of history, newest first, after `cursor` (the (ts, id) of the last item of the
+    /// previous page): keyset pagination, so items arriving meanwhile never shift a page.
+    pub async fn alarm_history_page(
+        &self,
+        filter: &HistoryFilter,
+        cursor: Option<(i64, i64)>,
+        limit: u32,
+    ) -> StoreResult<Vec<HistoryItem>> {
+        let (cursor_ts, cursor_id) = cursor.unwrap_or((i64::MAX, i64::MAX));
+        let text = filter.text.as_deref().filter(|t| !t.is_empty()).map(|t| {
+            format!(
+                "%{}%",
+                t.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        });
+        Ok(sqlx::query_as(
+            "SELECT id, region, alarm_name, ts, item_type, summary, old_state, new_state, reason,
+                    history_data
+             FROM alarm_history
+             WHERE (ts < ?1 OR (ts = ?1 AND id < ?2))
+               AND (?3 IS NULL OR alarm_name = ?3)
+               AND (?4 IS NULL OR item_type = ?4)
+               AND (?5 IS NULL OR new_state = ?5)
+               AND ts >= ?6 AND ts < ?7
+               AND (?8 IS NULL OR reason LIKE ?8 ESCAPE '\\' OR summary LIKE ?8 ESCAPE '\\')
+             ORDER BY ts DESC, id DESC
+             LIMIT ?9",
+        )
+        .bind(cursor_ts)
+        .bind(cursor_id)
+        .bind(filter.alarm.as_deref())
+        .bind(filter.item_type.as_deref())
+        .bind(filter.state.map(|s| s.as_str()))
+        .bind(filter.from.unwrap_or(i64::MIN))
+        .bind(filter.to.unwrap_or(i64::MAX))
+        .bind(text)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// One history item by id.
+    pub async fn alarm_history_item(&self, id: i64) -> StoreResult<Option<HistoryItem>> {
+        Ok(sqlx::query_as(
+            "SELECT id, region, alarm_name, ts, item_type, summary, old_state, new_state, reason,
+                    history_data
+             FROM alarm_history WHERE id = ?1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// The oldest and newest history item times and how many items there are.
+    pub async fn alarm_history_reach(&self) -> StoreResult<(Option<i64>, Option<i64>, i64)> {
+        Ok(
+            sqlx::query_as("SELECT min(ts), max(ts), count(*) FROM alarm_history")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Configuration-update items of one alarm in `[from, to)`, oldest first.
+    pub async fn alarm_configuration_updates(
+        &self,
+        alarm: &str,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<Vec<HistoryItem>> {
+        Ok(sqlx::query_as(
+            "SELECT id, region, alarm_name, ts, item_type, summary, old_state, new_state, reason,
+                    history_data
+             FROM alarm_history
+             WHERE alarm_name = ?1 AND item_type = 'ConfigurationUpdate' AND ts >= ?2 AND ts < ?3
+             ORDER BY ts, id",
+        )
+        .bind(alarm)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Every alarm, optionally only those in one state, by name.

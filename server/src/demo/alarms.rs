@@ -1,10 +1,16 @@
-//! The seed's seven alarms, with a history found by evaluating them on the simulated metrics.
+//! The seed's seven alarms, with a history found by replaying them on the simulated metrics
+//! with the very replay the backtest uses (CloudWatch's semantics), so replaying an alarm's own
+//! settings on the stored demo reproduces its recorded history.
 
-use app::analysis::alarm_eval::{evaluate, AlarmRule, AlarmState, Comparison, Transition};
-use app::analysis::resample::{resample, Statistic};
+use app::analysis::alarms::periods::{empty_grid, roll_up, CombineWith};
+use app::analysis::alarms::replay::{
+    replay, AlarmState, Comparison, PeriodValues, ReplayRule, StateChange, TreatMissing,
+};
 use app::format;
 use app::store::alarms::{AlarmHistoryRecord, AlarmRecord, HistoryItemType};
 use app::store::canonical_dimensions;
+use app::store::metrics::SeriesPoints;
+use app::store::Store;
 
 use super::fleet::{Profile, CLUSTER, LOAD_BALANCER, REGION};
 use super::simulate::{Minute, Trace};
@@ -16,20 +22,22 @@ struct Def {
     service: usize,
     namespace: &'static str,
     metric: &'static str,
-    statistic: Statistic,
+    /// How the stored 1-minute values of `stat_name` roll up into the period.
+    combine: CombineWith,
     stat_name: &'static str,
     period: i64,
-    rule: AlarmRule,
+    rule: ReplayRule,
     alb: bool,
     value: fn(&Minute) -> f64,
 }
 
 fn defs() -> Vec<Def> {
-    let rule = |threshold, comparison, n, m| AlarmRule {
+    let rule = |threshold, comparison, n, m| ReplayRule {
         threshold,
         comparison,
         evaluation_periods: n,
         datapoints_to_alarm: m,
+        treat_missing: TreatMissing::Missing,
     };
     use Comparison::*;
     vec![
@@ -39,7 +47,7 @@ fn defs() -> Vec<Def> {
             service: 0,
             namespace: "AWS/ECS",
             metric: "CPUUtilization",
-            statistic: Statistic::Average,
+            combine: CombineWith::MeanOfAverages,
             stat_name: "Average",
             period: 300,
             rule: rule(85.0, GreaterThan, 2, 2),
@@ -52,7 +60,7 @@ fn defs() -> Vec<Def> {
             service: 0,
             namespace: "AWS/ECS",
             metric: "MemoryUtilization",
-            statistic: Statistic::Average,
+            combine: CombineWith::MeanOfAverages,
             stat_name: "Average",
             period: 300,
             rule: rule(90.0, GreaterThan, 2, 2),
@@ -65,7 +73,7 @@ fn defs() -> Vec<Def> {
             service: 0,
             namespace: "ECS/ContainerInsights",
             metric: "RunningTaskCount",
-            statistic: Statistic::Average,
+            combine: CombineWith::MeanOfAverages,
             stat_name: "Average",
             period: 60,
             rule: rule(2.0, LessThan, 2, 2),
@@ -78,7 +86,7 @@ fn defs() -> Vec<Def> {
             service: 1,
             namespace: "AWS/ECS",
             metric: "CPUUtilization",
-            statistic: Statistic::Average,
+            combine: CombineWith::MeanOfAverages,
             stat_name: "Average",
             period: 300,
             rule: rule(85.0, GreaterThan, 2, 2),
@@ -91,7 +99,7 @@ fn defs() -> Vec<Def> {
             service: 0,
             namespace: "AWS/ApplicationELB",
             metric: "HTTPCode_Target_5XX_Count",
-            statistic: Statistic::Sum,
+            combine: CombineWith::Sum,
             stat_name: "Sum",
             period: 300,
             rule: rule(10.0, GreaterThan, 1, 1),
@@ -104,7 +112,7 @@ fn defs() -> Vec<Def> {
             service: 0,
             namespace: "AWS/ApplicationELB",
             metric: "HealthyHostCount",
-            statistic: Statistic::Minimum,
+            combine: CombineWith::Min,
             stat_name: "Minimum",
             period: 60,
             rule: rule(1.0, LessThan, 2, 2),
@@ -117,7 +125,7 @@ fn defs() -> Vec<Def> {
             service: 1,
             namespace: "AWS/ApplicationELB",
             metric: "HealthyHostCount",
-            statistic: Statistic::Minimum,
+            combine: CombineWith::Min,
             stat_name: "Minimum",
             period: 60,
             rule: rule(1.0, LessThan, 2, 2),
@@ -139,14 +147,19 @@ pub fn alarms(
         let profile = &fleet[def.service];
         let trace = &traces[def.service];
         let created = trace.metrics_start;
-        let minute_values: Vec<(i64, f64)> = trace
-            .minutes
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (trace.metrics_start + 60 * i as i64, (def.value)(m)))
-            .collect();
-        let values = resample(&minute_values, def.period, def.statistic);
-        let transitions = evaluate(&def.rule, &values, AlarmState::InsufficientData);
+        let minutes = SeriesPoints::from_pairs(
+            trace
+                .minutes
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (trace.metrics_start + 60 * i as i64, (def.value)(m)))
+                .filter(|(_, v)| v.is_finite())
+                .collect(),
+        );
+        let data_end = trace.metrics_start + 60 * trace.minutes.len() as i64;
+        let grid = empty_grid(trace.metrics_start, data_end, def.period);
+        let periods = roll_up(&minutes, def.combine, &grid);
+        let transitions = replay(&def.rule, &periods, AlarmState::InsufficientData);
         let dimensions = if def.alb {
             canonical_dimensions([
                 ("LoadBalancer", LOAD_BALANCER),
@@ -177,8 +190,8 @@ pub fn alarms(
         let mut last: Option<(i64, AlarmState, String, serde_json::Value)> = None;
         for tr in transitions {
             // CloudWatch decides once the period is over, a little after.
-            let at = tr.ts + def.period + 45;
-            let (reason, data) = reason(&def, &tr, at);
+            let at = tr.ts + 45;
+            let (reason, data) = reason(&def, &periods, &tr, at);
             history.push(AlarmHistoryRecord {
                 region: REGION.into(),
                 alarm_name: def.name.into(),
@@ -240,19 +253,39 @@ pub fn alarms(
     (records, history)
 }
 
-/// CloudWatch's reason text and stateReasonData for a transition.
-fn reason(def: &Def, tr: &Transition, at: i64) -> (String, serde_json::Value) {
+/// The last N period values up to the period whose end is `tr.ts`, newest first, with their
+/// period starts, and how many breach.
+fn recent(def: &Def, periods: &PeriodValues, tr: &StateChange) -> (Vec<(i64, f64)>, usize) {
+    let last = ((tr.ts - periods.start) / periods.period - 1).max(0) as usize;
     let n = def.rule.evaluation_periods;
-    let points: Vec<String> = tr
-        .recent
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            format!(
-                "{v:.1} ({})",
-                format::datetime(tr.ts - def.period * i as i64)
-            )
+    let recent: Vec<(i64, f64)> = (last.saturating_sub(n - 1)..=last)
+        .rev()
+        .filter_map(|i| {
+            Some((
+                periods.period_start(i),
+                periods.values.get(i).copied().flatten()?,
+            ))
         })
+        .collect();
+    let breaching = recent
+        .iter()
+        .filter(|(_, v)| def.rule.comparison.breaches(*v, def.rule.threshold))
+        .count();
+    (recent, breaching)
+}
+
+/// CloudWatch's reason text and stateReasonData for a transition.
+fn reason(
+    def: &Def,
+    periods: &PeriodValues,
+    tr: &StateChange,
+    at: i64,
+) -> (String, serde_json::Value) {
+    let n = def.rule.evaluation_periods;
+    let (recent, breaching) = recent(def, periods, tr);
+    let points: Vec<String> = recent
+        .iter()
+        .map(|(ts, v)| format!("{v:.1} ({})", format::datetime(*ts)))
         .collect();
     let verb = match def.rule.comparison {
         Comparison::GreaterThan => "greater than",
@@ -263,25 +296,90 @@ fn reason(def: &Def, tr: &Transition, at: i64) -> (String, serde_json::Value) {
     let text = if tr.to == AlarmState::Alarm {
         format!(
             "Threshold Crossed: {} out of the last {n} datapoints [{}] were {verb} the threshold ({:.1}) (minimum {} datapoints for OK -> ALARM transition).",
-            tr.breaching, points.join(", "), def.rule.threshold, def.rule.datapoints_to_alarm
+            breaching, points.join(", "), def.rule.threshold, def.rule.datapoints_to_alarm
         )
+    } else if tr.to == AlarmState::InsufficientData {
+        format!("Insufficient Data: {n} datapoints were unknown.")
     } else {
         format!(
             "Threshold Crossed: {} out of the last {n} datapoints [{}] were not {verb} the threshold ({:.1}) (minimum 1 datapoint for ALARM -> OK transition).",
-            n - tr.breaching, points.join(", "), def.rule.threshold
+            recent.len() - breaching, points.join(", "), def.rule.threshold
         )
     };
     let data = serde_json::json!({
         "version": "1.0",
         "queryDate": format::datetime(at),
-        "startDate": format::datetime(tr.ts - def.period * (n as i64 - 1)),
+        "startDate": format::datetime(tr.ts - def.period * n as i64),
         "statistic": def.stat_name,
         "period": def.period,
-        "recentDatapoints": tr.recent,
+        "recentDatapoints": recent.iter().map(|(_, v)| *v).collect::<Vec<_>>(),
         "threshold": def.rule.threshold,
-        "evaluatedDatapoints": tr.recent.iter().enumerate().map(|(i, v)| serde_json::json!({
-            "timestamp": format::datetime(tr.ts - def.period * i as i64), "value": v
+        "evaluatedDatapoints": recent.iter().map(|(ts, v)| serde_json::json!({
+            "timestamp": format::datetime(*ts), "value": v
         })).collect::<Vec<_>>()
     });
     (text, data)
+}
+
+/// Adds `items` synthetic history items for benchmarks: composite alarms (listed, never
+/// replayed, so the seed alarms' replay still matches) that change state every few minutes over
+/// `[start, end)`. Returns how many items were added.
+pub async fn bulk_history(
+    store: &Store,
+    items: usize,
+    start: i64,
+    end: i64,
+) -> anyhow::Result<u64> {
+    const ALARMS: usize = 20;
+    let per_alarm = items.div_ceil(ALARMS).max(1);
+    let step = ((end - start) / per_alarm as i64).max(1);
+    let mut added = 0;
+    for a in 0..ALARMS {
+        let name = format!("bench-composite-{a:02}");
+        store
+            .upsert_alarm(
+                &AlarmRecord {
+                    region: REGION.into(),
+                    name: name.clone(),
+                    alarm_type: "CompositeAlarm".into(),
+                    description: Some("Synthetic alarm for benchmarks".into()),
+                    alarm_rule: Some(
+                        "ALARM(\"alb-5xx-errors\") OR ALARM(\"server-cpu-high\")".into(),
+                    ),
+                    actions_enabled: a % 2 == 0,
+                    alarm_actions: Some("[]".into()),
+                    state_value: AlarmState::Ok,
+                    state_updated_at: Some(end - step),
+                    ..AlarmRecord::default()
+                },
+                end,
+            )
+            .await?;
+        let history: Vec<AlarmHistoryRecord> = (0..per_alarm
+            .min(items.saturating_sub(a * per_alarm)))
+            .map(|i| {
+                let ts = start + i as i64 * step + a as i64;
+                let (old, new) = if i % 2 == 0 {
+                    ("OK", "ALARM")
+                } else {
+                    ("ALARM", "OK")
+                };
+                AlarmHistoryRecord {
+                    region: REGION.into(),
+                    alarm_name: name.clone(),
+                    ts,
+                    item_type: HistoryItemType::StateUpdate,
+                    summary: format!("Alarm updated from {old} to {new}"),
+                    old_state: Some(old.into()),
+                    new_state: Some(new.into()),
+                    reason: Some(format!("Composite rule evaluated to {new}")),
+                    history_data: String::new(),
+                }
+            })
+            .collect();
+        for chunk in history.chunks(5000) {
+            added += store.insert_alarm_history(chunk).await?;
+        }
+    }
+    Ok(added)
 }

@@ -1,5 +1,6 @@
 //! Integration tests for the spendwatch process: one binary, modules by area.
 
+mod alarms;
 mod api;
 mod aws_mocks;
 mod cli;

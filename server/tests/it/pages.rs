@@ -79,17 +79,6 @@ async fn empty_store_explains_how_to_get_data() {
 }
 
 #[tokio::test]
-async fn pages_not_built_yet_say_so() {
-    let app = spawn_app(None).await;
-    for (path, title) in [("/alarms", "Alarms")] {
-        let (status, html) = app.get(path).await;
-        assert_eq!(status, StatusCode::OK, "{path}");
-        assert!(html.contains(&format!("<h1>{title}</h1>")), "{path}");
-        assert!(html.contains("Not built yet"), "{path}");
-    }
-}
-
-#[tokio::test]
 async fn unknown_urls_get_a_styled_404() {
     let app = spawn_app(None).await;
     let (status, html) = app.get("/no/such/page?x=1").await;
