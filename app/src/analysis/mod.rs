@@ -6,4 +6,5 @@ pub mod downsample;
 pub mod percentile;
 pub mod recommend;
 pub mod resample;
+pub mod scaling;
 pub mod spend;

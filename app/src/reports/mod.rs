@@ -13,6 +13,7 @@ pub mod service;
 pub mod services;
 pub mod sync_history;
 pub mod tiers;
+pub mod whatif;
 
 /// A table a page shows, as text cells, for CSV.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -204,7 +204,11 @@ pub fn simulate(
                 tasks = want.min(profile.max);
                 last_out = t;
                 high = 0;
-            } else if low >= 15 && t - last_in >= 300 && t - last_out >= 300 && tasks > profile.min
+            } else if low >= 15
+                && t - last_in >= 300
+                && t - last_out >= 300
+                && tasks > profile.min
+                && stays_under_targets(profile, n, cpu_avg, mem_avg)
             {
                 tasks -= 1; // scale-in is gradual
                 last_in = t;
@@ -218,6 +222,13 @@ pub fn simulate(
         minutes,
         days,
     }
+}
+
+/// Whether one task fewer keeps average CPU and memory at or under their targets: target
+/// tracking scales in conservatively, never into its own scale-out alarm.
+fn stays_under_targets(p: &Profile, n: f64, cpu_avg: f64, mem_avg: f64) -> bool {
+    let fewer = n - 1.0;
+    cpu_avg * n <= p.cpu_target * fewer && mem_avg * n <= p.mem_target * fewer
 }
 
 /// Demand multiplier during the incident: a fast ramp, a plateau, a slow recovery.
