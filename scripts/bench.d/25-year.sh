@@ -7,7 +7,8 @@ time "$bin" --db "$year" demo --services 200 --days 365 --end "$end" </dev/null
 python3 bench/storage_bytes.py "$year"
 serve_db "$year"
 svc="/services/mangu-publishing-cluster-production/mangu-publishing-server-production"
-year_from=$(date -u -d "$end - 365 days" +%F); year_to=$(date -u -d "$end - 1 day" +%F)
+end_day=$(date -u -d "${end/T/ }" +%F)
+year_from=$(date -u -d "$end_day - 365 days" +%F); year_to=$(date -u -d "$end_day - 1 day" +%F)
 for page in "/style.css" "/" "/services" "$svc?range=14d" "$svc?range=custom&from=$year_from&to=$year_to" "/tiers" "/sync"; do
   echo "== wrk -t2 -c8 -d10s --latency $page"
   wrk -t2 -c8 -d10s --latency "http://127.0.0.1:$port$page" | grep -E "Latency  |50%|99%|Requests/sec|Non-2xx"
