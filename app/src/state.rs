@@ -37,6 +37,8 @@ pub struct AppState {
     pub recommendations: Arc<EvidenceCache>,
     /// The Alarms page's breach shares, shared by requests.
     pub alarm_breaches: Arc<crate::reports::alarms::BreachCache>,
+    /// The Costs page's task counts of every service, shared by requests.
+    pub cost_fleet: Arc<crate::reports::costs::FleetCache>,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             sync: None,
             recommendations: Arc::default(),
             alarm_breaches: Arc::default(),
+            cost_fleet: Arc::default(),
         }
     }
 

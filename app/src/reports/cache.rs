@@ -48,3 +48,45 @@ impl EvidenceCache {
         Ok(fresh)
     }
 }
+
+/// What every stored read depends on: the newest finished sync run (a sync or demo load changes it).
+type DataVersion = (Option<i64>, Option<i64>);
+
+/// One value computed at most once per data version and key, shared by requests (the last one
+/// computed is kept). Concurrent requests that miss wait for the one computing it.
+pub struct VersionedSlot<K, V> {
+    slot: Mutex<Option<(DataVersion, K, Arc<V>)>>,
+}
+
+impl<K, V> Default for VersionedSlot<K, V> {
+    fn default() -> Self {
+        Self {
+            slot: Mutex::new(None),
+        }
+    }
+}
+
+impl<K: PartialEq, V> VersionedSlot<K, V> {
+    /// The value for `key` at the store's current data version, computed by `compute` on a miss.
+    pub async fn get_or_compute<F, Fut>(
+        &self,
+        store: &Store,
+        key: K,
+        compute: F,
+    ) -> StoreResult<Arc<V>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = StoreResult<V>>,
+    {
+        let version = store.data_version().await?;
+        let mut slot = self.slot.lock().await;
+        if let Some((v, k, value)) = slot.as_ref() {
+            if *v == version && *k == key {
+                return Ok(value.clone());
+            }
+        }
+        let value = Arc::new(compute().await?);
+        *slot = Some((version, key, value.clone()));
+        Ok(value)
+    }
+}

@@ -37,6 +37,10 @@ pub const MONTH_BARS: usize = 14;
 /// Days of task counts the Spot what-if prices.
 const MIX_DAYS: i64 = 30;
 
+/// Every service's task counts over a window, read once per data version and window: the page
+/// prices about a million samples, which no request should read again.
+pub type FleetCache = crate::reports::cache::VersionedSlot<(i64, i64), Vec<FleetService>>;
+
 /// A group's row in the table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupRow {
@@ -237,8 +241,18 @@ pub async fn build(state: &AppState, q: &CostsQuery, now: i64) -> Result<CostsDa
     let top = top_keys(&changes, TOP_GROUPS);
     let stacks = daily_stacks(&current, &top);
     let explain_q = ExplainQuery::parse(&None, &None, now).map_err(AppError::bad_request)?;
-    let fleet_from = explain_q.before.0.min(q.from).min(now - MIX_DAYS * DAY);
-    let services = fleet::load(store, fleet_from, load_to).await?;
+    // Whole days, so the window (and the cache's key) stays put for the day.
+    let fleet_from = explain_q
+        .before
+        .0
+        .min(q.from)
+        .min(day_start(now) - MIX_DAYS * DAY);
+    let services = state
+        .cost_fleet
+        .get_or_compute(store, (fleet_from, load_to), || {
+            fleet::load(store, fleet_from, load_to)
+        })
+        .await?;
 
     let mut groups: Vec<GroupRow> = changes
         .iter()
