@@ -9,6 +9,7 @@ use crate::pages::{
     not_built::{AlarmsPage, CostsPage},
     not_found::NotFoundPage,
     overview::OverviewPage,
+    scaling::ScalingPage,
     service::ServicePage,
     services::ServicesPage,
     sync::SyncPage,
@@ -47,6 +48,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=OverviewPage ssr=SsrMode::Async />
                 <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />
                 <Route path=path!("/services/:cluster/:name") view=ServicePage ssr=SsrMode::Async />
+                <Route path=path!("/services/:cluster/:name/scaling") view=ScalingPage ssr=SsrMode::Async />
                 <Route path=path!("/tiers") view=TiersPage ssr=SsrMode::Async />
                 <Route path=path!("/costs") view=CostsPage ssr=SsrMode::Async />
                 <Route path=path!("/alarms") view=AlarmsPage ssr=SsrMode::Async />

@@ -82,6 +82,9 @@ pub enum Command {
     /// what is new. GetMetricData ($0.01 per 1,000 metrics) and Cost Explorer ($0.01 per request)
     /// cost money: the summary says how much. The README lists the read-only IAM policy it needs.
     Sync(SyncArgs),
+    /// Replay a service's history through other scaling settings or a task size: cost, task-hours,
+    /// minutes over its alarm thresholds and at max, actual against simulated (and --sweep).
+    Whatif(crate::whatif_cmd::WhatifArgs),
 }
 
 /// Options for `serve`.
@@ -391,6 +394,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 app::format::count(report.cost_rows as i64),
                 started.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Whatif(args) => {
+            let store = open(&cli.db).await?;
+            let out = crate::whatif_cmd::run(&args, store, config.settings(), wall_clock()).await?;
+            print!("{out}");
             Ok(())
         }
         Command::Recommend(args) => {

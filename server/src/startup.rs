@@ -110,6 +110,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/overview", get(crate::api::overview))
         .route("/api/services", get(crate::api::services))
         .route("/api/services/{cluster}/{name}", get(crate::api::service))
+        .route(
+            "/api/services/{cluster}/{name}/whatif",
+            get(crate::api::whatif),
+        )
         .route("/api/tiers", get(crate::api::tiers))
         .leptos_routes_with_context(
             &server_state,

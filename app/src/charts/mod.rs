@@ -3,6 +3,7 @@
 pub mod cdf;
 pub mod style;
 pub mod time_series;
+pub mod whatif;
 
 use std::fmt::Write as _;
 

@@ -9,3 +9,4 @@ mod moto;
 mod pages;
 mod startup;
 mod sync;
+mod whatif;
