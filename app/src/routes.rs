@@ -7,8 +7,8 @@ use leptos_router::{path, SsrMode};
 
 use crate::pages::{
     alarm::AlarmPage, alarm_history::AlarmHistoryPage, alarms::AlarmsPage, costs::CostsPage,
-    not_found::NotFoundPage, overview::OverviewPage, service::ServicePage, services::ServicesPage,
-    sync::SyncPage, tiers::TiersPage,
+    not_found::NotFoundPage, overview::OverviewPage, scaling::ScalingPage, service::ServicePage,
+    services::ServicesPage, sync::SyncPage, tiers::TiersPage,
 };
 
 /// Bumped when style/ changes so browsers fetch the new sheet.
@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=OverviewPage ssr=SsrMode::Async />
                 <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />
                 <Route path=path!("/services/:cluster/:name") view=ServicePage ssr=SsrMode::Async />
+                <Route path=path!("/services/:cluster/:name/scaling") view=ScalingPage ssr=SsrMode::Async />
                 <Route path=path!("/tiers") view=TiersPage ssr=SsrMode::Async />
                 <Route path=path!("/costs") view=CostsPage ssr=SsrMode::Async />
                 <Route path=path!("/alarms") view=AlarmsPage ssr=SsrMode::Async />

@@ -252,3 +252,27 @@ pub async fn alarm_history(
     };
     respond(report, &q.format)
 }
+
+
+/// GET /api/services/{cluster}/{name}/whatif: the Scaling page's replay (`?target_cpu=&max=&...`
+/// as the page's form; CSV tables `comparison`, `sweep`). Bad values are a 400 with the reason.
+pub async fn whatif(
+    State(app): State<AppState>,
+    Path((cluster, name)): Path<(String, String)>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let format = FormatQuery {
+        format: q.get("format").cloned(),
+        table: q.get("table").cloned(),
+    };
+    let now = app.clock.now();
+    let get = |k: &str| q.get(k).cloned();
+    let parsed = app::reports::whatif::parse_request(&get, now, app.settings.rules.lookback_days);
+    let report = match parsed {
+        Ok((query, range)) => {
+            app::reports::whatif::build(&app, Some(&cluster), &name, query, range, now).await
+        }
+        Err(message) => Err(AppError::bad_request(message)),
+    };
+    respond(report, &format)
+}

@@ -98,6 +98,9 @@ pub enum Command {
     /// or others (threshold, comparison, statistic, period, M of N, missing data), and compare
     /// with its recorded history; unset options take the alarm's own settings.
     Backtest(crate::alarms_cli::BacktestArgs),
+    /// Replay a service's history through other scaling settings or a task size: cost, task-hours,
+    /// minutes over its alarm thresholds and at max, actual against simulated (and --sweep).
+    Whatif(crate::whatif_cmd::WhatifArgs),
 }
 
 /// Options for `serve`.
@@ -458,6 +461,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let out = crate::alarms_cli::backtest(&store, &args).await;
             store.close().await;
             print!("{}", out?);
+            Ok(())
+        }
+        Command::Whatif(args) => {
+            let store = open(&cli.db).await?;
+            let out = crate::whatif_cmd::run(&args, store, config.settings(), wall_clock()).await?;
+            print!("{out}");
             Ok(())
         }
         Command::Recommend(args) => {

@@ -20,3 +20,4 @@ pub mod progress;
 pub mod startup;
 pub mod sync;
 pub mod telemetry;
+pub mod whatif_cmd;

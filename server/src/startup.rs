@@ -140,6 +140,10 @@ pub fn router_with(state: AppState, access: Access) -> Router {
         .route("/api/overview", get(crate::api::overview))
         .route("/api/services", get(crate::api::services))
         .route("/api/services/{cluster}/{name}", get(crate::api::service))
+        .route(
+            "/api/services/{cluster}/{name}/whatif",
+            get(crate::api::whatif),
+        )
         .route("/api/tiers", get(crate::api::tiers))
         .route("/api/costs", get(crate::api::costs))
         .route("/api/costs/explain", get(crate::api::costs_explain))

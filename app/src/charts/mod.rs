@@ -5,6 +5,7 @@ pub mod alarms;
 pub mod cdf;
 pub mod style;
 pub mod time_series;
+pub mod whatif;
 
 use std::fmt::Write as _;
 

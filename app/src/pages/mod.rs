@@ -7,6 +7,7 @@ pub mod alarms;
 pub mod not_built;
 pub mod not_found;
 pub mod overview;
+pub mod scaling;
 pub mod service;
 pub mod services;
 pub mod sync;

@@ -177,8 +177,13 @@ fn service_view(d: ServiceData) -> impl IntoView {
             </section>
         }
     });
+    let scaling = format!("/services/{}/{}/scaling", svc.cluster, svc.name);
     view! {
-        <p class="sync-status">{subtitle}</p>
+        <p class="sync-status">
+            {subtitle}
+            " · "
+            <a href=scaling id="scaling-link">"Scaling what-if"</a>
+        </p>
         {removed}
         {card}
         <section class="card">

@@ -107,6 +107,7 @@ fn services_view(d: ServicesData) -> impl IntoView {
                         .into_iter()
                         .map(|r| {
                             let href = format!("/services/{}/{}", r.cluster, r.service);
+                            let with_scaling = format!("{href}/scaling#together");
                             let removed = r.removed.is_some();
                             let gone = r.removed.map(|g| view! {
                                 <div class="sub removed">{format::removed_from_aws(g.last_seen, now)}</div>
@@ -123,7 +124,10 @@ fn services_view(d: ServicesData) -> impl IntoView {
                                     <td>{size_cell(rec.current.cpu, rec.current.memory_mib, rec.current.tier.clone())}</td>
                                     <td>
                                         {match &rec.recommended {
-                                            Some(s) => size_cell(s.cpu, s.memory_mib, s.tier.clone()).into_any(),
+                                            Some(s) => view! {
+                                                {size_cell(s.cpu, s.memory_mib, s.tier.clone())}
+                                                <div class="sub"><a href=with_scaling.clone()>"with scaling"</a></div>
+                                            }.into_any(),
                                             None => view! { <span class="muted">"—"</span> }.into_any(),
                                         }}
                                     </td>

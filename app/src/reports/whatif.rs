@@ -248,6 +248,23 @@ pub struct WhatIfReport {
     pub now: i64,
 }
 
+/// Parses a request's query string (through `get`): the settings and the range replayed
+/// (`range=` as the Service page, default the sizing lookback).
+pub fn parse_request(
+    get: &dyn Fn(&str) -> Option<String>,
+    now: i64,
+    default_days: u32,
+) -> Result<(WhatIfQuery, DateRange), String> {
+    let range = DateRange::parse(
+        get("range").as_deref(),
+        get("from").as_deref(),
+        get("to").as_deref(),
+        now,
+        default_days,
+    )?;
+    Ok((WhatIfQuery::parse(get)?, range))
+}
+
 /// Builds the report for the service `name` in `cluster` (any cluster when None).
 pub async fn build(
     state: &AppState,

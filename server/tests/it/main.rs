@@ -13,3 +13,4 @@ mod pages;
 mod security;
 mod startup;
 mod sync;
+mod whatif;

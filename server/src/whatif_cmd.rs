@@ -1,0 +1,202 @@
+//! `spendwatch whatif`: the Scaling page's replay on the command line, as a table or JSON.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+
+use app::clock::FixedClock;
+use app::reports::whatif::{build, parse_request, WhatIfReport};
+use app::settings::Settings;
+use app::state::AppState;
+use app::store::Store;
+
+/// Options for `whatif`; unset ones keep the service's own settings.
+#[derive(Debug, Args)]
+pub struct WhatifArgs {
+    /// Service name.
+    #[arg(long)]
+    pub service: String,
+    /// Cluster, when the name is in several.
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// CPU target tracking target, percent.
+    #[arg(long, value_name = "PCT")]
+    pub target_cpu: Option<f64>,
+    /// Memory target tracking target, percent.
+    #[arg(long, value_name = "PCT")]
+    pub target_memory: Option<f64>,
+    /// Minimum tasks.
+    #[arg(long, value_name = "N")]
+    pub min: Option<u32>,
+    /// Maximum tasks.
+    #[arg(long, value_name = "N")]
+    pub max: Option<u32>,
+    /// Scale-out cooldown, seconds.
+    #[arg(long, value_name = "S")]
+    pub scale_out_cooldown: Option<i64>,
+    /// Scale-in cooldown, seconds.
+    #[arg(long, value_name = "S")]
+    pub scale_in_cooldown: Option<i64>,
+    /// Task CPU units (with --memory: a valid Fargate size).
+    #[arg(long, value_name = "UNITS")]
+    pub cpu: Option<u32>,
+    /// Task memory, MiB.
+    #[arg(long, value_name = "MIB")]
+    pub memory: Option<u32>,
+    /// Minutes a new task takes before it carries load [default 2].
+    #[arg(long, value_name = "MIN")]
+    pub startup: Option<u32>,
+    /// Tasks on on-demand Fargate first (capacity provider base).
+    #[arg(long, value_name = "N")]
+    pub base: Option<u32>,
+    /// Percent of tasks beyond the base on Fargate Spot.
+    #[arg(long, value_name = "PCT")]
+    pub spot_pct: Option<u32>,
+    /// Range: 7d, 14d, 30d or 90d [default: the sizing lookback].
+    #[arg(long)]
+    pub range: Option<String>,
+    /// First day replayed (YYYY-MM-DD), with --to.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day replayed (YYYY-MM-DD, inclusive).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Sweep a setting: target-cpu, target-memory or max-tasks.
+    #[arg(long)]
+    pub sweep: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = WhatifFormat::Table)]
+    pub format: WhatifFormat,
+}
+
+/// Output formats of `whatif`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WhatifFormat {
+    /// Aligned columns for people.
+    Table,
+    /// The report as JSON, as GET /api/services/{cluster}/{name}/whatif.
+    Json,
+}
+
+impl WhatifArgs {
+    /// The options as the page's query string values.
+    fn query(&self) -> HashMap<String, String> {
+        let mut q = HashMap::new();
+        let mut put = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                q.insert(k.to_string(), v);
+            }
+        };
+        put("target_cpu", self.target_cpu.map(|v| v.to_string()));
+        put("target_memory", self.target_memory.map(|v| v.to_string()));
+        put("min", self.min.map(|v| v.to_string()));
+        put("max", self.max.map(|v| v.to_string()));
+        put(
+            "scale_out_cooldown",
+            self.scale_out_cooldown.map(|v| v.to_string()),
+        );
+        put(
+            "scale_in_cooldown",
+            self.scale_in_cooldown.map(|v| v.to_string()),
+        );
+        put("cpu", self.cpu.map(|v| v.to_string()));
+        put("memory", self.memory.map(|v| v.to_string()));
+        put("startup", self.startup.map(|v| v.to_string()));
+        put("base", self.base.map(|v| v.to_string()));
+        put("spot_pct", self.spot_pct.map(|v| v.to_string()));
+        put("range", self.range.clone());
+        put("from", self.from.clone());
+        put("to", self.to.clone());
+        put("sweep", self.sweep.clone());
+        q
+    }
+}
+
+/// Runs the replay on `store` as of `now` and renders it.
+pub async fn run(
+    args: &WhatifArgs,
+    store: Store,
+    settings: Settings,
+    now: i64,
+) -> anyhow::Result<String> {
+    let q = args.query();
+    let get = |k: &str| q.get(k).cloned();
+    let (query, range) =
+        parse_request(&get, now, settings.rules.lookback_days).map_err(anyhow::Error::msg)?;
+    let state = AppState::new(store, Arc::new(FixedClock(now)), settings);
+    let report = build(
+        &state,
+        args.cluster.as_deref(),
+        &args.service,
+        query,
+        range,
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e.public_message()))
+    .context("whatif")?;
+    Ok(match args.format {
+        WhatifFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        WhatifFormat::Table => table(&report),
+    })
+}
+
+/// The comparison, the calibration and any sweep as aligned text.
+pub fn table(r: &WhatIfReport) -> String {
+    let mut out = format!(
+        "{} ({}), {} to {}\n\n",
+        r.service,
+        r.cluster,
+        app::format::date(r.range.from),
+        app::format::date(r.range.to - 1)
+    );
+    let rows = r.comparison();
+    let w = rows.iter().map(|x| x.0.len()).max().unwrap_or(0).max(7);
+    out += &format!("{:w$}  {:>14}  {:>14}\n", "MEASURE", "ACTUAL", "SIMULATED");
+    for (m, a, s) in rows {
+        out += &format!("{m:w$}  {a:>14}  {s:>14}\n");
+    }
+    let c = r.own_calibration;
+    out += &format!(
+        "\nCalibration (own settings): task-hours {:+.1}%, mean |task diff| {:.2} over {} minutes.\n",
+        c.task_hours_error_pct, c.mean_abs_task_diff, c.minutes_compared
+    );
+    if r.capped_minutes > 0 {
+        out += &format!(
+            "Demand was capped for {} minutes (a lower bound there).\n",
+            r.capped_minutes
+        );
+    }
+    if let Some(s) = &r.sweep {
+        out += &format!(
+            "\n{:>16}  {:>12}  {:>12}  {:>10}  {:>10}\n",
+            s.kind.label().to_uppercase(),
+            "MONTHLY",
+            "MIN OVER",
+            "MIN AT MAX",
+            "TASK-H"
+        );
+        for p in &s.points {
+            let mark = match (p.current, p.recommended) {
+                (true, true) => "  current, recommended",
+                (true, false) => "  current",
+                (false, true) => "  recommended",
+                _ => "",
+            };
+            out += &format!(
+                "{:>16}  {:>12}  {:>12}  {:>10}  {:>10.0}{mark}\n",
+                p.value,
+                app::format::usd(p.monthly_cost_usd),
+                p.minutes_over_alarm,
+                p.minutes_at_max,
+                p.task_hours
+            );
+        }
+    }
+    for n in &r.notes {
+        out += &format!("Note: {n}\n");
+    }
+    out
+}
