@@ -72,12 +72,10 @@ test("the Sync page's own form passes the same-origin check", async () => {
     await context.close();
     return; // a sync is already running: nothing to press
   }
-  const [res] = await Promise.all([
-    page.waitForResponse((r) => r.url().endsWith('/api/sync_now')),
-    button.click(),
-  ]);
-  assert.notEqual(res.status(), 403, 'our own form is not taken for a forgery');
-  await page.waitForURL(/\/sync/);
+  await button.click();
+  await page.waitForLoadState('load');
+  assert.doesNotMatch(await page.content(), /refused/, 'our own form is not taken for a forgery');
+  assert.match(page.url(), /\/sync(\?|$)/, 'back on the Sync page');
   assert.deepEqual(errors, []);
   await context.close();
 });

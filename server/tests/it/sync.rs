@@ -882,7 +882,7 @@ async fn sigterm_stops_a_background_sync_at_a_commit_and_records_it_interrupted(
     let from = now - 4 * 3600;
     seed(&moto, &services, from, now).await;
     let dir = tempfile::tempdir().unwrap();
-    let minutes = ((now - from) / 60) as i64;
+    let minutes = (now - from) / 60;
     let total = minutes * (services.len() as i64 * 5 + 1);
     let mut attempt = 0;
     let (db, partial) = loop {
