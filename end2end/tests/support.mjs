@@ -22,13 +22,17 @@ export function sql(db, query) {
   return execFileSync('sqlite3', [db, query], { encoding: 'utf8' }).trim();
 }
 
-/** Writes a demo database (5 services, 30 days: every range and tier case has data) and serves it on 127.0.0.1 at a port the OS picks. */
-export async function startServer() {
+/** Writes a demo database (5 services, 30 days: every range and tier case has data) and serves it on 127.0.0.1 at a port the OS picks; `token` turns authentication on (SPENDWATCH_TOKEN). */
+export async function startServer({ token } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'spendwatch-e2e-'));
   const db = join(dir, 'demo.db');
   execFileSync(binary(), ['--db', db, 'demo', '--services', '5', '--days', '30'], { stdio: 'inherit' });
+  const env = { ...process.env };
+  delete env.SPENDWATCH_TOKEN;
+  if (token) env.SPENDWATCH_TOKEN = token;
   const child = spawn(binary(), ['--db', db, 'serve', '--bind', '127.0.0.1:0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env,
   });
   const base = await new Promise((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error('spendwatch did not start within 30 s')), 30_000);
