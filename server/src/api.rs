@@ -173,7 +173,6 @@ pub async fn costs_explain(
     respond(report, &q.format)
 }
 
-
 /// The query of GET /api/alarms/{name}/backtest: the backtest's settings, and the format.
 #[derive(Debug, Default, Deserialize)]
 pub struct BacktestQueryParams {
@@ -252,7 +251,6 @@ pub async fn alarm_history(
     };
     respond(report, &q.format)
 }
-
 
 /// GET /api/services/{cluster}/{name}/whatif: the Scaling page's replay (`?target_cpu=&max=&...`
 /// as the page's form; CSV tables `comparison`, `sweep`). Bad values are a 400 with the reason.

@@ -1,7 +1,7 @@
 //! Charts as SVG strings (plotters' SVG backend): pure functions from data to markup.
 
-pub mod bars;
 pub mod alarms;
+pub mod bars;
 pub mod cdf;
 pub mod style;
 pub mod time_series;

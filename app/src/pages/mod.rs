@@ -1,10 +1,9 @@
 //! One module per page: a data struct, the function that builds it, and its view.
 
-pub mod costs;
 pub mod alarm;
 pub mod alarm_history;
 pub mod alarms;
-pub mod not_built;
+pub mod costs;
 pub mod not_found;
 pub mod overview;
 pub mod scaling;

@@ -924,6 +924,8 @@ async fn cost_explorer_is_skipped_while_fresh_unless_forced() {
     forced.push("--force-costs");
     let third = ok(&sync(&moto, &db, &forced));
     assert_eq!(ce_calls(store).await, 3, "{third}");
+}
+
 /// SIGTERM to `serve` while its background sync writes: the server stops accepting, the sync
 /// ends at its next commit and is recorded as interrupted, the process exits cleanly, and the
 /// next sync completes the range with no gap or duplicate.
