@@ -211,7 +211,7 @@ fn legend(labels: &[String]) -> impl IntoView {
     view! {
         <p class="legend">
             {labels.iter().enumerate().map(|(i, l)| view! {
-                <span class="legend-item"><span class="swatch" style=format!("background:{}", part_hex(i, n))></span>{l.clone()}</span>
+                <span class="legend-item"><svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><rect width="10" height="10" fill=part_hex(i, n)></rect></svg>{l.clone()}</span>
             }).collect_view()}
         </p>
     }

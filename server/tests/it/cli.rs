@@ -179,6 +179,12 @@ fn recommend_prints_json_csv_and_table() {
         .next()
         .unwrap()
         .ends_with(",risks,cpu_sized_percentile_vcpu,cpu_percentile,removed_from_aws_at"));
+    assert!(
+        services
+            .iter()
+            .any(|s| s["risks"].as_array().unwrap().len() >= 2),
+        "the 3-day demo has a service with several risks, so the join below is tested"
+    );
     for s in services {
         let risks: Vec<&str> = s["risks"]
             .as_array()
@@ -186,7 +192,6 @@ fn recommend_prints_json_csv_and_table() {
             .iter()
             .map(|r| r.as_str().unwrap())
             .collect();
-        assert!(risks.len() >= 2, "the 3-day demo has several risks: {s}");
         let row = text
             .lines()
             .find(|l| l.contains(s["service"].as_str().unwrap()))
