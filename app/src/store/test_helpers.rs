@@ -24,6 +24,12 @@ pub struct HourlyBucket {
 }
 
 impl Store {
+    /// Opens the database with its file limited to `max_pages` pages: writes past the limit fail
+    /// as on a full disk (SQLITE_FULL), without needing one.
+    pub async fn open_with_page_limit(path: &std::path::Path, max_pages: u64) -> StoreResult<Self> {
+        Self::open_tuned(path, |o| o.pragma("max_page_count", max_pages.to_string())).await
+    }
+
     /// The underlying pool, for tests that inspect or damage the tables directly.
     pub fn pool(&self) -> &sqlx::SqlitePool {
         &self.pool
