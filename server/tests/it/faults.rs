@@ -166,18 +166,44 @@ pub fn kill_points() -> usize {
 const DEMO_ARGS: [&str; 6] = ["demo", "--services", "3", "--days", "2", "--end"];
 const DEMO_END: &str = "2026-11-27T13:00";
 
+/// Checks an interrupted demo's file is whole, then that the next run completes it: `total`
+/// points, no gap or duplicate.
+async fn whole_then_completed(db: &std::path::Path, total: i64, why: &str) {
+    let store = Store::open(db).await.unwrap();
+    assert_eq!(integrity(&store).await, "ok", "{why}");
+    store.close().await;
+    let out = demo_into(db);
+    assert!(
+        out.status.success(),
+        "{why}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = Store::open(db).await.unwrap();
+    assert_eq!(
+        store.count_points().await.unwrap(),
+        total,
+        "{why}: the next run completes it with no gap or duplicate"
+    );
+    store.close().await;
+}
+
+/// Runs the small demo into `db` to the end.
+fn demo_into(db: &std::path::Path) -> std::process::Output {
+    spendwatch()
+        .arg("--db")
+        .arg(db)
+        .args(DEMO_ARGS)
+        .arg(DEMO_END)
+        .output()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_killed_at_random_points_leaves_a_consistent_database_the_next_run_completes() {
     let dir = tempfile::tempdir().unwrap();
     // The whole demo once, uninterrupted: what every resumed run must end with.
     let clean = dir.path().join("clean.db");
-    let out = spendwatch()
-        .arg("--db")
-        .arg(&clean)
-        .args(DEMO_ARGS)
-        .arg(DEMO_END)
-        .output()
-        .unwrap();
+    let out = demo_into(&clean);
     assert!(
         out.status.success(),
         "{}",
@@ -197,32 +223,8 @@ async fn demo_killed_at_random_points_leaves_a_consistent_database_the_next_run_
         let at = rng.gen_range(1..total);
         let db = dir.path().join(format!("k{point}.db"));
         let caught = kill_demo_after(&db, at).await;
-        let store = Store::open(&db).await.unwrap();
-        let check: String = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_one(store.pool())
-            .await
-            .unwrap();
-        assert_eq!(check, "ok", "seed {seed}, killed at {caught} points");
-        store.close().await;
-        let out = spendwatch()
-            .arg("--db")
-            .arg(&db)
-            .args(DEMO_ARGS)
-            .arg(DEMO_END)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let store = Store::open(&db).await.unwrap();
-        assert_eq!(
-            store.count_points().await.unwrap(),
-            total,
-            "seed {seed}: killed at {caught} of {total} points, the next run completes it with no duplicate"
-        );
-        store.close().await;
+        let why = format!("seed {seed}: killed at {caught} of {total} points");
+        whole_then_completed(&db, total, &why).await;
     }
 }
 
@@ -327,13 +329,7 @@ async fn a_full_database_says_so_keeps_what_it_had_and_the_next_run_completes() 
 async fn a_full_disk_and_a_read_only_mount_give_clear_errors_and_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let clean = dir.path().join("clean.db");
-    let out = spendwatch()
-        .arg("--db")
-        .arg(&clean)
-        .args(DEMO_ARGS)
-        .arg(DEMO_END)
-        .output()
-        .unwrap();
+    let out = demo_into(&clean);
     assert!(out.status.success());
     let store = Store::open(&clean).await.unwrap();
     let total = store.count_points().await.unwrap();
@@ -346,16 +342,7 @@ async fn a_full_disk_and_a_read_only_mount_give_clear_errors_and_lose_nothing() 
         return;
     };
     let db = mnt.join("s.db");
-    let demo = || {
-        spendwatch()
-            .arg("--db")
-            .arg(&db)
-            .args(DEMO_ARGS)
-            .arg(DEMO_END)
-            .output()
-            .unwrap()
-    };
-    let out = demo();
+    let out = demo_into(&db);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(!out.status.success(), "400 KB cannot hold the demo");
     assert!(
@@ -366,18 +353,7 @@ async fn a_full_disk_and_a_read_only_mount_give_clear_errors_and_lose_nothing() 
 
     // Room again: the file is whole and the next run completes the demo.
     remount(&mnt, "remount,size=64m");
-    let store = Store::open(&db).await.unwrap();
-    assert_eq!(integrity(&store).await, "ok");
-    store.close().await;
-    let out = demo();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let store = Store::open(&db).await.unwrap();
-    assert_eq!(store.count_points().await.unwrap(), total);
-    store.close().await;
+    whole_then_completed(&db, total, "after the disk filled").await;
 
     // Read-only: every command says why it cannot open the file, and the file is untouched.
     let before = std::fs::read(&db).unwrap();
