@@ -177,6 +177,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// Significant digits values are rounded to before they are stored (None: stored exactly).
+    round_digits: Option<u8>,
 }
 
 impl Store {
@@ -223,9 +225,21 @@ impl Store {
                 path: path.into(),
                 source,
             })?;
-        // The half of migration 0004 that SQL cannot do (encoding rows into chunks).
+        // The halves of migrations 0004 and 0005 that SQL cannot do (encoding rows into chunks,
+        // hourly rollup rows into days), in that order: 0004 leaves the rollups to 0005.
         chunks::migrate::move_rows_into_chunks(&pool).await?;
-        Ok(Self { pool })
+        chunks::migrate::move_hourly_into_days(&pool).await?;
+        Ok(Self {
+            pool,
+            round_digits: None,
+        })
+    }
+
+    /// This store, rounding every value it writes from now on to `digits` significant decimal
+    /// digits (`[storage] round_significant_digits`); None (the default) stores values exactly.
+    pub fn with_round_significant_digits(mut self, digits: Option<u8>) -> Self {
+        self.round_digits = digits.filter(|d| *d > 0);
+        self
     }
 
     /// Closes every connection (checkpointing the WAL).
