@@ -1,10 +1,33 @@
 //! Percentiles by linear interpolation between closest ranks (numpy's default "linear").
 
-/// The `p`th percentile (0..=100) of `values`, or None when empty. Sorts a copy.
+/// The `p`th percentile (0..=100) of `values`, or None when empty. Selects in a copy (linear
+/// time): the same two closest ranks a sort would give, without sorting.
 pub fn percentile(values: &[f64], p: f64) -> Option<f64> {
-    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    sorted.sort_by(f64::total_cmp);
-    percentile_sorted(&sorted, p)
+    let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    percentile_in_place(&mut finite, p)
+}
+
+/// The `p`th percentile of finite `values`, reordering them: `select_nth_unstable` puts the lower
+/// closest rank in place and leaves every larger value after it, whose minimum is the upper rank.
+/// Equal to [`percentile_sorted`] on the sorted values, bit for bit.
+pub fn percentile_in_place(values: &mut [f64], p: f64) -> Option<f64> {
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    let (lo, hi, frac) = closest_ranks(n, p);
+    let (_, lo_value, above) = values.select_nth_unstable_by(lo, f64::total_cmp);
+    let lo_value = *lo_value;
+    let hi_value = if hi == lo {
+        lo_value
+    } else {
+        above
+            .iter()
+            .copied()
+            .min_by(f64::total_cmp)
+            .unwrap_or(lo_value)
+    };
+    Some(lo_value + (hi_value - lo_value) * frac)
 }
 
 /// The `p`th percentile of already sorted, finite values.
@@ -13,11 +36,15 @@ pub fn percentile_sorted(sorted: &[f64], p: f64) -> Option<f64> {
     if n == 0 {
         return None;
     }
+    let (lo, hi, frac) = closest_ranks(n, p);
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * frac)
+}
+
+/// The two ranks (0-based) around the `p`th percentile of `n > 0` values, and how far between.
+fn closest_ranks(n: usize, p: f64) -> (usize, usize, f64) {
     let rank = (p.clamp(0.0, 100.0) / 100.0) * (n - 1) as f64;
     let lo = rank.floor() as usize;
-    let hi = rank.ceil() as usize;
-    let frac = rank - lo as f64;
-    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * frac)
+    (lo, rank.ceil() as usize, rank - lo as f64)
 }
 
 #[cfg(test)]
@@ -36,6 +63,25 @@ mod tests {
         // 1..=100, p95: rank 94.05 -> 95 + 0.05 * 1 = 95.05
         let hundred: Vec<f64> = (1..=100).map(f64::from).collect();
         assert!((percentile(&hundred, 95.0).unwrap() - 95.05).abs() < 1e-9);
+    }
+
+    proptest::proptest! {
+        /// Selection picks the same ranks a full sort does, bit for bit, duplicates and signed
+        /// zeros included.
+        #[test]
+        fn selection_equals_the_sorted_percentile(
+            values in proptest::collection::vec(
+                proptest::prop_oneof![-1e6f64..1e6, proptest::sample::select(vec![0.0, -0.0, 1.5, 99.5])],
+                1..300,
+            ),
+            p in 0.0f64..=100.0,
+        ) {
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let selected = percentile(&values, p).unwrap();
+            let by_sort = percentile_sorted(&sorted, p).unwrap();
+            proptest::prop_assert_eq!(selected.to_bits(), by_sort.to_bits());
+        }
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! Recommendations for stored services: read their usage, run the sizing analysis.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::analysis::recommend::{
@@ -210,9 +213,21 @@ pub async fn evidence_for(
     now: i64,
 ) -> StoreResult<Evidence> {
     let series = UsageSeries::pick(&store.list_series(Some(service.id)).await?);
+    let (usage, recommendation) = size_on_usage(store, settings, service, &series, now).await?;
+    Ok(with_cdfs(recommendation, &usage, service))
+}
+
+/// Reads a service's usage over the sizing window and sizes it on that.
+async fn size_on_usage(
+    store: &Store,
+    settings: &Settings,
+    service: &StoredService,
+    series: &UsageSeries,
+    now: i64,
+) -> StoreResult<(Usage, ServiceRecommendation)> {
     let end = window_end(now);
     let from = end - i64::from(settings.rules.lookback_days) * DAY;
-    let usage = load_usage(store, service, &series, from, end).await?;
+    let usage = load_usage(store, service, series, from, end).await?;
     let rec = recommend(
         &facts(service),
         &usage,
@@ -220,66 +235,123 @@ pub async fn evidence_for(
         &settings.tiers,
         &settings.prices,
     );
+    let recommendation = ServiceRecommendation {
+        service_id: service.id,
+        cluster: service.service.cluster.clone(),
+        service: service.service.name.clone(),
+        removed: Removal::of(service),
+        architecture: service.service.architecture,
+        rec,
+    };
+    Ok((usage, recommendation))
+}
+
+/// A recommendation with the distributions of use it was sized on (for the CDF charts).
+fn with_cdfs(
+    recommendation: ServiceRecommendation,
+    usage: &Usage,
+    service: &StoredService,
+) -> Evidence {
     let size = service.service.size;
     let scaled = |pcts: &[f64], scale: f64| pcts.iter().map(|p| p * scale).collect::<Vec<f64>>();
-    Ok(Evidence {
+    Evidence {
         cpu_cdf: cdf_points(&scaled(&usage.cpu_max_pct, size.vcpu() / 100.0), CDF_POINTS),
         mem_cdf: cdf_points(
             &scaled(&usage.mem_max_pct, f64::from(size.memory_mib) / 100.0),
             CDF_POINTS,
         ),
-        recommendation: ServiceRecommendation {
-            service_id: service.id,
-            cluster: service.service.cluster.clone(),
-            service: service.service.name.clone(),
-            removed: Removal::of(service),
-            architecture: service.service.architecture,
-            rec,
-        },
-    })
+        recommendation,
+    }
 }
 
-/// The recommendation for one service (see [`evidence_for`]).
+/// The recommendation for one service (see [`evidence_for`]), without the CDFs.
 pub async fn for_service(
     store: &Store,
     settings: &Settings,
     service: &StoredService,
     now: i64,
 ) -> StoreResult<ServiceRecommendation> {
-    Ok(evidence_for(store, settings, service, now)
+    let series = UsageSeries::pick(&store.list_series(Some(service.id)).await?);
+    Ok(size_on_usage(store, settings, service, &series, now)
         .await?
-        .recommendation)
+        .1)
 }
 
 /// Evidence for every stored service (those deleted in AWS only with [`Removed::Show`]), by
-/// cluster then name. Services are sized concurrently: their reads run on separate connections.
+/// cluster then name.
 pub async fn all_evidence(
     store: &Store,
     settings: &Settings,
     now: i64,
     removed: Removed,
 ) -> StoreResult<Vec<Evidence>> {
-    let services = store.list_services_with(removed).await?;
-    futures::future::try_join_all(
-        services
-            .iter()
-            .map(|s| evidence_for(store, settings, s, now)),
-    )
-    .await
+    size_all(store, settings, now, removed, true).await
 }
 
-/// Recommendations for every stored service (see [`all_evidence`]), by cluster then name.
+/// Recommendations for every stored service (see [`all_evidence`]), by cluster then name, without
+/// the CDFs (which only the pages draw).
 pub async fn for_all(
     store: &Store,
     settings: &Settings,
     now: i64,
     removed: Removed,
 ) -> StoreResult<Vec<ServiceRecommendation>> {
-    Ok(all_evidence(store, settings, now, removed)
+    Ok(size_all(store, settings, now, removed, false)
         .await?
         .into_iter()
         .map(|e| e.recommendation)
         .collect())
+}
+
+/// Sizes every service, each on its own task so decoding and sizing use every core (a join of
+/// futures would run them all on one thread); their reads run on separate connections. Every
+/// service's series come from one statement. CDFs (a sort per series) only when `cdfs`.
+async fn size_all(
+    store: &Store,
+    settings: &Settings,
+    now: i64,
+    removed: Removed,
+    cdfs: bool,
+) -> StoreResult<Vec<Evidence>> {
+    let (services, all_series) =
+        futures::try_join!(store.list_services_with(removed), store.list_series(None),)?;
+    let mut by_service: HashMap<i64, Vec<StoredSeries>> = HashMap::new();
+    for s in all_series {
+        if let Some(id) = s.service_id {
+            by_service.entry(id).or_default().push(s);
+        }
+    }
+    let settings = Arc::new(settings.clone());
+    let tasks: Vec<_> = services
+        .into_iter()
+        .map(|service| {
+            let series = UsageSeries::pick(by_service.get(&service.id).map_or(&[], Vec::as_slice));
+            let (store, settings) = (store.clone(), settings.clone());
+            tokio::spawn(async move {
+                let (usage, recommendation) =
+                    size_on_usage(&store, &settings, &service, &series, now).await?;
+                StoreResult::Ok(if cdfs {
+                    with_cdfs(recommendation, &usage, &service)
+                } else {
+                    Evidence {
+                        recommendation,
+                        cpu_cdf: Vec::new(),
+                        mem_cdf: Vec::new(),
+                    }
+                })
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        // A task only fails to join by panicking (none is aborted): pass the panic on, as
+        // awaiting the future in place would have.
+        out.push(
+            task.await
+                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?,
+        );
+    }
+    Ok(out)
 }
 
 /// The evidence a view lists: services deleted in AWS only with [`Removed::Show`].
