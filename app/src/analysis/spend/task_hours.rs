@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::calendar::{day_start, DAY};
 use crate::domain::capacity::{split_tasks, StrategyItem, TaskSplit};
+use crate::domain::fargate::{Architecture, PriceTable, TaskSize};
 use crate::store::metrics::SeriesPoints;
 
 /// One task-count sample: when, how many tasks (mean over the period), and the period in seconds.
@@ -93,6 +94,108 @@ impl TaskHours {
     }
 }
 
+/// A task size in force from `from` until the next span starts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SizeSpan {
+    /// Start (`i64::MIN` for the first span: nothing earlier is known).
+    pub from: i64,
+    /// Task size.
+    pub size: TaskSize,
+    /// CPU architecture.
+    pub arch: Architecture,
+}
+
+/// The sizes in force over time from a service's deployments (`(created_at, size, arch)`,
+/// oldest first): a new span where a deployment changes the size. Before the first deployment
+/// its size is assumed (the store knows nothing earlier); without deployments `current` holds
+/// throughout.
+pub fn size_spans(
+    deployments: impl IntoIterator<Item = (i64, TaskSize, Architecture)>,
+    current: (TaskSize, Architecture),
+) -> Vec<SizeSpan> {
+    let mut spans: Vec<SizeSpan> = Vec::new();
+    for (from, size, arch) in deployments {
+        if spans
+            .last()
+            .is_some_and(|s| s.size == size && s.arch == arch)
+        {
+            continue;
+        }
+        spans.push(SizeSpan { from, size, arch });
+    }
+    match spans.first_mut() {
+        Some(first) => first.from = i64::MIN,
+        None => spans.push(SizeSpan {
+            from: i64::MIN,
+            size: current.0,
+            arch: current.1,
+        }),
+    }
+    spans
+}
+
+/// Each span's `[start, end)` clipped to `[from, to)`, where they meet.
+fn span_windows(
+    spans: &[SizeSpan],
+    from: i64,
+    to: i64,
+) -> impl Iterator<Item = (&SizeSpan, i64, i64)> {
+    spans.iter().enumerate().filter_map(move |(i, span)| {
+        let end = spans.get(i + 1).map_or(i64::MAX, |next| next.from);
+        let (a, b) = (from.max(span.from), to.min(end));
+        (a < b).then_some((span, a, b))
+    })
+}
+
+/// The sizes in force at some time in `[from, to)`, oldest first.
+pub fn sizes_in(spans: &[SizeSpan], from: i64, to: i64) -> Vec<TaskSize> {
+    span_windows(spans, from, to)
+        .map(|(s, _, _)| s.size)
+        .collect()
+}
+
+/// The samples starting in `[from, to)` of a time-ordered slice.
+fn samples_in(samples: &[TaskSample], from: i64, to: i64) -> &[TaskSample] {
+    let lo = samples.partition_point(|s| s.ts < from);
+    let hi = samples.partition_point(|s| s.ts < to);
+    &samples[lo..hi.max(lo)]
+}
+
+/// Task-hours of a window split by capacity provider, each priced at the on-demand list price of
+/// the size in force when it ran.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct PricedHours {
+    /// Task-hours on demand.
+    pub on_demand_task_hours: f64,
+    /// Task-hours on Spot.
+    pub spot_task_hours: f64,
+    /// The on-demand task-hours at list price, dollars.
+    pub on_demand_list_usd: f64,
+    /// The Spot task-hours at on-demand list price (before the Spot discount), dollars.
+    pub spot_list_usd: f64,
+}
+
+/// Prices the samples in `[from, to)` (time-ordered) split by `strategy`, each at the size in
+/// force when it was taken.
+pub fn priced_hours(
+    samples: &[TaskSample],
+    spans: &[SizeSpan],
+    strategy: &[StrategyItem],
+    prices: &PriceTable,
+    (from, to): (i64, i64),
+) -> PricedHours {
+    span_windows(spans, from, to).fold(PricedHours::default(), |acc, (span, a, b)| {
+        let split = TaskHours::from_samples(samples_in(samples, a, b), a, b).split(strategy);
+        let unit = prices.hourly(span.size, span.arch);
+        PricedHours {
+            on_demand_task_hours: acc.on_demand_task_hours + split.on_demand,
+            spot_task_hours: acc.spot_task_hours + split.spot,
+            on_demand_list_usd: acc.on_demand_list_usd + split.on_demand * unit,
+            spot_list_usd: acc.spot_list_usd + split.spot * unit,
+        }
+    })
+}
+
 /// One day's task count summary.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DayTasks {
@@ -161,6 +264,57 @@ mod tests {
             (s.on_demand - 12.0).abs() < 1e-9 && (s.spot - 4.0).abs() < 1e-9,
             "{s:?}"
         );
+    }
+
+    #[test]
+    fn each_hour_is_priced_at_the_size_in_force() {
+        // 4 hourly samples of 2 tasks, all on demand; resized from 1024/2048 to 2048/4096 at
+        // hour 2 (a second deployment of the same size at hour 1 starts no new span).
+        let samples: Vec<TaskSample> = (0..4)
+            .map(|i| TaskSample {
+                ts: i * 3600,
+                tasks: 2.0,
+                period: 3600,
+            })
+            .collect();
+        let x86 = Architecture::X86_64;
+        let spans = size_spans(
+            [
+                (0, TaskSize::new(1024, 2048), x86),
+                (3600, TaskSize::new(1024, 2048), x86),
+                (7200, TaskSize::new(2048, 4096), x86),
+            ],
+            (TaskSize::new(256, 512), x86),
+        );
+        assert_eq!(spans.len(), 2);
+        let prices = PriceTable::default();
+        let (small, big) = (
+            prices.hourly(TaskSize::new(1024, 2048), x86),
+            prices.hourly(TaskSize::new(2048, 4096), x86),
+        );
+        let on_demand = [StrategyItem {
+            provider: "FARGATE".into(),
+            base: 0,
+            weight: 1,
+        }];
+        let p = priced_hours(&samples, &spans, &on_demand, &prices, (0, 4 * 3600));
+        assert_eq!(p.on_demand_task_hours, 8.0);
+        // 2 hours x 2 tasks at each size.
+        assert!(
+            (p.on_demand_list_usd - (4.0 * small + 4.0 * big)).abs() < 1e-12,
+            "{p:?}"
+        );
+        // Before the first deployment its size holds; a window inside one span has one size.
+        let first = priced_hours(&samples, &spans, &on_demand, &prices, (0, 3600));
+        assert!((first.on_demand_list_usd - 2.0 * small).abs() < 1e-12);
+        assert_eq!(
+            sizes_in(&spans, 0, 2 * 3600),
+            vec![TaskSize::new(1024, 2048)]
+        );
+        assert_eq!(sizes_in(&spans, 0, 3 * 3600).len(), 2);
+        // No deployments: today's size throughout.
+        let today = size_spans([], (TaskSize::new(256, 512), x86));
+        assert_eq!(today[0].size, TaskSize::new(256, 512));
     }
 
     #[test]

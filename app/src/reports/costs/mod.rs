@@ -8,6 +8,8 @@ pub mod fleet;
 pub mod query;
 mod tables;
 
+pub use tables::budgets_table;
+
 use serde::Serialize;
 
 use crate::analysis::spend::anomaly::{detect, DayAnomaly};
@@ -19,7 +21,7 @@ use crate::analysis::spend::grouping::{
 use crate::analysis::spend::spot::{
     mix_what_if, spot_summary, strategy, MixRow, ServiceUsage, SpotSummary,
 };
-use crate::analysis::spend::task_hours::{daily_tasks, TaskHours};
+use crate::analysis::spend::task_hours::TaskHours;
 use crate::analysis::spend::{month_to_date, month_windows, MonthToDate};
 use crate::domain::calendar::{day_start, month_start, next_month_start, prev_month_start, DAY};
 use crate::error::AppError;
@@ -99,7 +101,7 @@ pub struct AnomalyRow {
     pub day: DayAnomaly,
     /// `YYYY-MM-DD`.
     pub date_text: String,
-    /// What else happened that day (task counts, scaling to max, alarms).
+    /// What else happened that day (task counts, deployments, scaling to max, alarms).
     pub notes: Vec<String>,
 }
 
@@ -413,37 +415,13 @@ fn anomalies(
     out
 }
 
-/// What the store says changed on `day`: task counts off their week, scaling to the maximum,
-/// alarms going into ALARM.
+/// What the store says changed on `day`: task counts off their week, deployments (with the size
+/// they changed), scaling to the maximum, alarms going into ALARM.
 fn day_notes(day: i64, services: &[FleetService], alarms: &[AlarmEntry]) -> Vec<String> {
     let mut notes = Vec::new();
     for s in services {
-        let days = daily_tasks(&s.samples);
-        let Some(today) = days.iter().find(|d| d.day == day) else {
-            continue;
-        };
-        let week: Vec<f64> = days
-            .iter()
-            .filter(|d| d.day < day && d.day >= day - 7 * DAY)
-            .map(|d| d.mean)
-            .collect();
-        if !week.is_empty() {
-            let before = week.iter().sum::<f64>() / week.len() as f64;
-            if before > 0.0 && (today.mean / before - 1.0).abs() >= 0.15 {
-                notes.push(format!(
-                    "{}: {:.1} tasks on average against {:.1} the week before",
-                    s.name, today.mean, before
-                ));
-            }
-        }
-        if let Some(max) = s.scaling_max {
-            if today.max >= max as f64 {
-                notes.push(format!(
-                    "{}: scaled out to its maximum of {max} tasks",
-                    s.name
-                ));
-            }
-        }
+        notes.extend(task_count_notes(day, s));
+        notes.extend(deployment_notes(day, s));
     }
     let fired: Vec<&AlarmEntry> = alarms.iter().filter(|a| day_start(a.ts) == day).collect();
     if !fired.is_empty() {
@@ -456,6 +434,68 @@ fn day_notes(day: i64, services: &[FleetService], alarms: &[AlarmEntry]) -> Vec<
         ));
     }
     notes
+}
+
+/// A service's task count on `day` against the week before, and scaling to its maximum.
+fn task_count_notes(day: i64, s: &FleetService) -> Vec<String> {
+    let mut notes = Vec::new();
+    let Some(today) = s.daily.iter().find(|d| d.day == day) else {
+        return notes;
+    };
+    let week: Vec<f64> = s
+        .daily
+        .iter()
+        .filter(|d| d.day < day && d.day >= day - 7 * DAY)
+        .map(|d| d.mean)
+        .collect();
+    if !week.is_empty() {
+        let before = week.iter().sum::<f64>() / week.len() as f64;
+        if before > 0.0 && (today.mean / before - 1.0).abs() >= 0.15 {
+            notes.push(format!(
+                "{}: {:.1} tasks on average against {:.1} the week before",
+                s.name, today.mean, before
+            ));
+        }
+    }
+    if let Some(max) = s.scaling_max {
+        if today.max >= max as f64 {
+            notes.push(format!(
+                "{}: scaled out to its maximum of {max} tasks",
+                s.name
+            ));
+        }
+    }
+    notes
+}
+
+/// The deployments of a new task definition a service started on `day`, with the size change
+/// where the task definition changed it.
+fn deployment_notes(day: i64, s: &FleetService) -> Vec<String> {
+    s.deployments
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| day_start(d.created_at) == day)
+        .map(|(i, d)| {
+            let resized = i
+                .checked_sub(1)
+                .map(|p| s.deployments[p].size)
+                .filter(|&before| before != d.size)
+                .map(|before| {
+                    format!(
+                        ", resizing tasks from {} to {}",
+                        format::size(before.cpu, before.memory_mib),
+                        format::size(d.size.cpu, d.size.memory_mib)
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "{}: deployment of task definition {} at {}{resized}",
+                s.name,
+                d.task_definition,
+                format::hour_minute(d.created_at)
+            )
+        })
+        .collect()
 }
 
 async fn month_to_date_and_forecast(
@@ -478,6 +518,16 @@ async fn month_to_date_and_forecast(
         upper_usd: f.upper.map(|u| before_today + u),
     });
     Ok((month_to_date(&w, this, same, last), forecast))
+}
+
+/// This month's budgets, for a page that has not read the ledger (the Overview): the same
+/// builder as the Costs page's; nothing is read when no budget is configured.
+pub async fn budget_statuses(state: &AppState, now: i64) -> Result<Vec<BudgetStatus>, AppError> {
+    if state.settings.budgets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ledger = explain::ledger(&state.store, month_start(now), next_month_start(now)).await?;
+    Ok(budgets(state, &ledger, now))
 }
 
 /// Each configured budget against this month: `total` is the account, other names an AWS
@@ -507,4 +557,49 @@ fn budgets(state: &AppState, ledger: &explain::Ledger, now: i64) -> Vec<BudgetSt
             project(group, budget, &daily, month)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::fargate::{Architecture, TaskSize};
+    use crate::store::deployments::Deployment;
+
+    fn deployment(revision: u32, at: i64, cpu: u32) -> Deployment {
+        Deployment {
+            id: format!("ecs-svc/{revision}"),
+            task_definition: format!("web:{revision}"),
+            created_at: at,
+            size: TaskSize::new(cpu, cpu * 2),
+            architecture: Architecture::X86_64,
+            status: "INACTIVE".into(),
+        }
+    }
+
+    #[test]
+    fn an_anomalous_day_names_the_deployment_and_its_size_change() {
+        let day = 20 * DAY;
+        let web = FleetService::new(
+            "prod".into(),
+            "web".into(),
+            (TaskSize::new(1024, 2048), Architecture::X86_64),
+            Vec::new(),
+            None,
+            vec![
+                deployment(7, 3 * DAY + 3600, 512),
+                deployment(8, day + 10 * 3600 + 5 * 60, 1024),
+                deployment(9, day + 16 * 3600, 1024),
+            ],
+            Vec::new(),
+        );
+        let notes = day_notes(day, std::slice::from_ref(&web), &[]);
+        assert_eq!(
+            notes,
+            vec![
+                "web: deployment of task definition web:8 at 10:05, resizing tasks from 512 / 1024 to 1024 / 2048",
+                "web: deployment of task definition web:9 at 16:00",
+            ]
+        );
+        assert!(day_notes(day + DAY, &[web], &[]).is_empty());
+    }
 }
