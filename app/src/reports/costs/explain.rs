@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::fleet::{self, FleetService};
 use super::query::{ExplainQuery, ECS_SERVICE, SERVICE_TAG};
-use crate::analysis::spend::task_hours::{covered_days, priced_hours, sizes_in};
+use crate::analysis::spend::task_hours::{covered_days, sizes_in};
 use crate::analysis::spend::waterfall::{self, main_cause, ChangeParts, ServicePeriod};
 use crate::domain::calendar::{month_start, next_month_start};
 use crate::domain::fargate::PriceTable;
@@ -96,7 +96,7 @@ fn period(
     prices: &PriceTable,
 ) -> ServicePeriod {
     let mut p = ServicePeriod {
-        hours: priced_hours(&s.samples, &s.sizes, &s.strategy, prices, window),
+        hours: s.priced.window(window),
         billed: 0.0,
     };
     p.billed = billed.unwrap_or_else(|| p.modeled(prices));
@@ -339,9 +339,10 @@ pub fn reconcile(services: &[FleetService], ledger: &Ledger, prices: &PriceTable
 /// Builds the decomposition for `q` from the store.
 pub async fn build(state: &AppState, q: &ExplainQuery, _now: i64) -> Result<ExplainData, AppError> {
     let store = &state.store;
-    let services = fleet::load(store, q.before.0, q.after.1).await?;
+    let prices = &state.settings.prices;
+    let services = fleet::load(store, q.before.0, q.after.1, prices).await?;
     let ledger = ledger(store, q.before.0, q.after.1).await?;
-    Ok(decompose(q, &services, &ledger, &state.settings.prices))
+    Ok(decompose(q, &services, &ledger, prices))
 }
 
 /// The decomposition's rows as a CSV table.
@@ -498,6 +499,7 @@ mod tests {
             None,
             vec![deployment(7, 0, 1024), deployment(8, 15 * HOUR, 2048)],
             samples,
+            &prices(),
         );
         // Billed $25 before, $56 after (on the service tag and ECS alike).
         let tag = |day, amount| cost(day, "aws:ecs:serviceName$web", amount);

@@ -2,10 +2,10 @@
 //! decomposition, the Spot what-if, the reconciliation and the anomaly notes.
 
 use crate::analysis::spend::task_hours::{
-    daily_tasks, merge_resolutions, size_spans, DayTasks, SizeSpan, TaskSample,
+    daily_tasks, merge_resolutions, size_spans, DayTasks, PricedTotals, SizeSpan, TaskSample,
 };
 use crate::domain::capacity::StrategyItem;
-use crate::domain::fargate::{Architecture, TaskSize};
+use crate::domain::fargate::{Architecture, PriceTable, TaskSize};
 use crate::store::deployments::Deployment;
 use crate::store::services::Removed;
 use crate::store::{Store, StoreResult};
@@ -35,13 +35,16 @@ pub struct FleetService {
     pub scaling_max: Option<i64>,
     /// Running-task samples in the window read, oldest first.
     pub samples: Vec<TaskSample>,
-    /// Mean and highest task count per day of the samples (computed once with them: the anomaly
-    /// notes look days up).
+    /// Mean and highest task count and the hours at each count per day of the samples
+    /// (computed once with them: anomaly notes look days up, the Spot what-if sums them).
     pub daily: Vec<DayTasks>,
+    /// The samples priced at the sizes in force, as running totals (any window in two look-ups).
+    pub priced: PricedTotals,
 }
 
 impl FleetService {
-    /// A service from its parts, with the size spans and daily counts worked out.
+    /// A service from its parts, with the size spans, daily counts and priced totals worked out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         cluster: String,
         name: String,
@@ -50,6 +53,7 @@ impl FleetService {
         scaling_max: Option<i64>,
         deployments: Vec<Deployment>,
         samples: Vec<TaskSample>,
+        prices: &PriceTable,
     ) -> Self {
         let sizes = size_spans(
             deployments
@@ -57,6 +61,7 @@ impl FleetService {
                 .map(|d| (d.created_at, d.size, d.architecture)),
             (size, arch),
         );
+        let priced = PricedTotals::new(&samples, &sizes, &strategy, prices);
         Self {
             cluster,
             name,
@@ -67,14 +72,20 @@ impl FleetService {
             strategy,
             scaling_max,
             daily: daily_tasks(&samples),
+            priced,
             samples,
         }
     }
 }
 
 /// Reads every service (removed ones too: they were billed) with its deployments and its task
-/// counts in `[from, to)`, through the one series read.
-pub async fn load(store: &Store, from: i64, to: i64) -> StoreResult<Vec<FleetService>> {
+/// counts in `[from, to)`, through the one series read, priced with `prices`.
+pub async fn load(
+    store: &Store,
+    from: i64,
+    to: i64,
+    prices: &PriceTable,
+) -> StoreResult<Vec<FleetService>> {
     let services = store.list_services_with(Removed::Show).await?;
     let mut deployments = store.deployments_by_service().await?;
     let mut out = Vec::with_capacity(services.len());
@@ -96,6 +107,7 @@ pub async fn load(store: &Store, from: i64, to: i64) -> StoreResult<Vec<FleetSer
             svc.scaling_max,
             deployments.remove(&s.id).unwrap_or_default(),
             merge_resolutions(parts),
+            prices,
         ));
     }
     Ok(out)

@@ -10,6 +10,8 @@ mod tables;
 
 pub use tables::budgets_table;
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::analysis::spend::anomaly::{detect, DayAnomaly};
@@ -252,7 +254,7 @@ pub async fn build(state: &AppState, q: &CostsQuery, now: i64) -> Result<CostsDa
     let services = state
         .cost_fleet
         .get_or_compute(store, (fleet_from, load_to), || {
-            fleet::load(store, fleet_from, load_to)
+            fleet::load(store, fleet_from, load_to, &settings.prices)
         })
         .await?;
 
@@ -364,7 +366,13 @@ fn mix_rows(
             size: s.size,
             arch: s.arch,
             strategy: s.strategy.clone(),
-            hours: TaskHours::from_samples(&s.samples, from, to),
+            // Whole days: the samples end at the last sync, before `now`.
+            hours: TaskHours::sum(
+                s.daily
+                    .iter()
+                    .filter(|d| d.day >= from && d.day < to)
+                    .map(|d| &d.hours),
+            ),
         })
         .collect();
     let mut strategies = vec![strategy(20, 80, 0), strategy(60, 40, 2), strategy(1, 0, 0)];
@@ -383,34 +391,36 @@ fn anomalies(
     rules: &crate::analysis::spend::anomaly::AnomalyRules,
 ) -> Vec<AnomalyRow> {
     let history: Vec<DailyCost> = rows.iter().filter(|r| r.day < q.to).cloned().collect();
-    let mut keys: Vec<&str> = history.iter().map(|r| r.key.as_str()).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let mut out = Vec::new();
-    let mut series_of = |key: &str, label: String, series: Vec<(i64, f64)>| {
-        for day in detect(&series, q.from, rules) {
-            out.push(AnomalyRow {
-                key: key.into(),
-                label: label.clone(),
-                date_text: format::date(day.date),
-                notes: day_notes(day.date, services, alarms),
-                day,
-            });
-        }
-    };
-    for key in keys {
-        let series = history
-            .iter()
-            .filter(|r| r.key == key)
-            .map(|r| (r.day, r.amount))
-            .collect();
-        series_of(key, group_label(key), series);
+    // Each group's series in one pass over the rows (they come ordered by day).
+    let mut by_key: BTreeMap<&str, Vec<(i64, f64)>> = BTreeMap::new();
+    for r in &history {
+        by_key.entry(&r.key).or_default().push((r.day, r.amount));
     }
-    let totals = daily_stacks(&history, &[])
+    let totals: Vec<(i64, f64)> = daily_stacks(&history, &[])
         .iter()
         .map(|d| (d.date, d.total_usd))
         .collect();
-    series_of("total", "All groups".into(), totals);
+    let series = by_key
+        .iter()
+        .map(|(key, series)| (key.to_string(), group_label(key), series))
+        .chain([("total".to_string(), "All groups".to_string(), &totals)]);
+    // Several groups are often off on the same day: its notes are worked out once.
+    let mut notes: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (key, label, series) in series {
+        for day in detect(series, q.from, rules) {
+            let notes = notes
+                .entry(day.date)
+                .or_insert_with(|| day_notes(day.date, services, alarms));
+            out.push(AnomalyRow {
+                key: key.clone(),
+                label: label.clone(),
+                date_text: format::date(day.date),
+                notes: notes.clone(),
+                day,
+            });
+        }
+    }
     out.sort_by(|a, b| b.day.date.cmp(&a.day.date).then(a.label.cmp(&b.label)));
     out
 }
@@ -591,6 +601,7 @@ mod tests {
                 deployment(9, day + 16 * 3600, 1024),
             ],
             Vec::new(),
+            &crate::domain::fargate::PriceTable::default(),
         );
         let notes = day_notes(day, std::slice::from_ref(&web), &[]);
         assert_eq!(
