@@ -6,6 +6,7 @@
 pub mod alarms;
 pub mod chunks;
 pub mod costs;
+pub mod deployments;
 pub mod metrics;
 pub mod services;
 pub mod sync_runs;

@@ -1137,4 +1137,61 @@ async fn a_throttled_sync_backs_off_completes_and_says_how_long_it_waited() {
         summary.contains("AWS throttled 5 answers; 5 retries waited"),
         "{summary}"
     );
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deployments_are_stored_with_their_size_once_and_replaced_ones_go_inactive() {
+    let moto = Moto::start();
+    let now = now_minute();
+    let (from, to) = (now - 3600, now - 30 * 60);
+    let created = chrono::Utc::now().timestamp();
+    seed(&moto, &["web"], from, to).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.db");
+    ok(&sync(&moto, &db, &["--skip", "costs"]));
+    let store = Store::open(&db).await.unwrap();
+    let web_id = store.list_services().await.unwrap()[0].id;
+    let stored = |store: Store| async move {
+        store
+            .deployments_by_service()
+            .await
+            .unwrap()
+            .remove(&web_id)
+            .unwrap_or_default()
+    };
+
+    // moto answers DescribeServices with the service's one deployment (PRIMARY, created with
+    // the service, running web:1 at 512/1024).
+    let first = stored(store.clone()).await;
+    assert_eq!(first.len(), 1, "{first:?}");
+    let d = &first[0];
+    assert_eq!(d.task_definition, "web:1");
+    assert_eq!((d.size.cpu, d.size.memory_mib), (512, 1024));
+    assert_eq!(d.status, "PRIMARY");
+    assert!(
+        (d.created_at - created).abs() < 300,
+        "created {} near {created}",
+        d.created_at
+    );
+
+    // A second sync stores it once.
+    ok(&sync(&moto, &db, &["--skip", "costs"]));
+    assert_eq!(stored(store.clone()).await, first);
+
+    // A new deployment replaces it: both are kept, the old one INACTIVE.
+    let ecs = aws_sdk_ecs::Client::new(&moto.sdk_config().await);
+    ecs.update_service()
+        .cluster(CLUSTER)
+        .service("web")
+        .force_new_deployment(true)
+        .send()
+        .await
+        .unwrap();
+    ok(&sync(&moto, &db, &["--skip", "costs"]));
+    let after = stored(store.clone()).await;
+    assert_eq!(after.len(), 2, "{after:?}");
+    let old = after.iter().find(|x| x.id == d.id).unwrap();
+    let new = after.iter().find(|x| x.id != d.id).unwrap();
+    assert_eq!(old.status, "INACTIVE");
+    assert_eq!(new.status, "PRIMARY");
+    assert!(new.created_at >= old.created_at);
 }
