@@ -1137,6 +1137,7 @@ async fn a_throttled_sync_backs_off_completes_and_says_how_long_it_waited() {
         summary.contains("AWS throttled 5 answers; 5 retries waited"),
         "{summary}"
     );
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deployments_are_stored_with_their_size_once_and_replaced_ones_go_inactive() {
