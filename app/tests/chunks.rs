@@ -525,6 +525,11 @@ async fn the_compact_migration_keeps_every_point_and_every_rollup_read() {
             .await
             .unwrap();
     assert_eq!(gone, 0, "the row-per-hour table is dropped");
+    let free: i64 = sqlx::query_scalar("PRAGMA freelist_count")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(free, 0, "the pages of the tables moved are given back");
     // A restatement after the migration rewrites the day's chunk and its rollups.
     let (t, _) = series[0][100];
     store.write_points(1, &[(t, 1e6)]).await.unwrap();

@@ -229,7 +229,17 @@ impl Store {
         // The halves of migrations 0004 and 0005 that SQL cannot do (encoding rows into chunks,
         // hourly rollup rows into days), in that order: 0004 leaves the rollups to 0005.
         chunks::migrate::move_rows_into_chunks(&pool).await?;
-        chunks::migrate::move_hourly_into_days(&pool).await?;
+        if chunks::migrate::move_hourly_into_days(&pool)
+            .await?
+            .is_some()
+        {
+            // 0005 copied the chunks into a new table: give the old pages back to the disk once
+            // (a 50 x 90 demo file shrinks from 398 to about 190 MB). Not fatal: the free pages
+            // are reused by later writes anyway.
+            if let Err(e) = sqlx::query("VACUUM").execute(&pool).await {
+                tracing::warn!("could not compact the database after migrating it: {e}");
+            }
+        }
         Ok(Self {
             pool,
             round_digits: None,

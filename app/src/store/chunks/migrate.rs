@@ -56,8 +56,8 @@ pub(in crate::store) async fn move_rows_into_chunks(pool: &SqlitePool) -> StoreR
 /// Moves every row of the old `datapoints_hourly` table (if it is still there) into
 /// `series_hourly`, a row per series per day with the day's hours encoded, and drops the table,
 /// in one transaction. The rows are moved as they are, not recomputed, so every rollup read
-/// gives what it gave before. Returns the number of hours moved.
-pub(in crate::store) async fn move_hourly_into_days(pool: &SqlitePool) -> StoreResult<u64> {
+/// gives what it gave before. Returns the number of hours moved, None when there was no table.
+pub(in crate::store) async fn move_hourly_into_days(pool: &SqlitePool) -> StoreResult<Option<u64>> {
     let mut tx = pool.begin().await?;
     let has_table: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'datapoints_hourly'",
@@ -65,7 +65,7 @@ pub(in crate::store) async fn move_hourly_into_days(pool: &SqlitePool) -> StoreR
     .fetch_one(&mut *tx)
     .await?;
     if has_table == 0 {
-        return Ok(0);
+        return Ok(None);
     }
     let series: Vec<i64> =
         sqlx::query_scalar("SELECT DISTINCT series_id FROM datapoints_hourly ORDER BY series_id")
@@ -102,5 +102,5 @@ pub(in crate::store) async fn move_hourly_into_days(pool: &SqlitePool) -> StoreR
     if moved > 0 {
         tracing::info!(hours = moved, "moved hourly rollups into encoded days");
     }
-    Ok(moved)
+    Ok(Some(moved))
 }
