@@ -39,6 +39,8 @@ pub struct AppState {
     pub alarm_breaches: Arc<crate::reports::alarms::BreachCache>,
     /// The Costs page's task counts of every service, shared by requests.
     pub cost_fleet: Arc<crate::reports::costs::FleetCache>,
+    /// The Service page's chart reads, shared by requests.
+    pub service_charts: Arc<crate::reports::service::ChartCache>,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             recommendations: Arc::default(),
             alarm_breaches: Arc::default(),
             cost_fleet: Arc::default(),
+            service_charts: Arc::default(),
         }
     }
 
