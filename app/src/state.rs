@@ -35,8 +35,10 @@ pub struct AppState {
     pub sync: Option<Arc<dyn SyncTrigger>>,
     /// Recommendations shared by requests.
     pub recommendations: Arc<EvidenceCache>,
-    /// The Alarms page's breach shares, shared by requests.
-    pub alarm_breaches: Arc<crate::reports::alarms::BreachCache>,
+    /// The Alarms page's store reads (breach shares, state changes), shared by requests.
+    pub alarm_reads: Arc<crate::reports::alarms::AlarmsCache>,
+    /// The Scaling page's series reads, shared by requests.
+    pub whatif_history: Arc<crate::reports::whatif::HistoryCache>,
     /// The Costs page's task counts of every service, shared by requests.
     pub cost_fleet: Arc<crate::reports::costs::FleetCache>,
     /// The Service page's chart reads, shared by requests.
@@ -52,7 +54,8 @@ impl AppState {
             settings: Arc::new(settings),
             sync: None,
             recommendations: Arc::default(),
-            alarm_breaches: Arc::default(),
+            alarm_reads: Arc::default(),
+            whatif_history: Arc::default(),
             cost_fleet: Arc::default(),
             service_charts: Arc::default(),
         }

@@ -59,9 +59,9 @@ async fn migrates_an_empty_file_and_reopens() {
         "alarm_history",
         "alarms",
         "costs",
-        "datapoints_hourly",
         "metric_series",
         "series_chunks",
+        "series_hourly",
         "services",
         "sync_runs",
     ] {

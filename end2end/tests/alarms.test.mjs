@@ -24,6 +24,10 @@ test('alarms list, alarm page with a backtest submitted without JavaScript, and 
   assert.equal(await page.locator('h1').innerText(), 'Alarms');
   assert.ok(await page.locator('#alarm-timeline svg rect title').count() > 0, 'the timeline has hover titles');
   assert.ok((await page.locator('#noise').innerText()).includes('alb-5xx-errors'), 'the noise report names the flapping alarm');
+  // At 1280 px the table fits inside its card (no column cut off at the card's edge).
+  const card = await page.locator('section.card', { has: page.locator('#alarms') }).boundingBox();
+  const table = await page.locator('#alarms').boundingBox();
+  assert.ok(table.x + table.width <= card.x + card.width, `the table (${table.width} px) overflows its card (${card.width} px)`);
   await page.screenshot({ path: join(screenshotDir, 'alarms.png'), fullPage: true });
 
   await page.locator('#alarms a', { hasText: 'alb-5xx-errors' }).first().click();

@@ -11,6 +11,12 @@ bench_rows() { # a Python venv with numpy and pcodec, then $work/rows.db (the ro
 echo "== storage of $big (dbstat)"
 python3 bench/storage_bytes.py "$big"
 
+echo "== the same demo with [storage] round_significant_digits = 6 (off by default)"
+printf '[storage]\nround_significant_digits = 6\n' >"$work/round6.toml"
+time "$bin" --config "$work/round6.toml" --db "$work/round6.db" demo --services 50 --days 90 --end "$end" >/dev/null
+python3 bench/storage_bytes.py "$work/round6.db" | grep -E "values|series total"
+rm -f "$work/round6.db"*
+
 echo "== ingest: demo generation (its sync run) vs bare SQLite rows"
 bench_rows
 python3 - "$big" "$work/rows.txt" <<'PY'

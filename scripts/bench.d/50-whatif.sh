@@ -2,6 +2,10 @@
 # the CLI (each figure includes reading 90 days of 4 series and starting the process), then the
 # Scaling page under load.
 svc=mangu-publishing-server-production
+echo "== whatif --service $svc --range 90d --timings: the read, one replay and an 11-target sweep apart (5 runs)"
+for _ in 1 2 3 4 5; do
+  "$bin" --db "$big" whatif --service "$svc" --range 90d --timings --format json 2>&1 >/dev/null | grep timings
+done
 for args in "--range 90d" "--range 90d --sweep target-cpu" "--range 14d"; do
   echo "== whatif --service $svc $args (5 runs, wall each)"
   for _ in 1 2 3 4 5; do

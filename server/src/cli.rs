@@ -343,6 +343,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )?;
             access.check_bind(args.bind)?;
             let sync_options = args.aws.options(&config, RunTrigger::Button)?;
+            let round_digits = config.storage.round_significant_digits;
             let mut settings = args.sizing.apply(config)?.settings();
             settings.schedule.every_secs = args.sync_every.map(|d| d.as_secs() as i64);
             let state = crate::startup::build_state(StateSpec {
@@ -354,7 +355,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await?;
             let trigger = Arc::new(BackgroundSync::new(
-                state.store.clone(),
+                state
+                    .store
+                    .clone()
+                    .with_round_significant_digits(round_digits),
                 cli.db.clone(),
                 sync_options,
             ));
@@ -373,7 +377,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut options = args.aws.options(&config, RunTrigger::Cli)?;
             options.skip = args.skip.iter().map(|p| p.phase()).collect();
             options.force_costs |= args.force_costs;
-            let store = open(&cli.db).await?;
+            let store = open(&cli.db)
+                .await?
+                .with_round_significant_digits(config.storage.round_significant_digits);
             let started = std::time::Instant::now();
             let reporter: Box<dyn Reporter> = if args.no_progress {
                 Box::new(crate::sync::Silent)
@@ -406,7 +412,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(args) => {
-            let store = open(&cli.db).await?;
+            let store = open(&cli.db)
+                .await?
+                .with_round_significant_digits(config.storage.round_significant_digits);
             let spec = DemoSpec {
                 services: args.services as usize,
                 days: args.days,

@@ -29,6 +29,17 @@ pub struct Config {
     pub anomalies: AnomalyRules,
     /// Who may use `serve`: the token file and a trusted SSO proxy.
     pub server: ServerConfig,
+    /// How metric values are stored.
+    pub storage: StorageConfig,
+}
+
+/// The `[storage]` section: how metric values are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Significant decimal digits values are rounded to when written; None (the default) keeps
+    /// them exactly as AWS returned them.
+    pub round_significant_digits: Option<u8>,
 }
 
 impl Default for Config {
@@ -41,6 +52,7 @@ impl Default for Config {
             budgets: BTreeMap::new(),
             anomalies: AnomalyRules::default(),
             server: ServerConfig::default(),
+            storage: StorageConfig::default(),
         }
     }
 }
@@ -173,7 +185,7 @@ impl Config {
     /// Checks ranges; `place` says where a key (`section.key`) was set.
     pub fn validate(&self, place: impl Fn(&str) -> String) -> Result<(), ConfigError> {
         let (r, p, a) = (&self.recommend, &self.prices, &self.aws);
-        let checks: [(&str, bool, &str); 11] = [
+        let checks: [(&str, bool, &str); 12] = [
             (
                 "recommend.lookback_days",
                 (1..=455).contains(&r.lookback_days),
@@ -228,6 +240,13 @@ impl Config {
                 "aws.metric_overlap_minutes",
                 a.metric_overlap_minutes <= 1440,
                 "must be at most 1440 (a day)",
+            ),
+            (
+                "storage.round_significant_digits",
+                self.storage
+                    .round_significant_digits
+                    .is_none_or(|d| (1..=17).contains(&d)),
+                "must be between 1 and 17 (leave it out to store values exactly)",
             ),
         ];
         if let Some((key, _, problem)) = checks.iter().find(|(_, ok, _)| !ok) {
@@ -546,6 +565,7 @@ mod tests {
             "[prices.arm]",
             "[aws]",
             "[server]",
+            "[storage]",
             "[[tiers]]",
             "[nope]",
             "[",
@@ -567,6 +587,7 @@ mod tests {
             "token_file",
             "trusted_proxies",
             "user_header",
+            "round_significant_digits",
             "name",
             "cpu",
             "memory_mib",
@@ -611,6 +632,35 @@ mod tests {
             if let Err(e) = parse(&text) {
                 proptest::prop_assert!(e.to_string().contains("spendwatch.toml"), "{e}");
             }
+        }
+    }
+
+    #[test]
+    fn rounding_is_off_unless_set_and_checked_with_key_and_line() {
+        assert_eq!(parse("").unwrap().storage.round_significant_digits, None);
+        let c = parse("[storage]\nround_significant_digits = 6\n").unwrap();
+        assert_eq!(c.storage.round_significant_digits, Some(6));
+        for bad in ["0", "18"] {
+            let msg = parse(&format!(
+                "[aws]\n\n[storage]\nround_significant_digits = {bad}\n"
+            ))
+            .unwrap_err()
+            .to_string();
+            assert!(
+                msg.contains("spendwatch.toml, line 4")
+                    && msg.contains("storage.round_significant_digits")
+                    && msg.contains("between 1 and 17"),
+                "{msg}"
+            );
+        }
+        for bad in ["-1", "\"six\"", "300"] {
+            let msg = parse(&format!("[storage]\nround_significant_digits = {bad}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                msg.contains("line 2") && msg.contains("round_significant_digits"),
+                "{msg}"
+            );
         }
     }
 

@@ -181,6 +181,9 @@ pub fn sync_summary(r: &crate::sync::SyncReport, seconds: f64) -> String {
         r.calls.iter().map(|c| c.1).sum::<u64>(),
         format::usd_small(r.cost_usd)
     );
+    if let Some(retries) = r.retries.summary() {
+        out += &format!("\n{retries}.\n");
+    }
     if r.metric_calls.0 > 0 {
         out += &format!(
             "\nGetMetricData: {} calls; the fewest the API's limits allow for these windows: {}.\n",

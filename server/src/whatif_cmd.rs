@@ -66,6 +66,10 @@ pub struct WhatifArgs {
     /// Sweep a setting: target-cpu, target-memory or max-tasks.
     #[arg(long)]
     pub sweep: Option<String>,
+    /// Also print to stderr how long reading, one replay and an 11-target sweep took (for
+    /// benchmarks: the targets are for the replay and the sweep, not process start).
+    #[arg(long)]
+    pub timings: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = WhatifFormat::Table)]
     pub format: WhatifFormat,
@@ -126,6 +130,9 @@ pub async fn run(
     let (query, range) =
         parse_request(&get, now, settings.rules.lookback_days).map_err(anyhow::Error::msg)?;
     let state = AppState::new(store, Arc::new(FixedClock(now)), settings);
+    if args.timings {
+        eprint!("{}", timings(&state, args, &range).await?);
+    }
     let report = build(
         &state,
         args.cluster.as_deref(),
@@ -141,6 +148,64 @@ pub async fn run(
         WhatifFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
         WhatifFormat::Table => table(&report),
     })
+}
+
+/// Times the replay's parts apart: the store read, one replay of the own settings and a sweep
+/// of the CPU target over 40..90%.
+async fn timings(
+    state: &AppState,
+    args: &WhatifArgs,
+    range: &app::domain::range::DateRange,
+) -> anyhow::Result<String> {
+    use app::analysis::scaling::{demand::reconstruct, simulate, sweep, Fleet, Policy, SweepKind};
+    use app::reports::whatif::{find, read_history};
+    use std::time::Instant;
+    let err = |e: app::error::AppError| anyhow::anyhow!(e.public_message());
+    let store = &state.store;
+    let service = find(store, args.cluster.as_deref(), &args.service)
+        .await
+        .map_err(err)?;
+    let alarms = store.list_alarms(None).await?;
+    let (policy, _) = Policy::from_service(&service.service, &alarms);
+    let fleet = Fleet {
+        size: service.service.size,
+        arch: service.service.architecture,
+        strategy: service.service.strategy.clone(),
+    };
+    let started = Instant::now();
+    let (history, _) = read_history(state, &service, range).await.map_err(err)?;
+    let demand = reconstruct(&history, fleet.size);
+    let read = started.elapsed();
+    let initial = history
+        .tasks
+        .iter()
+        .copied()
+        .find(|t| t.is_finite())
+        .unwrap_or(f64::NAN);
+    let prices = &state.settings.prices;
+    let started = Instant::now();
+    let run = simulate(&demand, &policy, &fleet, initial, &[], prices);
+    let replay = started.elapsed();
+    let started = Instant::now();
+    let points = sweep(
+        &demand,
+        &policy,
+        &fleet,
+        initial,
+        &[],
+        prices,
+        SweepKind::TargetCpu,
+    );
+    let swept = started.elapsed();
+    Ok(format!(
+        "timings: {} minutes; read and demand {:.1} ms; replay {:.2} ms ({} scale events); sweep of {} targets {:.1} ms\n",
+        demand.len(),
+        read.as_secs_f64() * 1e3,
+        replay.as_secs_f64() * 1e3,
+        run.totals.scale_events,
+        points.len(),
+        swept.as_secs_f64() * 1e3,
+    ))
 }
 
 /// The comparison, the calibration and any sweep as aligned text.

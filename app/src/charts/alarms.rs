@@ -14,6 +14,25 @@ const OK: &str = "#86efac";
 const ALARM: &str = "#dc2626";
 const INSUFFICIENT: &str = "#cbd5e1";
 
+/// The narrowest an ALARM or INSUFFICIENT_DATA mark is drawn, in SVG units: a 5-minute episode
+/// on a 30-day range is a tenth of a pixel wide, and people should see (and hover) it.
+const MIN_MARK: f64 = 3.0;
+
+/// A mark spanning `x0..x1`, widened to [`MIN_MARK`] and kept left of `right`: (x, width).
+fn visible_mark(x0: f64, x1: f64, right: f64) -> (f64, f64) {
+    let width = (x1 - x0).max(MIN_MARK);
+    (x0.min(right - width), width)
+}
+
+/// Drawing order: OK first, so the other states' marks (widened) are never covered by it.
+fn paint_rank(s: AlarmState) -> u8 {
+    match s {
+        AlarmState::Ok => 0,
+        AlarmState::InsufficientData => 1,
+        AlarmState::Alarm => 2,
+    }
+}
+
 fn state_color(s: AlarmState) -> &'static str {
     match s {
         AlarmState::Ok => OK,
@@ -31,7 +50,8 @@ pub struct Lane<'a> {
 }
 
 /// The state timeline over `[from, to)`: spans narrower than a pixel are merged, the worst state
-/// (ALARM, then INSUFFICIENT_DATA) winning the pixel, so a lane stays small however much it flaps.
+/// (ALARM, then INSUFFICIENT_DATA) winning, so a lane stays small however much it flaps; ALARM and
+/// INSUFFICIENT_DATA marks are at least [`MIN_MARK`] wide and drawn over OK.
 pub fn timeline(lanes: &[Lane], from: i64, to: i64) -> String {
     const LABEL: f64 = 210.0;
     const WIDTH: f64 = 960.0;
@@ -51,8 +71,15 @@ pub fn timeline(lanes: &[Lane], from: i64, to: i64) -> String {
             y + 12.5,
             escape(&truncate(lane.name, 30))
         );
-        for (start, end, state, spans) in merged(lane.spans, from, to, plot as i64) {
-            let (x0, x1) = (x(start), x(end));
+        let mut marks = merged(lane.spans, from, to, plot as i64);
+        // OK under the rest: a widened ALARM mark must not disappear under the OK span after it.
+        marks.sort_by_key(|m| paint_rank(m.2));
+        for (start, end, state, spans) in marks {
+            let (x0, width) = if state == AlarmState::Ok {
+                (x(start), (x(end) - x(start)).max(1.0))
+            } else {
+                visible_mark(x(start), x(end), WIDTH)
+            };
             let title = if spans > 1 {
                 format!(
                     "{}: {} state changes between {} and {} (mostly {})",
@@ -73,9 +100,8 @@ pub fn timeline(lanes: &[Lane], from: i64, to: i64) -> String {
             };
             let _ = write!(
                 svg,
-                r#"<rect x="{x0:.1}" y="{}" width="{:.1}" height="{}" fill="{}"><title>{}</title></rect>"#,
+                r#"<rect x="{x0:.1}" y="{}" width="{width:.1}" height="{}" fill="{}"><title>{}</title></rect>"#,
                 y + 2.0,
-                (x1 - x0).max(1.0),
                 LANE - 4.0,
                 state_color(state),
                 escape(&title)
@@ -122,8 +148,11 @@ fn merged(
             continue;
         }
         match out.last_mut() {
-            // Same state, or a sliver under a pixel: fold it into the previous mark.
-            Some(last) if last.2 == state || (e - s < px && last.1 - last.0 < px) => {
+            // Same state, or a sliver under a pixel after a sliver or a bundle of them: fold it
+            // into the previous mark, so a stretch of flapping is one mark, not one a pixel.
+            Some(last)
+                if last.2 == state || (e - s < px && (last.1 - last.0 < px || last.3 > 1)) =>
+            {
                 last.1 = e;
                 last.3 += 1;
                 if rank(state) > rank(last.2) {
@@ -178,11 +207,14 @@ pub fn metric_chart(c: &MetricChart) -> String {
         escape(c.label)
     );
     for e in c.recorded {
-        let (x0, x1) = (x(e.start.max(from)), x(e.end.unwrap_or(to).min(to)));
+        let (x0, width) = visible_mark(
+            x(e.start.max(from)),
+            x(e.end.unwrap_or(to).min(to)),
+            LEFT + plot_w,
+        );
         let _ = write!(
             svg,
-            r##"<rect x="{x0:.1}" y="10" width="{:.1}" height="{PLOT_H}" fill="#fecaca" opacity="0.7"><title>{}</title></rect>"##,
-            (x1 - x0).max(1.0),
+            r##"<rect x="{x0:.1}" y="10" width="{width:.1}" height="{PLOT_H}" fill="#fecaca" opacity="0.7"><title>{}</title></rect>"##,
             escape(&episode_title("Recorded ALARM", e))
         );
     }
@@ -259,11 +291,14 @@ pub fn metric_chart(c: &MetricChart) -> String {
             by + 9.0
         );
         for e in eps {
-            let (x0, x1) = (x(e.start.max(from)), x(e.end.unwrap_or(to).min(to)));
+            let (x0, width) = visible_mark(
+                x(e.start.max(from)),
+                x(e.end.unwrap_or(to).min(to)),
+                LEFT + plot_w,
+            );
             let _ = write!(
                 svg,
-                r#"<rect x="{x0:.1}" y="{by}" width="{:.1}" height="{}" fill="{color}"><title>{}</title></rect>"#,
-                (x1 - x0).max(1.5),
+                r#"<rect x="{x0:.1}" y="{by}" width="{width:.1}" height="{}" fill="{color}"><title>{}</title></rect>"#,
                 BAND - 3.0,
                 escape(&episode_title(
                     if row == 0 {
@@ -441,5 +476,93 @@ mod tests {
         let m = merged(&spans, 0, 1000, 10);
         assert!(m.len() <= 10, "{}", m.len());
         assert!(m.iter().all(|s| s.2 == AlarmState::Alarm));
+    }
+
+    #[test]
+    fn a_lane_that_flaps_all_range_long_is_one_mark() {
+        // 90 days of 26-minute spans alternating OK and ALARM, on 750 columns of 10,400 s.
+        let spans: Vec<(i64, i64, AlarmState)> = (0..5000)
+            .map(|i| {
+                let state = if i % 2 == 0 {
+                    AlarmState::Ok
+                } else {
+                    AlarmState::Alarm
+                };
+                (i * 1560, (i + 1) * 1560, state)
+            })
+            .collect();
+        let m = merged(&spans, 0, 5000 * 1560, 750);
+        assert_eq!(m, vec![(0, 5000 * 1560, AlarmState::Alarm, 5000)]);
+        // A long OK stretch still breaks the bundle.
+        let mut with_gap = spans[..10].to_vec();
+        with_gap.push((15_600, 100_000, AlarmState::Ok));
+        with_gap.push((100_000, 100_300, AlarmState::Alarm));
+        let m = merged(&with_gap, 0, 5000 * 1560, 750);
+        assert_eq!(m.len(), 3, "{m:?}");
+        assert_eq!(m[2].2, AlarmState::Alarm);
+    }
+
+    /// The `(x, width, title)` of every rect in `svg` after the chart's own title.
+    fn rects(svg: &str) -> Vec<(f64, f64, String)> {
+        svg.split("<rect ")
+            .skip(1)
+            .map(|r| {
+                let r = format!(" {}", r.split("</rect>").next().unwrap());
+                let attr = |name: &str| -> f64 {
+                    let at = r.find(&format!(" {name}=\"")).expect(name) + name.len() + 3;
+                    r[at..].split('"').next().unwrap().parse().unwrap()
+                };
+                let title = r
+                    .split("<title>")
+                    .nth(1)
+                    .unwrap()
+                    .split("</title>")
+                    .next()
+                    .unwrap();
+                (attr("x"), attr("width"), title.to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_five_minute_alarm_on_a_month_is_drawn_wide_enough_to_see_and_on_top() {
+        // 30 days, OK with one 5-minute ALARM in the middle: a tenth of a pixel at true width.
+        let (from, to) = (0, 30 * 86_400);
+        let mid = 15 * 86_400;
+        let spans = [
+            (from, mid, AlarmState::Ok),
+            (mid, mid + 300, AlarmState::Alarm),
+            (mid + 300, to, AlarmState::Ok),
+        ];
+        let svg = timeline(
+            &[Lane {
+                name: "alb-5xx-errors",
+                spans: &spans,
+            }],
+            from,
+            to,
+        );
+        let marks = rects(&svg);
+        assert_eq!(marks.len(), 3, "{svg}");
+        let (x, width, title) = marks.last().unwrap();
+        assert!(title.contains("ALARM from"), "ALARM is drawn last: {title}");
+        assert!(*width >= MIN_MARK, "{width}");
+        // It starts where the episode starts (the middle of the plot).
+        assert!((x - (210.0 + 750.0 / 2.0)).abs() < 0.1, "{x}");
+        // An episode at the very end stays inside the chart.
+        let end = [
+            (from, to - 60, AlarmState::Ok),
+            (to - 60, to, AlarmState::Alarm),
+        ];
+        let svg = timeline(
+            &[Lane {
+                name: "a",
+                spans: &end,
+            }],
+            from,
+            to,
+        );
+        let (x, width, _) = *rects(&svg).last().unwrap();
+        assert!(x + width <= 960.0 + 1e-9, "{x} + {width}");
     }
 }

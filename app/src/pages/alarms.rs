@@ -184,8 +184,6 @@ fn alarms_view(d: AlarmsData) -> impl IntoView {
         Column::text(sort_link(&d, AlarmSort::Service, "Service")),
         Column::text(sort_link(&d, AlarmSort::Metric, "Metric")),
         Column::text(sort_link(&d, AlarmSort::Threshold, "Rule")),
-        Column::text("Missing data"),
-        Column::text("Actions"),
         Column::num(sort_link(&d, AlarmSort::Episodes, "Episodes")),
         Column::num(sort_link(&d, AlarmSort::TimeInAlarm, "In ALARM")),
         Column::num(sort_link(&d, AlarmSort::Median, "Median")),
@@ -193,7 +191,7 @@ fn alarms_view(d: AlarmsData) -> impl IntoView {
         Column::num(sort_link(&d, AlarmSort::Mttr, "MTTR"))
             .title("Mean time from ALARM back to another state"),
         Column::num(sort_link(&d, AlarmSort::Flap, "Flap"))
-            .title("Share of episodes of 5 minutes or less"),
+            .title("Share of ended episodes shorter than 5 minutes"),
         Column::num(sort_link(&d, AlarmSort::Transitions, "Changes/day")),
         Column::num(sort_link(&d, AlarmSort::LastChange, "Last change")),
     ];
@@ -212,9 +210,12 @@ fn alarms_view(d: AlarmsData) -> impl IntoView {
             <p class="note">"Green OK, red ALARM, grey INSUFFICIENT_DATA; hover a span for its times."</p>
         </section>
         <section class="card">
-            <DataTable id="alarms" columns>
-                {d.rows.into_iter().map(row_view).collect_view()}
-            </DataTable>
+            // Thirteen columns do not fit every screen: the table scrolls inside its card.
+            <div class="table-scroll">
+                <DataTable id="alarms" columns>
+                    {d.rows.into_iter().map(row_view).collect_view()}
+                </DataTable>
+            </div>
             <p class="note">
                 "Episodes: times the alarm entered ALARM in the range. Composite alarms are listed with their rule and history; only metric alarms can be backtested. CSV: "
                 <a href="/api/alarms?format=csv">"alarms"</a> ", " <a href="/api/alarms?format=csv&table=noise">"noise"</a>
@@ -238,7 +239,7 @@ fn alarms_view(d: AlarmsData) -> impl IntoView {
                     </DataTable>
                 }.into_any()
             }}
-            <p class="note">"Flags: flapping (30% or more of 3+ episodes lasting 5 minutes or less), never fired, in ALARM over 24 h at a stretch, no actions, over half the range in INSUFFICIENT_DATA, threshold breached in more than 5% of the periods (inside normal behaviour)."</p>
+            <p class="note">"Flags: flapping (30% or more of 3+ episodes shorter than 5 minutes, or, for an alarm whose period is 5 minutes or more, lasting a single period), never fired, in ALARM over 24 h at a stretch, no actions, over half the range in INSUFFICIENT_DATA, threshold breached in more than 5% of the periods (inside normal behaviour)."</p>
         </section>
     }
 }
@@ -275,6 +276,15 @@ fn row_view(r: AlarmRow) -> impl IntoView {
     } else {
         rule
     };
+    let rule_details = format!(
+        "missing data: {} · actions {}",
+        a.treat_missing_data.as_deref().unwrap_or("missing"),
+        if a.actions_enabled {
+            "enabled"
+        } else {
+            "disabled"
+        }
+    );
     let since = a
         .state_updated_at
         .map(|t| format!("since {}", format::datetime(t)))
@@ -286,9 +296,7 @@ fn row_view(r: AlarmRow) -> impl IntoView {
             <td><span class=format!("badge state-{}", state.to_lowercase())>{state}</span><div class="sub">{since}</div></td>
             <td>{service}</td>
             <td>{metric}</td>
-            <td>{rule}</td>
-            <td>{a.treat_missing_data.clone().unwrap_or_else(|| "missing".into())}</td>
-            <td>{if a.actions_enabled { "enabled" } else { "disabled" }}</td>
+            <td>{rule}<div class="sub">{rule_details}</div></td>
             <td class="num">{s.episodes}</td>
             <td class="num">{minutes_text(s.minutes_in_alarm)}</td>
             <td class="num">{opt_minutes(s.median_minutes)}</td>

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::analysis::spend::budget::BudgetStatus;
 use crate::charts::bars::{
     part_hex, render_stack, render_waterfall, StackChart, StackColumn, Step,
 };
@@ -173,6 +174,17 @@ fn budgets(d: &CostsData) -> Option<impl IntoView> {
     if d.budgets.is_empty() {
         return None;
     }
+    Some(view! {
+        <section class="card" id="budgets">
+            <h2>"Budgets this month " {csv_link(d, "budgets")}</h2>
+            {budget_table(&d.budgets)}
+        </section>
+    })
+}
+
+/// This month's budgets: spent, burn rate, projected month end and the day each is crossed
+/// (the Costs page's table, shown on the Overview too).
+pub fn budget_table(budgets: &[BudgetStatus]) -> impl IntoView {
     let columns = vec![
         Column::text("Budget for"),
         Column::num("Budget"),
@@ -181,29 +193,27 @@ fn budgets(d: &CostsData) -> Option<impl IntoView> {
         Column::num("Projected"),
         Column::text("Crossed"),
     ];
-    let rows = d.budgets.iter().map(|b| {
-                    let crossing = match (b.crossing_day, b.crossed) {
-                        (Some(day), true) => format!("crossed on {}", format::date(day)),
-                        (Some(day), false) => format!("would cross on {}", format::date(day)),
-                        (None, _) => "not this month".into(),
-                    };
-                    view! {
-                        <tr>
-                            <td>{b.group.clone()}</td>
-                            <td class="num">{format::usd(b.budget_usd)}</td>
-                            <td class="num">{format!("{} ({:.0}%)", format::usd(b.spent_usd), b.used_pct)}</td>
-                            <td class="num">{format::usd(b.burn_per_day_usd)}</td>
-                            <td class="num">{format::usd(b.projected_usd)}</td>
-                            <td>{crossing}</td>
-                        </tr>
-                    }
-                }).collect_view();
-    Some(view! {
-        <section class="card" id="budgets">
-            <h2>"Budgets this month " {csv_link(d, "budgets")}</h2>
-            <DataTable columns>{rows}</DataTable>
-        </section>
-    })
+    let rows = budgets
+        .iter()
+        .map(|b| {
+            let crossing = match (b.crossing_day, b.crossed) {
+                (Some(day), true) => format!("crossed on {}", format::date(day)),
+                (Some(day), false) => format!("would cross on {}", format::date(day)),
+                (None, _) => "not this month".into(),
+            };
+            view! {
+                <tr>
+                    <td>{b.group.clone()}</td>
+                    <td class="num">{format::usd(b.budget_usd)}</td>
+                    <td class="num">{format!("{} ({:.0}%)", format::usd(b.spent_usd), b.used_pct)}</td>
+                    <td class="num">{format::usd(b.burn_per_day_usd)}</td>
+                    <td class="num">{format::usd(b.projected_usd)}</td>
+                    <td>{crossing}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! { <DataTable columns>{rows}</DataTable> }
 }
 
 fn legend(labels: &[String]) -> impl IntoView {

@@ -115,6 +115,13 @@ fn overview_view(d: OverviewData) -> impl IntoView {
             </section>
         </div>
 
+        {(!d.budgets.is_empty()).then(|| view! {
+            <section class="card" id="overview-budgets">
+                <h2><a href="/costs#budgets">"Budgets this month"</a></h2>
+                {super::costs::budget_table(&d.budgets)}
+            </section>
+        })}
+
         <section class="card">
             <h2>"Alarms in ALARM now"</h2>
             {if d.firing.is_empty() {

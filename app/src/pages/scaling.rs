@@ -142,7 +142,7 @@ fn scaling_view(d: ScalingData) -> impl IntoView {
         }
     });
     let own_text = format!(
-        "Own settings: {}–{} tasks; {}; cooldowns {} s out / {} s in; {}.",
+        "Own settings: {}–{} tasks; {}{}; cooldowns {} s out / {} s in; {}.",
         own.min,
         own.max,
         if own.tracking.is_empty() {
@@ -161,6 +161,10 @@ fn scaling_view(d: ScalingData) -> impl IntoView {
                 .collect::<Vec<_>>()
                 .join(", ")
         },
+        own.steps
+            .iter()
+            .map(|p| format!("; {}", p.describe()))
+            .collect::<String>(),
         own.scale_out_cooldown_s,
         own.scale_in_cooldown_s,
         format::size(

@@ -2,16 +2,18 @@
 //! in ALARM, flapping), the state timeline and the noise report. Shared by `/alarms`,
 //! `GET /api/alarms` and `spendwatch alarms`.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use serde::Serialize;
-use tokio::sync::Mutex;
 
 use super::backtest::{load_periods, metric_series, own_settings};
+use super::cache::VersionedSlot;
 use super::{Table, Tables};
 use crate::analysis::alarms::breach_share;
-use crate::analysis::alarms::episodes::{episodes, stats, time_in_states, EpisodeStats};
+use crate::analysis::alarms::episodes::{
+    episodes, share_lasting_at_most, stats, time_in_states, EpisodeStats, FLAP_SECONDS,
+};
 use crate::analysis::alarms::noise::{findings, NoiseFinding, NoiseInput};
 use crate::analysis::alarms::periods::plan;
 use crate::analysis::alarms::replay::{AlarmState, StateChange};
@@ -208,6 +210,10 @@ pub struct AlarmRow {
     /// The state spans over the range, for the timeline: (start, end, state).
     #[serde(skip)]
     pub spans: Vec<(i64, i64, AlarmState)>,
+    /// For an alarm whose period is 5 minutes or more: that period and the share of its ended
+    /// episodes that lasted one period (what the noise report judges its flapping by).
+    #[serde(skip)]
+    pub single_period: Option<(i64, f64)>,
 }
 
 /// The Alarms page's data.
@@ -227,44 +233,68 @@ pub struct AlarmsData {
     pub now: i64,
 }
 
-/// Breach shares per (alarm, threshold) for a range, computed once per data version and hour:
-/// they read every alarm's metric, the slow part of this report.
-#[derive(Default)]
-pub struct BreachCache {
-    slot: Mutex<Option<(BreachKey, Shares)>>,
+/// What the report reads from the store for a range: every alarm's breach share and every
+/// recorded state change from the range's first hour on. Both are slow (every alarm's metric;
+/// up to 100,000 history items) and change only with the data, so they are read once per data
+/// version and range (in whole hours) and shared by requests, which cut them to the second.
+#[derive(Debug, Default)]
+pub struct RangeReads {
+    /// Breach share by alarm name.
+    breach: HashMap<String, Option<f64>>,
+    /// Each alarm's state changes, oldest first.
+    changes: HashMap<String, Vec<RecordedChange>>,
 }
 
-/// What the shares depend on: the data version and the range's hours.
-type BreachKey = ((Option<i64>, Option<i64>), i64, i64);
-/// Breach share by alarm name.
-type Shares = Arc<HashMap<String, Option<f64>>>;
+/// The Alarms report's reads, keyed by the range's first and last hour.
+pub type AlarmsCache = VersionedSlot<(i64, i64), RangeReads>;
 
-impl BreachCache {
-    async fn get(
-        &self,
-        store: &Store,
-        alarms: &[AlarmRecord],
-        from: i64,
-        to: i64,
-    ) -> StoreResult<Shares> {
-        let key = (store.data_version().await?, from / 3600, to / 3600);
-        let mut slot = self.slot.lock().await;
-        if let Some((k, v)) = slot.as_ref() {
-            if *k == key {
-                return Ok(v.clone());
+/// Reads what the report needs for `[from, to)`: changes from `from`'s hour on, so any request
+/// whose range starts in that hour can take its part.
+async fn range_reads(
+    store: &Store,
+    alarms: &[AlarmRecord],
+    from: i64,
+    to: i64,
+) -> StoreResult<RangeReads> {
+    Ok(RangeReads {
+        breach: breach_shares(store, alarms, from, to).await?,
+        changes: by_alarm(
+            store
+                .alarm_state_changes(None, from.div_euclid(3600) * 3600, i64::MAX)
+                .await?,
+        ),
+    })
+}
+
+/// Changes grouped by alarm, each alarm's in time order.
+fn by_alarm(changes: Vec<RecordedChange>) -> HashMap<String, Vec<RecordedChange>> {
+    let mut out: HashMap<String, Vec<RecordedChange>> = HashMap::new();
+    for c in changes {
+        match out.get_mut(c.alarm.as_str()) {
+            Some(list) => list.push(c),
+            None => {
+                out.insert(c.alarm.clone(), vec![c]);
             }
         }
-        let mut shares = HashMap::new();
-        for a in alarms {
-            shares.insert(
-                a.name.clone(),
-                alarm_breach_share(store, a, from, to).await?,
-            );
-        }
-        let shares = Arc::new(shares);
-        *slot = Some((key, shares.clone()));
-        Ok(shares)
     }
+    out
+}
+
+/// Every alarm's breach share over `[from, to)`.
+async fn breach_shares(
+    store: &Store,
+    alarms: &[AlarmRecord],
+    from: i64,
+    to: i64,
+) -> StoreResult<HashMap<String, Option<f64>>> {
+    let mut shares = HashMap::new();
+    for a in alarms {
+        shares.insert(
+            a.name.clone(),
+            alarm_breach_share(store, a, from, to).await?,
+        );
+    }
+    Ok(shares)
 }
 
 async fn alarm_breach_share(
@@ -315,14 +345,14 @@ async fn services_of(store: &Store) -> StoreResult<HashMap<(String, String, Stri
 }
 
 /// The state changes of one alarm, with the state before the first, from compact reads.
-pub fn alarm_changes(
+pub fn alarm_changes<R: Borrow<RecordedChange>>(
     alarm: &AlarmRecord,
-    rows: &[&RecordedChange],
+    rows: &[R],
     from: i64,
 ) -> (Vec<StateChange>, AlarmState) {
     let before = rows
         .first()
-        .map(|r| r.from.unwrap_or(AlarmState::InsufficientData))
+        .map(|r| r.borrow().from.unwrap_or(AlarmState::InsufficientData))
         .unwrap_or(if alarm.state_updated_at.is_some_and(|t| t <= from) {
             alarm.state_value
         } else {
@@ -332,6 +362,7 @@ pub fn alarm_changes(
     let changes = rows
         .iter()
         .map(|r| {
+            let r = r.borrow();
             let c = StateChange {
                 ts: r.ts,
                 from: r.from.unwrap_or(state),
@@ -383,21 +414,22 @@ pub async fn build(state: &AppState, query: AlarmsQuery, now: i64) -> Result<Ala
     );
     let alarms = store.list_alarms(None).await?;
     let owners = services_of(store).await?;
-    let changes = store.alarm_state_changes(None, from, to).await?;
-    let mut by_alarm: HashMap<&str, Vec<&RecordedChange>> = HashMap::new();
-    for c in &changes {
-        by_alarm.entry(c.alarm.as_str()).or_default().push(c);
-    }
-    let breach = state.alarm_breaches.get(store, &alarms, from, to).await?;
+    let reads = state
+        .alarm_reads
+        .get_or_compute(store, (from.div_euclid(3600), to.div_euclid(3600)), || {
+            range_reads(store, &alarms, from, to)
+        })
+        .await?;
+    let in_range = |name: &str| -> &[RecordedChange] {
+        let all = reads.changes.get(name).map(Vec::as_slice).unwrap_or(&[]);
+        &all[all.partition_point(|c| c.ts < from)..all.partition_point(|c| c.ts < to)]
+    };
+    let breach = &reads.breach;
     let total = alarms.len();
     let mut rows: Vec<AlarmRow> = alarms
         .into_iter()
         .map(|a| {
-            let rows = by_alarm
-                .get(a.name.as_str())
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            let (ch, before) = alarm_changes(&a, rows, from);
+            let (ch, before) = alarm_changes(&a, in_range(&a.name), from);
             let eps = episodes(&ch, before, from);
             let st = stats(&eps, &ch, from, to);
             let (ok, alarm, insufficient) = time_in_states(&ch, before, from, to);
@@ -407,9 +439,14 @@ pub async fn build(state: &AppState, query: AlarmsQuery, now: i64) -> Result<Ala
                 }
                 _ => None,
             };
+            let single_period = a
+                .period
+                .filter(|p| *p >= FLAP_SECONDS)
+                .and_then(|p| share_lasting_at_most(&eps, from, to, p).map(|share| (p, share)));
             AlarmRow {
                 service,
                 stats: st,
+                single_period,
                 seconds_ok: ok,
                 seconds_alarm: alarm,
                 seconds_insufficient: insufficient,
@@ -431,6 +468,7 @@ pub async fn build(state: &AppState, query: AlarmsQuery, now: i64) -> Result<Ala
                 has_actions: has_actions(&r.alarm),
                 insufficient_share: r.seconds_insufficient as f64 / (to - from).max(1) as f64,
                 breach_share: r.breach_share,
+                single_period: r.single_period,
             })
             .collect::<Vec<_>>(),
         now,

@@ -6,6 +6,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::form::{self, FieldValue};
 use super::{Table, Tables};
 use crate::analysis::alarms::episodes::{episodes, stats, Episode, EpisodeStats, MatchRate};
 use crate::analysis::alarms::periods::{
@@ -62,16 +63,11 @@ pub struct BacktestQuery {
 }
 
 fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    form::given(v.as_deref())
 }
 
-fn number<T: std::str::FromStr>(name: &str, v: &Option<String>) -> Result<Option<T>, String> {
-    given(v)
-        .map(|s| {
-            s.parse::<T>()
-                .map_err(|_| format!("'{name}={s}' is not a valid number"))
-        })
-        .transpose()
+fn number<T: FieldValue>(name: &str, v: &Option<String>) -> Result<Option<T>, String> {
+    form::number(name, v.as_deref())
 }
 
 /// Parses an instant: RFC 3339, or a date (its midnight UTC; with `end_of_day`, the next one).
@@ -406,24 +402,7 @@ pub async fn recorded_changes(
     let rows = store
         .alarm_state_changes(Some(&alarm.name), from, to)
         .await?;
-    let before = rows
-        .first()
-        .map(|r| r.from.unwrap_or(AlarmState::InsufficientData))
-        .unwrap_or(if alarm.state_updated_at.is_some_and(|t| t <= from) {
-            alarm.state_value
-        } else {
-            AlarmState::InsufficientData
-        });
-    let mut changes = Vec::with_capacity(rows.len());
-    let mut state = before;
-    for r in rows {
-        changes.push(StateChange {
-            ts: r.ts,
-            from: r.from.unwrap_or(state),
-            to: r.to,
-        });
-        state = r.to;
-    }
+    let (changes, before) = super::alarms::alarm_changes(alarm, &rows, from);
     Ok((changes, before))
 }
 
@@ -461,27 +440,8 @@ pub async fn build_for(
     let query = params
         .parse(own.as_ref().ok())
         .map_err(AppError::bad_request)?;
-    let mut report = BacktestReport {
-        alarm: alarm.name.clone(),
-        settings: query.settings.clone(),
-        own_settings: own.as_ref().ok().cloned(),
-        own: own.as_ref().is_ok_and(|o| *o == query.settings),
-        from: String::new(),
-        to: String::new(),
-        episodes: Vec::new(),
-        minutes_in_alarm: 0.0,
-        episode_count: 0,
-        transitions: 0,
-        match_rate: None,
-        fidelity: None,
-        stats: EpisodeStats::default(),
-        compared: Vec::new(),
-        sweep: None,
-        aggregation: None,
-        notes: Vec::new(),
-        cannot_replay: None,
-        chart: ChartData::default(),
-    };
+    let mut report =
+        BacktestReport::empty(alarm, query.settings.clone(), own.as_ref().ok().cloned());
     let stored = metric_series(store, alarm).await?;
     let s = &query.settings;
     let tried_plan = match plan(&stored, &s.statistic, s.period) {
@@ -593,34 +553,50 @@ pub async fn build_for(
 
 /// The report of an alarm that has nothing to replay (composite, metric math).
 fn not_replayable(alarm: &AlarmRecord, why: &CannotReplay) -> BacktestReport {
+    let settings = BacktestSettings {
+        threshold: alarm.threshold.unwrap_or(0.0),
+        comparison: alarm.comparison_operator.clone().unwrap_or_default(),
+        statistic: alarm.statistic.clone().unwrap_or_default(),
+        period: alarm.period.unwrap_or(0),
+        datapoints_to_alarm: 0,
+        evaluation_periods: 0,
+        treat_missing_data: alarm.treat_missing_data.clone().unwrap_or_default(),
+    };
     BacktestReport {
-        alarm: alarm.name.clone(),
-        settings: BacktestSettings {
-            threshold: alarm.threshold.unwrap_or(0.0),
-            comparison: alarm.comparison_operator.clone().unwrap_or_default(),
-            statistic: alarm.statistic.clone().unwrap_or_default(),
-            period: alarm.period.unwrap_or(0),
-            datapoints_to_alarm: 0,
-            evaluation_periods: 0,
-            treat_missing_data: alarm.treat_missing_data.clone().unwrap_or_default(),
-        },
-        own_settings: None,
-        own: false,
-        from: String::new(),
-        to: String::new(),
-        episodes: Vec::new(),
-        minutes_in_alarm: 0.0,
-        episode_count: 0,
-        transitions: 0,
-        match_rate: None,
-        fidelity: None,
-        stats: EpisodeStats::default(),
-        compared: Vec::new(),
-        sweep: None,
-        aggregation: None,
-        notes: Vec::new(),
         cannot_replay: Some(why.to_string()),
-        chart: ChartData::default(),
+        ..BacktestReport::empty(alarm, settings, None)
+    }
+}
+
+impl BacktestReport {
+    /// A report of `alarm` replaying `settings` with nothing filled in yet (`own` tells whether
+    /// they are the alarm's own settings, `own_settings`).
+    fn empty(
+        alarm: &AlarmRecord,
+        settings: BacktestSettings,
+        own_settings: Option<BacktestSettings>,
+    ) -> Self {
+        Self {
+            alarm: alarm.name.clone(),
+            own: own_settings.as_ref() == Some(&settings),
+            settings,
+            own_settings,
+            from: String::new(),
+            to: String::new(),
+            episodes: Vec::new(),
+            minutes_in_alarm: 0.0,
+            episode_count: 0,
+            transitions: 0,
+            match_rate: None,
+            fidelity: None,
+            stats: EpisodeStats::default(),
+            compared: Vec::new(),
+            sweep: None,
+            aggregation: None,
+            notes: Vec::new(),
+            cannot_replay: None,
+            chart: ChartData::default(),
+        }
     }
 }
 

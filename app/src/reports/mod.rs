@@ -7,6 +7,7 @@ pub mod alarms;
 pub mod backtest;
 pub mod cache;
 pub mod costs;
+pub mod form;
 pub mod overview;
 pub mod recommendations;
 pub mod service;

@@ -67,6 +67,8 @@ pub struct OverviewData {
     pub removed_count: usize,
     /// Whole-account spend per day over the last 30 days (days without data left out).
     pub last_30_days: Vec<crate::analysis::spend::grouping::DayStack>,
+    /// This month's budgets (`[budgets]` in spendwatch.toml), as the Costs page has them.
+    pub budgets: Vec<crate::analysis::spend::budget::BudgetStatus>,
 }
 
 /// Builds the overview as of `now`; its reads are independent, so they run concurrently.
@@ -92,6 +94,7 @@ pub async fn build(state: &AppState, removed: Removed, now: i64) -> Result<Overv
         ),
     )?;
     let [this, same, last] = [totals[0], totals[1], totals[2]];
+    let budgets = super::costs::budget_statuses(state, now).await?;
     Ok(OverviewData {
         now,
         spend: month_to_date(&w, this, same, last),
@@ -113,6 +116,7 @@ pub async fn build(state: &AppState, removed: Removed, now: i64) -> Result<Overv
         empty,
         forecast: forecast.map(|f| f.mean),
         last_30_days: crate::analysis::spend::grouping::daily_stacks(&days, &[]),
+        budgets,
     })
 }
 
@@ -215,6 +219,11 @@ impl Tables for OverviewData {
                 .map(|g| vec![g.key.clone(), csv_usd(g.amount)])
                 .collect(),
         };
-        vec![("services", services), ("alarms", alarms), ("spend", spend)]
+        vec![
+            ("services", services),
+            ("alarms", alarms),
+            ("spend", spend),
+            ("budgets", super::costs::budgets_table(&self.budgets)),
+        ]
     }
 }

@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 
+use super::cache::VersionedSlot;
+use super::form::{self, FieldValue};
 use super::{csv_usd, Table, Tables};
 use crate::analysis::downsample::Band;
 use crate::analysis::scaling::demand::reconstruct;
@@ -19,9 +21,9 @@ use crate::domain::range::DateRange;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::alarms::AlarmRecord;
-use crate::store::metrics::StoredSeries;
+use crate::store::metrics::{SeriesPoints, StoredSeries};
 use crate::store::services::StoredService;
-use crate::store::Store;
+use crate::store::{Store, StoreResult};
 
 /// Columns the what-if charts are shrunk to.
 pub const CHART_COLUMNS: usize = 450;
@@ -64,21 +66,14 @@ impl WhatIfQuery {
     /// Reads the query string's values through `get` (empty values count as unset); a value that
     /// does not parse is a message naming it.
     pub fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, String> {
-        fn num<T: std::str::FromStr>(
+        fn num<T: FieldValue>(
             get: &dyn Fn(&str) -> Option<String>,
             name: &str,
         ) -> Result<Option<T>, String> {
-            match get(name).map(|v| v.trim().to_string()) {
-                None => Ok(None),
-                Some(v) if v.is_empty() => Ok(None),
-                Some(v) => v
-                    .parse()
-                    .map(Some)
-                    .map_err(|_| format!("'{name}={v}' is not a number of the right kind")),
-            }
+            form::number(name, get(name).as_deref())
         }
-        let sweep = match get("sweep").filter(|s| !s.is_empty() && s != "none") {
-            Some(s) => Some(SweepKind::parse(&s)?),
+        let sweep = match form::given(get("sweep").as_deref()).filter(|s| *s != "none") {
+            Some(s) => Some(SweepKind::parse(s)?),
             None => None,
         };
         Ok(Self {
@@ -276,16 +271,17 @@ pub async fn build(
 ) -> Result<WhatIfReport, AppError> {
     let store = &state.store;
     let service = find(store, cluster, name).await?;
-    let (own, mut notes) = Policy::from_service(&service.service);
+    let stored_alarms = store.list_alarms(None).await?;
+    let (own, mut notes) = Policy::from_service(&service.service, &stored_alarms);
     let own_fleet = Fleet {
         size: service.service.size,
         arch: service.service.architecture,
         strategy: service.service.strategy.clone(),
     };
     let (settings, fleet) = apply(&query, &own, &own_fleet)?;
-    let (history, history_notes) = read_history(store, &service, &range).await?;
+    let (history, history_notes) = read_history(state, &service, &range).await?;
     notes.extend(history_notes);
-    let (alarms, alarms_assumed) = alarm_lines(&store.list_alarms(None).await?, name);
+    let (alarms, alarms_assumed) = alarm_lines(&stored_alarms, name);
     let prices = &state.settings.prices;
     let own_demand = reconstruct(&history, own_fleet.size);
     let initial = history
@@ -359,7 +355,11 @@ pub async fn build(
 }
 
 /// The service by cluster and name, or by name alone (a 400 when several clusters have it).
-async fn find(store: &Store, cluster: Option<&str>, name: &str) -> Result<StoredService, AppError> {
+pub async fn find(
+    store: &Store,
+    cluster: Option<&str>,
+    name: &str,
+) -> Result<StoredService, AppError> {
     let unknown = || AppError::bad_request(format!("There is no service named {name}."));
     if let Some(cluster) = cluster {
         return store.find_service(cluster, name).await?.ok_or_else(unknown);
@@ -440,36 +440,82 @@ fn finest<'a>(all: &'a [StoredSeries], metric: &str, stat: &str) -> Option<&'a S
         .min_by_key(|s| s.key.period)
 }
 
-/// Reads the service's history over the range onto one grid, through the store's series read.
-async fn read_history(
+/// The stored points of the four series a replay reads (CPU, memory, tasks, requests), and the
+/// grid step: read once per data version, service and range (in whole hours) and shared by
+/// requests, which align their exact range from them (90 days of four series is most of a
+/// replay's time).
+#[derive(Debug, Default)]
+pub struct HistoryReads {
+    step: i64,
+    cpu: Option<SeriesPoints>,
+    mem: Option<SeriesPoints>,
+    tasks: Option<SeriesPoints>,
+    requests: Option<SeriesPoints>,
+}
+
+/// The what-if's series reads, keyed by service id and the range's first and last hour.
+pub type HistoryCache = VersionedSlot<(i64, i64, i64), HistoryReads>;
+
+/// Reads the four series over `[from, to)`, through the store's series read.
+async fn history_reads(
     store: &Store,
     service: &StoredService,
-    range: &DateRange,
-) -> Result<(History, Vec<String>), AppError> {
+    from: i64,
+    to: i64,
+) -> StoreResult<HistoryReads> {
     let all = store.list_series(Some(service.id)).await?;
     let cpu = finest(&all, "CPUUtilization", "Average");
-    let step = cpu.map_or(60, |s| s.key.period.max(60));
     let read = |s: Option<&StoredSeries>| {
         let id = s.map(|s| s.id);
         async move {
             match id {
-                Some(id) => store
-                    .read_points(id, range.from, range.to)
-                    .await
-                    .map(|p| Some(align(&p.ts, &p.values, range.from, range.to, step))),
+                Some(id) => store.read_points(id, from, to).await.map(Some),
                 None => Ok(None),
             }
         }
     };
-    let (cpu, mem, tasks, requests) = futures::try_join!(
+    let (cpu_points, mem, tasks, requests) = futures::try_join!(
         read(cpu),
         read(finest(&all, "MemoryUtilization", "Average")),
         read(finest(&all, "RunningTaskCount", "Average")),
         read(finest(&all, "RequestCount", "Sum")),
     )?;
+    Ok(HistoryReads {
+        step: cpu.map_or(60, |s| s.key.period.max(60)),
+        cpu: cpu_points,
+        mem,
+        tasks,
+        requests,
+    })
+}
+
+/// Reads the service's history over the range onto one grid (from the shared reads when they
+/// cover it).
+pub async fn read_history(
+    state: &AppState,
+    service: &StoredService,
+    range: &DateRange,
+) -> Result<(History, Vec<String>), AppError> {
+    let (first_hour, last_hour) = (range.from.div_euclid(3600), range.to.div_euclid(3600));
+    let reads = state
+        .whatif_history
+        .get_or_compute(&state.store, (service.id, first_hour, last_hour), || {
+            history_reads(
+                &state.store,
+                service,
+                first_hour * 3600,
+                (last_hour + 1) * 3600,
+            )
+        })
+        .await?;
+    let step = reads.step;
+    let on_grid = |p: &Option<SeriesPoints>| {
+        p.as_ref()
+            .map(|p| align(&p.ts, &p.values, range.from, range.to, step))
+    };
     let n = ((range.to - range.from).max(0) / step) as usize;
     let mut notes = Vec::new();
-    let tasks = tasks.unwrap_or_else(|| {
+    let tasks = on_grid(&reads.tasks).unwrap_or_else(|| {
         notes.push("no RunningTaskCount (Container Insights): the current desired count is assumed throughout".into());
         vec![service.service.desired_count as f64; n]
     });
@@ -477,10 +523,10 @@ async fn read_history(
         History {
             start: range.from,
             step,
-            cpu_avg_pct: cpu.unwrap_or_else(|| vec![f64::NAN; n]),
-            mem_avg_pct: mem.unwrap_or_else(|| vec![f64::NAN; n]),
+            cpu_avg_pct: on_grid(&reads.cpu).unwrap_or_else(|| vec![f64::NAN; n]),
+            mem_avg_pct: on_grid(&reads.mem).unwrap_or_else(|| vec![f64::NAN; n]),
             tasks,
-            requests: requests.unwrap_or_default(),
+            requests: on_grid(&reads.requests).unwrap_or_default(),
         },
         notes,
     ))

@@ -243,19 +243,41 @@ impl Store {
         from: i64,
         to: i64,
     ) -> StoreResult<Vec<GroupTotal>> {
-        Ok(sqlx::query_as(
-            "SELECT group_key, sum(amount) AS amount FROM costs
+        self.daily_rows(
+            "group_key, sum(amount) AS amount",
+            "GROUP BY group_key ORDER BY amount DESC",
+            (scope, group_by),
+            (from, to),
+        )
+        .await
+    }
+
+    /// `SELECT columns` over the spend rows (UnblendedCost) of one scope and grouping for days
+    /// starting in `[from, to)`, then `tail`: the one filter every per-day spend read shares.
+    async fn daily_rows<T>(
+        &self,
+        columns: &str,
+        tail: &str,
+        (scope, group_by): (&str, &str),
+        (from, to): (i64, i64),
+    ) -> StoreResult<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    {
+        let sql = format!(
+            "SELECT {columns} FROM costs
              WHERE granularity = 'DAILY' AND scope = ?1 AND group_by = ?2 AND metric = ?3
                AND period_start >= ?4 AND period_start < ?5
-             GROUP BY group_key ORDER BY amount DESC",
-        )
-        .bind(scope)
-        .bind(group_by)
-        .bind(UNBLENDED)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?)
+             {tail}"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(scope)
+            .bind(group_by)
+            .bind(UNBLENDED)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Whether any day in `[from, to)` is still flagged as estimated.
@@ -279,19 +301,13 @@ impl Store {
         from: i64,
         to: i64,
     ) -> StoreResult<Vec<DailyCost>> {
-        Ok(sqlx::query_as(
-            "SELECT period_start, group_key, amount, estimated FROM costs
-             WHERE granularity = 'DAILY' AND scope = ?1 AND group_by = ?2 AND metric = ?3
-               AND period_start >= ?4 AND period_start < ?5
-             ORDER BY period_start, group_key",
+        self.daily_rows(
+            "period_start, group_key, amount, estimated",
+            "ORDER BY period_start, group_key",
+            (scope, group_by),
+            (from, to),
         )
-        .bind(scope)
-        .bind(group_by)
-        .bind(UNBLENDED)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?)
+        .await
     }
 
     /// Cost and quantity per usage type in `[from, to)` within `scope`.

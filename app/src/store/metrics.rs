@@ -143,6 +143,14 @@ impl Store {
         if sorted.is_empty() {
             return Ok(WriteStats::default());
         }
+        let rounded;
+        let sorted = match self.round_digits {
+            Some(digits) => {
+                rounded = chunks::rounded(sorted, digits);
+                &rounded
+            }
+            None => sorted,
+        };
         let mut tx = self.pool.begin().await?;
         let changed = chunks::write_sorted(&mut tx, series_id, sorted).await?;
         tx.commit().await?;
@@ -179,7 +187,7 @@ impl Store {
 
     /// A series over `[from, to)` grouped into buckets of `width` seconds aligned to `from`:
     /// (bucket start, min, max, sum, count), oldest first, empty buckets left out. Reads hourly
-    /// rollups when `hourly` (long ranges, grouped inside SQLite), raw points otherwise.
+    /// rollups when `hourly` (long ranges: a day's hours are one small row), raw points otherwise.
     pub async fn read_buckets(
         &self,
         series_id: i64,
@@ -193,20 +201,7 @@ impl Store {
             let points = self.read_points(series_id, from, to).await?;
             return Ok(buckets(&points, from, width));
         }
-        let json: String = sqlx::query_scalar(
-            "SELECT json_group_array(json_array(b, lo, hi, total, n)) FROM
-                 (SELECT ?2 + ((max(hour, ?2) - ?2) / ?4) * ?4 AS b, min(min) AS lo, max(max) AS hi,
-                         sum(sum) AS total, sum(count) AS n
-                  FROM datapoints_hourly WHERE series_id = ?1 AND hour > ?2 - 3600 AND hour < ?3
-                  GROUP BY b ORDER BY b)",
-        )
-        .bind(series_id)
-        .bind(from)
-        .bind(to)
-        .bind(width)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(serde_json::from_str(&json)?)
+        chunks::hourly_buckets(&self.pool, series_id, from, to, width).await
     }
 
     /// Records that a series has been fetched up to `until` (never moves backwards).
@@ -266,11 +261,11 @@ fn buckets(points: &SeriesPoints, from: i64, width: i64) -> Vec<(i64, f64, f64, 
 }
 
 impl Store {
-    /// How many datapoints are stored, summed from the hourly rollups (kept in step with every
-    /// write) so a scrape of /metrics never counts hundreds of millions of raw rows.
+    /// How many datapoints are stored, summed from the daily rollup rows (kept in step with every
+    /// write) so a scrape of /metrics never counts hundreds of millions of raw points.
     pub async fn count_datapoints(&self) -> StoreResult<i64> {
         Ok(
-            sqlx::query_scalar("SELECT coalesce(sum(count), 0) FROM datapoints_hourly")
+            sqlx::query_scalar("SELECT coalesce(sum(count), 0) FROM series_hourly")
                 .fetch_one(&self.pool)
                 .await?,
         )

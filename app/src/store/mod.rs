@@ -6,6 +6,7 @@
 pub mod alarms;
 pub mod chunks;
 pub mod costs;
+pub mod deployments;
 pub mod metrics;
 pub mod services;
 pub mod sync_runs;
@@ -77,7 +78,19 @@ pub enum StoreError {
     },
     /// A query failed.
     #[error("database query failed: {0}")]
-    Query(#[from] sqlx::Error),
+    Query(sqlx::Error),
+    /// SQLite said the disk is full (SQLITE_FULL): the transaction was rolled back whole.
+    #[error(
+        "the disk holding the database is full: this write was rolled back and everything stored \
+         before it is intact; free some space and run again (it continues where it stopped)"
+    )]
+    DiskFull,
+    /// SQLite was refused a write (SQLITE_READONLY): the file or its file system is read-only.
+    #[error(
+        "the database cannot be written (its file, folder or file system is read-only): nothing \
+         was changed"
+    )]
+    ReadOnly,
     /// A point's value is NaN or an infinity: not a measurement, so the write is refused whole.
     #[error(
         "series {series_id}: the value at {ts} is {value}, but only finite numbers are stored \
@@ -106,6 +119,58 @@ pub enum StoreError {
     Json(#[from] serde_json::Error),
 }
 
+impl From<sqlx::Error> for StoreError {
+    /// Names the two failures a user can mend (a full disk, a read-only file) and keeps SQLite's
+    /// words for the rest.
+    fn from(e: sqlx::Error) -> Self {
+        match sqlite_primary_code(&e) {
+            Some(SQLITE_FULL) => StoreError::DiskFull,
+            Some(SQLITE_READONLY) => StoreError::ReadOnly,
+            _ => StoreError::Query(e),
+        }
+    }
+}
+
+/// SQLITE_READONLY: a write to a database that cannot be written.
+const SQLITE_READONLY: i32 = 8;
+/// SQLITE_CANTOPEN: the file (or its journal beside it) cannot be opened.
+const SQLITE_CANTOPEN: i32 = 14;
+/// SQLITE_FULL: the disk (or the page limit) is full.
+const SQLITE_FULL: i32 = 13;
+
+/// SQLite's primary result code (the low byte of the extended one) of a database error.
+fn sqlite_primary_code(e: &sqlx::Error) -> Option<i32> {
+    let sqlx::Error::Database(db) = e else {
+        return None;
+    };
+    db.code()?.parse::<i32>().ok().map(|code| code & 0xff)
+}
+
+/// Why an existing database at `path` cannot be opened for writing, when that is the trouble:
+/// the file or its folder refuses writes (a read-only mount, permissions). SQLite only says
+/// "unable to open database file"; the operating system names the cause.
+fn unwritable_reason(path: &Path) -> Option<String> {
+    if let Err(e) = std::fs::OpenOptions::new().append(true).open(path) {
+        return Some(format!("the file cannot be written ({e})"));
+    }
+    // WAL mode keeps two files beside the database: the folder must take new files.
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let probe = folder.join(format!(".spendwatch-probe-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            None
+        }
+        Err(e) => Some(format!(
+            "its folder {} does not take new files ({e}), and SQLite keeps its journal there",
+            folder.display()
+        )),
+    }
+}
+
 /// Result alias for store calls.
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -113,6 +178,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// Significant digits values are rounded to before they are stored (None: stored exactly).
+    round_digits: Option<u8>,
 }
 
 impl Store {
@@ -120,6 +187,14 @@ impl Store {
     ///
     /// A file that is not SQLite, or was written by a newer schema, is left untouched.
     pub async fn open(path: &Path) -> StoreResult<Self> {
+        Self::open_tuned(path, |options| options).await
+    }
+
+    /// [`Store::open`] with the connection options adjusted by `tune` (tests: a page limit).
+    pub(crate) async fn open_tuned(
+        path: &Path,
+        tune: impl FnOnce(SqliteConnectOptions) -> SqliteConnectOptions,
+    ) -> StoreResult<Self> {
         check_location(path)?;
         let exists = path.exists();
         if exists {
@@ -138,14 +213,12 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30))
             .pragma("cache_size", "-65536");
+        let options = tune(options);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Open {
-                path: path.into(),
-                source,
-            })?;
+            .map_err(|source| open_error(path, exists, source))?;
         MIGRATOR
             .run(&pool)
             .await
@@ -153,9 +226,21 @@ impl Store {
                 path: path.into(),
                 source,
             })?;
-        // The half of migration 0004 that SQL cannot do (encoding rows into chunks).
+        // The halves of migrations 0004 and 0005 that SQL cannot do (encoding rows into chunks,
+        // hourly rollup rows into days), in that order: 0004 leaves the rollups to 0005.
         chunks::migrate::move_rows_into_chunks(&pool).await?;
-        Ok(Self { pool })
+        chunks::migrate::move_hourly_into_days(&pool).await?;
+        Ok(Self {
+            pool,
+            round_digits: None,
+        })
+    }
+
+    /// This store, rounding every value it writes from now on to `digits` significant decimal
+    /// digits (`[storage] round_significant_digits`); None (the default) stores values exactly.
+    pub fn with_round_significant_digits(mut self, digits: Option<u8>) -> Self {
+        self.round_digits = digits.filter(|d| *d > 0);
+        self
     }
 
     /// Closes every connection (checkpointing the WAL).
@@ -207,6 +292,27 @@ impl Store {
     }
 }
 
+/// Says why an open failed in words a user can act on: a read-only file or folder is named as
+/// such; anything else keeps SQLite's words.
+fn open_error(path: &Path, existed: bool, source: sqlx::Error) -> StoreError {
+    let code = sqlite_primary_code(&source);
+    if existed && matches!(code, Some(SQLITE_CANTOPEN | SQLITE_READONLY)) {
+        if let Some(reason) = unwritable_reason(path) {
+            return StoreError::Location {
+                path: path.into(),
+                reason: format!(
+                    "Spendwatch needs to write it, even to read it, and {reason}; nothing was \
+                     changed (mount it read-write, or copy it somewhere writable)"
+                ),
+            };
+        }
+    }
+    StoreError::Open {
+        path: path.into(),
+        source,
+    }
+}
+
 fn check_location(path: &Path) -> StoreResult<()> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -249,27 +355,18 @@ async fn check_schema_version(path: &Path) -> StoreResult<()> {
     let options = SqliteConnectOptions::new().filename(path).read_only(true);
     let mut conn = sqlx::ConnectOptions::connect(&options)
         .await
-        .map_err(|source| StoreError::Open {
-            path: path.into(),
-            source,
-        })?;
+        .map_err(|source| open_error(path, true, source))?;
     let has_table: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
     )
     .fetch_one(&mut conn)
     .await
-    .map_err(|source| StoreError::Open {
-        path: path.into(),
-        source,
-    })?;
+    .map_err(|source| open_error(path, true, source))?;
     let found: Option<i64> = if has_table > 0 {
         sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
             .fetch_one(&mut conn)
             .await
-            .map_err(|source| StoreError::Open {
-                path: path.into(),
-                source,
-            })?
+            .map_err(|source| open_error(path, true, source))?
     } else {
         None
     };

@@ -24,6 +24,12 @@ pub struct HourlyBucket {
 }
 
 impl Store {
+    /// Opens the database with its file limited to `max_pages` pages: writes past the limit fail
+    /// as on a full disk (SQLITE_FULL), without needing one.
+    pub async fn open_with_page_limit(path: &std::path::Path, max_pages: u64) -> StoreResult<Self> {
+        Self::open_tuned(path, |o| o.pragma("max_page_count", max_pages.to_string())).await
+    }
+
     /// The underlying pool, for tests that inspect or damage the tables directly.
     pub fn pool(&self) -> &sqlx::SqlitePool {
         &self.pool
@@ -36,15 +42,17 @@ impl Store {
         from: i64,
         to: i64,
     ) -> StoreResult<Vec<HourlyBucket>> {
-        Ok(sqlx::query_as(
-            "SELECT hour, min, max, sum, count FROM datapoints_hourly
-             WHERE series_id = ?1 AND hour >= ?2 AND hour < ?3 ORDER BY hour",
-        )
-        .bind(series_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?)
+        let hours = super::chunks::read_hourly(&self.pool, series_id, from, to).await?;
+        Ok(hours
+            .into_iter()
+            .map(|h| HourlyBucket {
+                hour: h.hour,
+                min: h.min,
+                max: h.max,
+                sum: h.sum,
+                count: h.count,
+            })
+            .collect())
     }
 
     /// The newest datapoint time of a series, if it has any.

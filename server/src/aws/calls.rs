@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use super::{classify, AwsError};
+use super::{classify, AwsError, RetryLog};
 
 /// Dollars per metric requested through GetMetricData.
 pub const GET_METRIC_DATA_PER_METRIC: f64 = 0.01 / 1000.0;
@@ -134,13 +134,19 @@ impl Api {
     }
 }
 
-/// Calls and billable units per API. Cheap to clone: shared.
+/// Calls and billable units per API, and the SDK's retries behind them. Cheap to clone: shared.
 #[derive(Debug, Clone, Default)]
 pub struct CallLog {
     inner: Arc<Mutex<BTreeMap<Api, (u64, u64)>>>,
+    retries: RetryLog,
 }
 
 impl CallLog {
+    /// The interceptor that counts the SDK's retries of these calls (every client carries it).
+    pub fn retries(&self) -> &RetryLog {
+        &self.retries
+    }
+
     /// Records one call with `units` billable units (metrics requested for GetMetricData).
     pub fn record(&self, api: Api, units: u64) {
         let mut map = self.inner.lock().expect("call log lock");

@@ -82,9 +82,13 @@ fn policy(p: &AasPolicy) -> ScalingPolicy {
                     .map(str::to_string)
             })
     });
+    // The whole configuration: the what-if replays step policies with it.
     let steps = step.map(|s| {
-        serde_json::Value::Array(
-            s.step_adjustments()
+        serde_json::json!({
+            "adjustment_type": s.adjustment_type().map(|t| t.as_str()),
+            "min_adjustment_magnitude": s.min_adjustment_magnitude(),
+            "cooldown": s.cooldown(),
+            "steps": s.step_adjustments()
                 .iter()
                 .map(|a| {
                     serde_json::json!({
@@ -93,8 +97,8 @@ fn policy(p: &AasPolicy) -> ScalingPolicy {
                         "adjustment": a.scaling_adjustment(),
                     })
                 })
-                .collect(),
-        )
+                .collect::<Vec<_>>(),
+        })
         .to_string()
     });
     ScalingPolicy {

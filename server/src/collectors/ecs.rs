@@ -2,10 +2,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use aws_sdk_ecs::types::{Service, TaskDefinition};
+use aws_sdk_ecs::types::{Deployment, Service, TaskDefinition};
 
 use app::domain::capacity::StrategyItem;
 use app::domain::fargate::{Architecture, TaskSize};
+use app::store::deployments;
 use app::store::services::{ServiceRecord, TargetGroup};
 
 use crate::aws::calls::Api;
@@ -20,6 +21,9 @@ pub struct EcsService {
     pub service: Service,
     /// Its task definition, when it could be described.
     pub task_definition: Option<TaskDefinition>,
+    /// The deployments ECS lists (current and draining) with their task definitions, when
+    /// they could be described.
+    pub deployments: Vec<(Deployment, Option<TaskDefinition>)>,
 }
 
 /// Which services exist in the clusters an inventory listed completely.
@@ -105,23 +109,35 @@ pub async fn fetch(
                     continue;
                 }
                 let td_arn = service.task_definition().unwrap_or_default().to_string();
-                if !td_arn.is_empty() && !task_defs.contains_key(&td_arn) {
-                    let request = clients
-                        .ecs
-                        .describe_task_definition()
-                        .task_definition(&td_arn)
-                        .send();
-                    let td = log
-                        .call(Api::EcsDescribeTaskDefinition, 0, request)
-                        .await?
-                        .task_definition()
-                        .cloned();
-                    task_defs.insert(td_arn.clone(), td);
+                // The current task definition first, then any other a deployment still runs
+                // (an old one draining): each is described once per sync.
+                let arns = std::iter::once(td_arn.as_str()).chain(
+                    service
+                        .deployments()
+                        .iter()
+                        .filter_map(|d| d.task_definition()),
+                );
+                for arn in arns {
+                    if !arn.is_empty() && !task_defs.contains_key(arn) {
+                        let td = describe_task_definition(clients, arn, log).await?;
+                        task_defs.insert(arn.to_string(), td);
+                    }
                 }
+                let described = |arn: &str| task_defs.get(arn).cloned().flatten();
                 out.push(EcsService {
                     cluster: cluster.clone(),
                     service: service.clone(),
-                    task_definition: task_defs.get(&td_arn).cloned().flatten(),
+                    task_definition: described(&td_arn),
+                    deployments: service
+                        .deployments()
+                        .iter()
+                        .map(|d| {
+                            (
+                                d.clone(),
+                                described(d.task_definition().unwrap_or_default()),
+                            )
+                        })
+                        .collect(),
                 });
             }
         }
@@ -133,20 +149,75 @@ pub async fn fetch(
     })
 }
 
+async fn describe_task_definition(
+    clients: &AwsClients,
+    arn: &str,
+    log: &CallLog,
+) -> Result<Option<TaskDefinition>, AwsError> {
+    let request = clients
+        .ecs
+        .describe_task_definition()
+        .task_definition(arn)
+        .send();
+    Ok(log
+        .call(Api::EcsDescribeTaskDefinition, 0, request)
+        .await?
+        .task_definition()
+        .cloned())
+}
+
+/// A task definition's task-level size (0 where it sets none).
+fn size_of(td: Option<&TaskDefinition>) -> TaskSize {
+    let parse = |v: Option<&str>| v.and_then(|x| x.trim().parse::<u32>().ok()).unwrap_or(0);
+    TaskSize::new(
+        parse(td.and_then(|t| t.cpu())),
+        parse(td.and_then(|t| t.memory())),
+    )
+}
+
+/// A task definition's CPU architecture (X86_64 where it sets none).
+fn architecture_of(td: Option<&TaskDefinition>) -> Architecture {
+    td.and_then(|t| t.runtime_platform())
+        .and_then(|p| p.cpu_architecture())
+        .and_then(|a| Architecture::parse(a.as_str()))
+        .unwrap_or_default()
+}
+
+/// `family:revision` of a described task definition.
+fn family_revision(td: &TaskDefinition) -> String {
+    format!("{}:{}", td.family().unwrap_or_default(), td.revision())
+}
+
+/// The service's deployments as the store keeps them. A deployment whose task definition could
+/// not be described has no known size and is left out; one without an id (ECS always sends
+/// one) is keyed by its task definition and creation time.
+pub fn to_deployments(s: &EcsService) -> Vec<deployments::Deployment> {
+    s.deployments
+        .iter()
+        .filter_map(|(d, td)| {
+            let td = td.as_ref()?;
+            let created_at = d.created_at().map_or(0, |t| t.secs());
+            let task_definition = family_revision(td);
+            Some(deployments::Deployment {
+                id: d
+                    .id()
+                    .map_or_else(|| format!("{task_definition}@{created_at}"), str::to_string),
+                task_definition,
+                created_at,
+                size: size_of(Some(td)),
+                architecture: architecture_of(Some(td)),
+                status: d.status().unwrap_or("PRIMARY").to_string(),
+            })
+        })
+        .collect()
+}
+
 /// Converts a described service into a store record (scaling is filled in by the caller).
 pub fn to_record(region: &str, s: &EcsService) -> ServiceRecord {
     let svc = &s.service;
     let td = s.task_definition.as_ref();
-    let parse = |v: Option<&str>| v.and_then(|x| x.trim().parse::<u32>().ok()).unwrap_or(0);
-    let size = TaskSize::new(
-        parse(td.and_then(|t| t.cpu())),
-        parse(td.and_then(|t| t.memory())),
-    );
-    let architecture = td
-        .and_then(|t| t.runtime_platform())
-        .and_then(|p| p.cpu_architecture())
-        .and_then(|a| Architecture::parse(a.as_str()))
-        .unwrap_or_default();
+    let size = size_of(td);
+    let architecture = architecture_of(td);
     ServiceRecord {
         region: region.to_string(),
         cluster: s.cluster.clone(),
@@ -154,7 +225,7 @@ pub fn to_record(region: &str, s: &EcsService) -> ServiceRecord {
         arn: svc.service_arn().map(str::to_string),
         launch_type: svc.launch_type().map(|l| l.as_str().to_string()),
         architecture,
-        task_definition: td.map(|t| format!("{}:{}", t.family().unwrap_or_default(), t.revision())),
+        task_definition: td.map(family_revision),
         size,
         desired_count: i64::from(svc.desired_count()),
         running_count: i64::from(svc.running_count()),
@@ -242,6 +313,7 @@ mod tests {
                 cluster: "prod".into(),
                 service,
                 task_definition: Some(td),
+                deployments: Vec::new(),
             },
         );
         assert_eq!(r.name, "web");
@@ -259,6 +331,62 @@ mod tests {
         );
         assert_eq!(r.strategy[1].weight, 40);
         assert_eq!(r.target_groups[0].target_group, "targetgroup/web-tg/abc123");
+    }
+
+    fn task_definition(revision: i32, cpu: &str, memory: &str) -> TaskDefinition {
+        TaskDefinition::builder()
+            .family("web")
+            .revision(revision)
+            .cpu(cpu)
+            .memory(memory)
+            .build()
+    }
+
+    fn deployment(id: &str, status: &str, revision: i32, created_at: i64) -> Deployment {
+        Deployment::builder()
+            .id(id)
+            .status(status)
+            .task_definition(format!(
+                "arn:aws:ecs:us-east-1:1:task-definition/web:{revision}"
+            ))
+            .created_at(aws_smithy_types::DateTime::from_secs(created_at))
+            .build()
+    }
+
+    #[test]
+    fn deployments_carry_their_task_definitions_size() {
+        // A rollout from web:7 (512/1024) to web:8 (1024/2048) in progress, and a deployment
+        // whose task definition could not be described.
+        let s = EcsService {
+            cluster: "prod".into(),
+            service: Service::builder().service_name("web").build(),
+            task_definition: Some(task_definition(8, "1024", "2048")),
+            deployments: vec![
+                (
+                    deployment("ecs-svc/2", "PRIMARY", 8, 2_000),
+                    Some(task_definition(8, "1024", "2048")),
+                ),
+                (
+                    deployment("ecs-svc/1", "ACTIVE", 7, 1_000),
+                    Some(task_definition(7, "512", "1024")),
+                ),
+                (deployment("ecs-svc/0", "ACTIVE", 6, 500), None),
+            ],
+        };
+        let d = to_deployments(&s);
+        assert_eq!(d.len(), 2, "the undescribed one has no size: {d:?}");
+        assert_eq!(
+            (
+                d[0].id.as_str(),
+                d[0].task_definition.as_str(),
+                d[0].created_at
+            ),
+            ("ecs-svc/2", "web:8", 2_000)
+        );
+        assert_eq!(d[0].size, TaskSize::new(1024, 2048));
+        assert_eq!(d[0].status, "PRIMARY");
+        assert_eq!(d[1].size, TaskSize::new(512, 1024));
+        assert_eq!((d[1].status.as_str(), d[1].created_at), ("ACTIVE", 1_000));
     }
 
     #[test]

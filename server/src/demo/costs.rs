@@ -72,14 +72,15 @@ pub fn costs(
                 ""
             };
             let mut service_cost = 0.0;
-            for (spot, hours) in [(false, d.on_demand_task_hours), (true, d.spot_task_hours)] {
+            for (spot, (vcpu_h, gb_h)) in [
+                (false, d.on_demand_vcpu_gb_hours),
+                (true, d.spot_vcpu_gb_hours),
+            ] {
                 let factor = if spot {
                     1.0 - prices.spot_discount
                 } else {
                     1.0
                 };
-                let vcpu_h = hours * p.size.vcpu();
-                let gb_h = hours * p.size.memory_gb();
                 let (vcpu_cost, gb_cost) = (
                     vcpu_h * rates.vcpu_hour * factor,
                     gb_h * rates.gb_hour * factor,

@@ -3,6 +3,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use app::domain::calendar::{prev_month_start, DAY};
 use app::domain::capacity::{seed_strategy, StrategyItem};
 use app::domain::fargate::{Architecture, TaskSize};
 
@@ -20,8 +21,10 @@ pub struct Profile {
     pub name: String,
     /// Short name used in alarm and target group names (`server`, `client`, ...).
     pub short: String,
-    /// Task size.
+    /// Task size (today's).
     pub size: TaskSize,
+    /// The size it ran before it was resized at [`resized_at`], if it was.
+    pub earlier_size: Option<TaskSize>,
     /// CPU architecture.
     pub arch: Architecture,
     /// Autoscaling minimum.
@@ -81,6 +84,23 @@ const WORDS: [&str; 20] = [
     "indexer",
 ];
 
+/// When a service with an earlier size was resized to today's: 10:00 UTC on the 12th of the
+/// month before `end`'s, so the Costs page's default "why it changed" (last full month against
+/// the one before) shows a size part.
+pub fn resized_at(end: i64) -> i64 {
+    prev_month_start(end) + 11 * DAY + 10 * 3600
+}
+
+impl Profile {
+    /// The task size in force at `t`, for a fleet resized at `resized_at`.
+    pub fn size_at(&self, t: i64, resized_at: i64) -> TaskSize {
+        match self.earlier_size {
+            Some(earlier) if t < resized_at => earlier,
+            _ => self.size,
+        }
+    }
+}
+
 /// The demo fleet: `n` services, deterministic for a seed.
 pub fn fleet(n: usize, seed: u64) -> Vec<Profile> {
     let mut out = vec![server(), client()];
@@ -97,6 +117,7 @@ fn server() -> Profile {
         name: "mangu-publishing-server-production".into(),
         short: "server".into(),
         size: TaskSize::new(512, 1024),
+        earlier_size: None,
         arch: Architecture::X86_64,
         min: 2,
         max: 10,
@@ -122,6 +143,8 @@ fn client() -> Profile {
         name: "mangu-publishing-client-production".into(),
         short: "client".into(),
         size: TaskSize::new(256, 512),
+        // It ran the seed's "production recommendation" (512 CPU / 1 GB) and was right-sized.
+        earlier_size: Some(TaskSize::new(512, 1024)),
         arch: Architecture::X86_64,
         min: 2,
         max: 6,
@@ -174,6 +197,7 @@ fn generated(i: usize, rng: &mut ChaCha8Rng) -> Profile {
         target_group: format!("targetgroup/mangu-{short}-tg/{:016x}", rng.gen::<u64>()),
         short,
         size,
+        earlier_size: None,
         arch: if rng.gen_bool(0.25) {
             Architecture::Arm64
         } else {

@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use app::domain::calendar::{day_start, DAY};
 use app::domain::fargate::PriceTable;
 use app::store::canonical_dimensions;
+use app::store::deployments::Deployment;
 use app::store::metrics::SeriesKey;
 use app::store::services::{ScalingPolicy, ServiceRecord, TargetGroup};
 use app::store::sync_runs::{RunOutcome, RunTotals, RunTrigger, SyncRun};
@@ -236,9 +237,12 @@ fn progress_bar(show: bool, len: u64) -> ProgressBar {
 async fn write_service(store: &Store, p: &Profile, trace: &Trace, end: i64) -> anyhow::Result<u64> {
     let last = trace.minutes.last().copied();
     let running = last.map(|m| i64::from(m.tasks)).unwrap_or(i64::from(p.min));
+    let deployments = deployments(p, trace, end);
+    let current = deployments.last().map(|d| d.task_definition.clone());
     let service_id = store
-        .upsert_service(&service_record(p, running), end)
+        .upsert_service(&service_record(p, running, current), end)
         .await?;
+    store.upsert_deployments(service_id, &deployments).await?;
     let ecs_dims =
         canonical_dimensions([("ClusterName", CLUSTER), ("ServiceName", p.name.as_str())]);
     let alb_dims = canonical_dimensions([
@@ -274,7 +278,27 @@ async fn write_service(store: &Store, p: &Profile, trace: &Trace, end: i64) -> a
     Ok(written)
 }
 
-fn service_record(p: &Profile, running: i64) -> ServiceRecord {
+/// The service's deployments from the simulation, each a new task definition revision; the last
+/// is the one running (PRIMARY).
+fn deployments(p: &Profile, trace: &Trace, end: i64) -> Vec<Deployment> {
+    let resized_at = fleet::resized_at(end);
+    let last = trace.deployments.len();
+    trace
+        .deployments
+        .iter()
+        .enumerate()
+        .map(|(i, &at)| Deployment {
+            id: format!("ecs-svc/{}-{}", p.short, i + 1),
+            task_definition: format!("{}:{}", p.name, i + 1),
+            created_at: at,
+            size: p.size_at(at, resized_at),
+            architecture: p.arch,
+            status: if i + 1 == last { "PRIMARY" } else { "INACTIVE" }.into(),
+        })
+        .collect()
+}
+
+fn service_record(p: &Profile, running: i64, task_definition: Option<String>) -> ServiceRecord {
     let policy = |name: &str, metric: &str, target: f64| ScalingPolicy {
         name: format!("{}-{name}", p.short),
         policy_type: "TargetTrackingScaling".into(),
@@ -299,7 +323,7 @@ fn service_record(p: &Profile, running: i64) -> ServiceRecord {
             None
         },
         architecture: p.arch,
-        task_definition: Some(format!("{}:42", p.name)),
+        task_definition,
         size: p.size,
         desired_count: running,
         running_count: running,

@@ -42,6 +42,10 @@ pub struct DayUsage {
     pub on_demand_task_hours: f64,
     /// Task-hours on FARGATE_SPOT.
     pub spot_task_hours: f64,
+    /// vCPU-hours and GB-hours on FARGATE (at the size in force each minute).
+    pub on_demand_vcpu_gb_hours: (f64, f64),
+    /// vCPU-hours and GB-hours on FARGATE_SPOT.
+    pub spot_vcpu_gb_hours: (f64, f64),
     /// Requests served.
     pub requests: f64,
 }
@@ -55,6 +59,8 @@ pub struct Trace {
     pub minutes: Vec<Minute>,
     /// One entry a day from the simulation's first day.
     pub days: Vec<DayUsage>,
+    /// When each deployment started (the first at the simulation's start), oldest first.
+    pub deployments: Vec<i64>,
 }
 
 /// The incident window `[start, end)`: a Tuesday-ish afternoon 23 days before the end (or halfway
@@ -82,14 +88,14 @@ pub fn simulate(
     let mut rng =
         ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ index as u64);
     let (inc_start, inc_end) = incident_window(metrics_start, end);
-    let cap = profile.size.vcpu();
-    let mem = f64::from(profile.size.memory_mib);
+    let resized_at = super::fleet::resized_at(end);
     let mut tasks = profile.min;
     let (mut last_out, mut last_in) = (i64::MIN / 2, i64::MIN / 2);
     let (mut high, mut low) = (0u32, 0u32);
     let mut noise = 0.0f64;
     let mut spike = (0u32, 1.0f64);
     let mut deployed_at = sim_start;
+    let mut deployments = vec![sim_start];
     let mut next_deploy = sim_start + deploy_gap(profile, &mut rng);
     let imbalance = 0.10 + rng.gen::<f64>() * 0.12;
 
@@ -99,8 +105,15 @@ pub fn simulate(
     while t < end {
         if t >= next_deploy {
             deployed_at = t;
+            deployments.push(t);
             next_deploy = t + deploy_gap(profile, &mut rng);
+        } else if t == resized_at && profile.earlier_size.is_some() {
+            // The resize is a deployment of a new task definition of its own.
+            deployed_at = t;
+            deployments.push(t);
         }
+        let size = profile.size_at(t, resized_at);
+        let (cap, mem) = (size.vcpu(), f64::from(size.memory_mib));
         let hour = (t.rem_euclid(DAY)) as f64 / 3600.0;
         let weekday = (t.div_euclid(DAY) + 4).rem_euclid(7); // 0 = Sunday
         let daily = 0.32
@@ -175,6 +188,11 @@ pub fn simulate(
         let today = days.last_mut().expect("pushed above");
         today.on_demand_task_hours += split.on_demand / 60.0;
         today.spot_task_hours += split.spot / 60.0;
+        let (vcpu, gb) = (size.vcpu() / 60.0, size.memory_gb() / 60.0);
+        today.on_demand_vcpu_gb_hours.0 += split.on_demand * vcpu;
+        today.on_demand_vcpu_gb_hours.1 += split.on_demand * gb;
+        today.spot_vcpu_gb_hours.0 += split.spot * vcpu;
+        today.spot_vcpu_gb_hours.1 += split.spot * gb;
         today.requests += requests;
 
         if t >= metrics_start {
@@ -221,6 +239,7 @@ pub fn simulate(
         metrics_start,
         minutes,
         days,
+        deployments,
     }
 }
 

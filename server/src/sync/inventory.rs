@@ -118,8 +118,14 @@ impl Sync<'_> {
         let records = merge_services(&clients.region, &described, &scaling, lbs);
         let policies = records.iter().map(|r| r.policies.len()).sum();
         let mut services = Vec::with_capacity(records.len());
-        for record in records {
+        let mut deployments_written = 0;
+        for (record, d) in records.into_iter().zip(&described) {
             let id = self.store.upsert_service(&record, self.now).await?;
+            // The size history the Costs page prices task counts with.
+            deployments_written += self
+                .store
+                .upsert_deployments(id, &ecs::to_deployments(d))
+                .await?;
             services.push((id, record));
         }
         let stored = self.store.list_services().await?;
@@ -127,7 +133,7 @@ impl Sync<'_> {
             .store
             .mark_removed(&presence::gone(&stored, &listing), self.now)
             .await?;
-        self.report.rows_written += services.len() as u64 + removed;
+        self.report.rows_written += services.len() as u64 + removed + deployments_written;
         Ok(Ok(InventoryFound {
             services,
             policies,
@@ -151,6 +157,7 @@ mod tests {
             cluster: "prod".into(),
             service: service.build(),
             task_definition: None,
+            deployments: Vec::new(),
         }
     }
 

@@ -23,7 +23,7 @@ use app::store::{Store, StoreError};
 
 use crate::aws::calls::Api;
 use crate::aws::clients::load_sdk_config;
-use crate::aws::{AwsClients, AwsError, CallLog, SdkSettings};
+use crate::aws::{AwsClients, AwsError, CallLog, RetryTally, SdkSettings};
 use lock::{LockError, SyncLock};
 pub use reporter::{Reporter, Silent};
 use run::Sync;
@@ -134,6 +134,8 @@ pub struct SyncReport {
     pub metric_calls: (u64, usize),
     /// Errors met (the sync carried on past them unless it failed).
     pub errors: Vec<String>,
+    /// Throttled answers and the SDK's retries, with the time they waited.
+    pub retries: RetryTally,
     /// Per phase timing and summary.
     pub phases: Vec<PhaseReport>,
 }
@@ -171,11 +173,37 @@ pub async fn run_reporting(
     reporter: &dyn Reporter,
 ) -> Result<SyncReport, SyncError> {
     let _lock = SyncLock::acquire(db)?;
+    let log = CallLog::default();
     let mut regions = Vec::new();
     for settings in &opts.regions {
-        regions.push(AwsClients::new(&load_sdk_config(settings).await));
+        regions.push(AwsClients::new(&load_sdk_config(settings).await, &log));
     }
-    let log = CallLog::default();
+    sync_regions(store, opts, &regions, log, now, reporter).await
+}
+
+/// Runs a sync as [`run`] does with clients already built (their retries reported to `log`), for
+/// tests that put canned answers in front of the server. The caller holds the sync lock.
+pub async fn run_with_clients(
+    store: &Store,
+    db: &Path,
+    opts: &SyncOptions,
+    regions: &[AwsClients],
+    log: CallLog,
+    now: i64,
+) -> Result<SyncReport, SyncError> {
+    let _lock = SyncLock::acquire(db)?;
+    sync_regions(store, opts, regions, log, now, &Silent).await
+}
+
+/// The sync proper: the credentials check, then every region's phases, then the account's.
+async fn sync_regions(
+    store: &Store,
+    opts: &SyncOptions,
+    regions: &[AwsClients],
+    log: CallLog,
+    now: i64,
+    reporter: &dyn Reporter,
+) -> Result<SyncReport, SyncError> {
     // Credentials first: when they fail, nothing is written.
     if let Some(first) = regions.first() {
         log.call(
@@ -189,7 +217,7 @@ pub async fn run_reporting(
     store.interrupt_stale_runs(now).await?;
     let run_id = store.start_sync_run(opts.trigger, now).await?;
     let mut sync = Sync::new(store, opts, log, run_id, now, reporter);
-    for clients in &regions {
+    for clients in regions {
         sync.region(clients).await?;
     }
     if let Some(first) = regions.first() {

@@ -139,13 +139,17 @@ impl Sync<'_> {
         } else {
             ""
         };
-        let summary = format!(
+        self.report.retries = self.log.retries().tally();
+        let mut summary = format!(
             "{stopped}{} datapoints, {} rows, {total_calls} AWS calls (about {}), {} errors",
             self.report.datapoints_written,
             self.report.rows_written,
             app::format::usd_small(self.report.cost_usd),
             self.report.errors.len()
         );
+        if let Some(retries) = self.report.retries.summary() {
+            summary = format!("{summary}; {retries}");
+        }
         self.store
             .finish_sync_run(
                 self.run_id,

@@ -238,3 +238,124 @@ async fn the_demo_incident_is_an_anomaly_noting_the_alarm_and_the_tasks() {
     let notes = incident[0]["notes"].to_string();
     assert!(notes.contains("tasks on average against"), "{notes}");
 }
+
+#[tokio::test]
+async fn the_demo_resize_is_the_size_part_and_its_day_names_the_deployment() {
+    // Enough days of task counts to hold the week around the client's resize (10:00 on the
+    // 12th of last month: 512/1024 to 256/512).
+    let spec = server::demo::DemoSpec {
+        days: 60,
+        ..small_spec()
+    };
+    let app = spawn_app(Some(spec)).await;
+    let resized = server::demo::fleet::resized_at(spec.end);
+    let resize_day = app::domain::calendar::day_start(resized);
+    const DAY: i64 = 86_400;
+    let (status, body) = app
+        .get(&format!(
+            "/api/costs/explain?from={}&to={}",
+            format::date(resize_day + DAY),
+            format::date(resize_day + 8 * DAY)
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let client = v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == "mangu-publishing-client-production")
+        .expect("the client changed");
+    let p = &client["parts"];
+    let part = |k: &str| p[k].as_f64().unwrap();
+    // The week before ran mostly at the old size: the new size halves a task-hour's price.
+    assert!(part("size_usd") < -1.0, "{client}");
+    let sum = part("volume_usd") + part("size_usd") + part("mix_usd") + part("price_and_other_usd");
+    assert!((sum - part("change_usd")).abs() < 1e-9, "{p}");
+    // The demo bills exactly what the model prices, at the size in force each minute.
+    assert!(part("price_and_other_usd").abs() < 0.01, "{p}");
+    assert_eq!(client["before"]["size"], "512 / 1024 → 256 / 512");
+    assert_eq!(client["after"]["size"], "256 / 512");
+
+    let month = &format::date(resize_day)[..7];
+    let (status, body) = app
+        .get(&format!(
+            "/api/costs?from={month}-01&to={}&group_by=tag:aws:ecs:serviceName",
+            format::date(app::domain::calendar::next_month_start(resize_day))
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let day = v["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["date_text"] == format::date(resize_day) && a["label"].to_string().contains("client")
+        })
+        .unwrap_or_else(|| panic!("the resize day is an anomaly: {}", v["anomalies"]));
+    assert!(
+        day["notes"]
+            .to_string()
+            .contains("deployment of task definition mangu-publishing-client-production:"),
+        "{day}"
+    );
+    assert!(
+        day["notes"]
+            .to_string()
+            .contains("resizing tasks from 512 / 1024 to 256 / 512"),
+        "{day}"
+    );
+}
+
+#[tokio::test]
+async fn the_overview_shows_the_costs_pages_budgets() {
+    let mut settings = app::settings::Settings::default();
+    settings.budgets.insert("total".into(), 300.0);
+    settings.budgets.insert(ECS_SERVICE.into(), 100.0);
+    let app = crate::helpers::spawn_app_with_settings(Some(small_spec()), None, settings).await;
+    let json = |body: &str| serde_json::from_str::<serde_json::Value>(body).unwrap();
+    let (_, costs) = app.get("/api/costs").await;
+    let (status, overview) = app.get("/api/overview").await;
+    assert_eq!(status, StatusCode::OK, "{overview}");
+    let (costs, overview) = (
+        json(&costs)["budgets"].clone(),
+        json(&overview)["budgets"].clone(),
+    );
+    assert_eq!(overview.as_array().map(Vec::len), Some(2), "{overview}");
+    assert_eq!(overview, costs, "one builder, one answer");
+    // This month's spend as stored, the same the budget says it has burnt.
+    let w = app::analysis::spend::month_windows(crate::helpers::test_end());
+    let spent = app
+        .store
+        .daily_spend_total(ACCOUNT, BY_SERVICE, w.this_month.0, w.this_month.1)
+        .await
+        .unwrap();
+    let total = overview
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["group"] == "total")
+        .unwrap();
+    assert!(
+        (total["spent_usd"].as_f64().unwrap() - spent).abs() < 1e-6,
+        "{total}"
+    );
+
+    let (status, html) = app.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    let card = inside(&html, "overview-budgets");
+    let projected = format::usd(total["projected_usd"].as_f64().unwrap());
+    assert!(
+        card.contains(&projected),
+        "projected {projected} on the Overview"
+    );
+    assert!(
+        card.contains("would cross on")
+            || card.contains("crossed on")
+            || card.contains("not this month")
+    );
+    let (status, csv) = app.get("/api/overview?format=csv&table=budgets").await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    assert!(csv.starts_with("group,budget_usd"), "{csv}");
+}

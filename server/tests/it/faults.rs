@@ -166,18 +166,44 @@ pub fn kill_points() -> usize {
 const DEMO_ARGS: [&str; 6] = ["demo", "--services", "3", "--days", "2", "--end"];
 const DEMO_END: &str = "2026-11-27T13:00";
 
+/// Checks an interrupted demo's file is whole, then that the next run completes it: `total`
+/// points, no gap or duplicate.
+async fn whole_then_completed(db: &std::path::Path, total: i64, why: &str) {
+    let store = Store::open(db).await.unwrap();
+    assert_eq!(integrity(&store).await, "ok", "{why}");
+    store.close().await;
+    let out = demo_into(db);
+    assert!(
+        out.status.success(),
+        "{why}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = Store::open(db).await.unwrap();
+    assert_eq!(
+        store.count_points().await.unwrap(),
+        total,
+        "{why}: the next run completes it with no gap or duplicate"
+    );
+    store.close().await;
+}
+
+/// Runs the small demo into `db` to the end.
+fn demo_into(db: &std::path::Path) -> std::process::Output {
+    spendwatch()
+        .arg("--db")
+        .arg(db)
+        .args(DEMO_ARGS)
+        .arg(DEMO_END)
+        .output()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_killed_at_random_points_leaves_a_consistent_database_the_next_run_completes() {
     let dir = tempfile::tempdir().unwrap();
     // The whole demo once, uninterrupted: what every resumed run must end with.
     let clean = dir.path().join("clean.db");
-    let out = spendwatch()
-        .arg("--db")
-        .arg(&clean)
-        .args(DEMO_ARGS)
-        .arg(DEMO_END)
-        .output()
-        .unwrap();
+    let out = demo_into(&clean);
     assert!(
         out.status.success(),
         "{}",
@@ -197,32 +223,8 @@ async fn demo_killed_at_random_points_leaves_a_consistent_database_the_next_run_
         let at = rng.gen_range(1..total);
         let db = dir.path().join(format!("k{point}.db"));
         let caught = kill_demo_after(&db, at).await;
-        let store = Store::open(&db).await.unwrap();
-        let check: String = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_one(store.pool())
-            .await
-            .unwrap();
-        assert_eq!(check, "ok", "seed {seed}, killed at {caught} points");
-        store.close().await;
-        let out = spendwatch()
-            .arg("--db")
-            .arg(&db)
-            .args(DEMO_ARGS)
-            .arg(DEMO_END)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let store = Store::open(&db).await.unwrap();
-        assert_eq!(
-            store.count_points().await.unwrap(),
-            total,
-            "seed {seed}: killed at {caught} of {total} points, the next run completes it with no duplicate"
-        );
-        store.close().await;
+        let why = format!("seed {seed}: killed at {caught} of {total} points");
+        whole_then_completed(&db, total, &why).await;
     }
 }
 
@@ -268,4 +270,170 @@ async fn kill_demo_after(db: &std::path::Path, at: i64) -> i64 {
     drop(watch);
     watcher.close().await;
     caught
+}
+
+/// A demo that needs `pages` more than the file may hold: the write fails as on a full disk
+/// (SQLite's page limit gives the same SQLITE_FULL a full disk does), with an error that says so;
+/// the file stays whole, and once there is room the next run completes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_database_says_so_keeps_what_it_had_and_the_next_run_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = server::demo::DemoSpec {
+        services: 3,
+        days: 2,
+        seed: 42,
+        end: crate::helpers::test_end(),
+    };
+    let clean = dir.path().join("clean.db");
+    let store = Store::open(&clean).await.unwrap();
+    server::demo::generate(&store, &spec, false).await.unwrap();
+    let total = store.count_points().await.unwrap();
+    store.close().await;
+
+    let db = dir.path().join("full.db");
+    drop(Store::open(&db).await.unwrap());
+    let pages: u64 = page_count(&db).await;
+    // Room for the schema and a little more: the demo runs out part way.
+    let limited = Store::open_with_page_limit(&db, pages + 40).await.unwrap();
+    let err = server::demo::generate(&limited, &spec, false)
+        .await
+        .expect_err("the demo cannot fit in 40 pages");
+    let text = format!("{err:#}");
+    assert!(
+        text.contains("the disk holding the database is full")
+            && text.contains("everything stored before it is intact"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("(code: 13)"),
+        "SQLite's code is not the message: {text}"
+    );
+    limited.close().await;
+
+    let store = Store::open(&db).await.unwrap();
+    assert_eq!(integrity(&store).await, "ok");
+    let kept = store.count_points().await.unwrap();
+    assert!(
+        kept < total,
+        "the demo stopped part way ({kept} of {total})"
+    );
+    server::demo::generate(&store, &spec, false).await.unwrap();
+    assert_eq!(store.count_points().await.unwrap(), total);
+    store.close().await;
+}
+
+/// The same on a real file system: a small tmpfs fills up under `spendwatch demo`, then is
+/// remounted read-only. Mounting needs root (CI runs as root); without it the test says so and
+/// stops, the page-limit test above still covering the full-disk path.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_disk_and_a_read_only_mount_give_clear_errors_and_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = dir.path().join("clean.db");
+    let out = demo_into(&clean);
+    assert!(out.status.success());
+    let store = Store::open(&clean).await.unwrap();
+    let total = store.count_points().await.unwrap();
+    store.close().await;
+
+    let mnt = dir.path().join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    let Some(_tmpfs) = Tmpfs::mount(&mnt, "400k") else {
+        eprintln!("cannot mount a tmpfs here (not root?): the real-disk variant did not run");
+        return;
+    };
+    let db = mnt.join("s.db");
+    let out = demo_into(&db);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "400 KB cannot hold the demo");
+    assert!(
+        stderr.contains("the disk holding the database is full"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // Room again: the file is whole and the next run completes the demo.
+    remount(&mnt, "remount,size=64m");
+    whole_then_completed(&db, total, "after the disk filled").await;
+
+    // Read-only: every command says why it cannot open the file, and the file is untouched.
+    let before = std::fs::read(&db).unwrap();
+    remount(&mnt, "remount,ro");
+    for args in [&["recommend"][..], &DEMO_ARGS[..]] {
+        let out = spendwatch()
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .args(if args.len() > 1 {
+                &[DEMO_END][..]
+            } else {
+                &[][..]
+            })
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(
+            stderr.contains("Read-only file system") && stderr.contains("nothing was changed"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
+
+/// A tmpfs mounted for one test, unmounted when dropped.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `size` on `at`, or None when this user may not mount.
+    fn mount(at: &std::path::Path, size: &str) -> Option<Self> {
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Self(at.to_path_buf()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Remounts `at` with `options`, retrying briefly: a file the test just closed can keep the
+/// mount busy for a moment.
+fn remount(at: &std::path::Path, options: &str) {
+    let mut said = String::new();
+    for _ in 0..50 {
+        let out = Command::new("mount")
+            .args(["-o", options])
+            .arg(at)
+            .output()
+            .unwrap();
+        if out.status.success() {
+            return;
+        }
+        said = String::from_utf8_lossy(&out.stderr).to_string();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("mount -o {options}: {said}");
+}
+
+async fn page_count(db: &std::path::Path) -> u64 {
+    let store = Store::open(db).await.unwrap();
+    let n: i64 = sqlx::query_scalar("PRAGMA page_count")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    store.close().await;
+    n as u64
+}
+
+async fn integrity(store: &Store) -> String {
+    sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
 }

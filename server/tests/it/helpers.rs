@@ -79,13 +79,22 @@ pub async fn spawn_app_with(
     spec: Option<DemoSpec>,
     sync: Option<Arc<dyn app::SyncTrigger>>,
 ) -> TestApp {
+    spawn_app_with_settings(spec, sync, Settings::default()).await
+}
+
+/// Like [`spawn_app_with`], with settings other than the defaults.
+pub async fn spawn_app_with_settings(
+    spec: Option<DemoSpec>,
+    sync: Option<Arc<dyn app::SyncTrigger>>,
+    settings: Settings,
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut state = build_state(StateSpec {
         db: dir.path().join("spendwatch.db"),
         demo: spec,
         progress: false,
         clock: Arc::new(FixedClock(test_end())),
-        settings: Settings::default(),
+        settings,
     })
     .await
     .unwrap();

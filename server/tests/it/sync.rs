@@ -1045,3 +1045,154 @@ async fn serve_and_terminate_midway(moto: &Moto, db: &std::path::Path) -> Option
     watcher.close().await;
     (running.as_deref() == Some("running")).then_some(partial)
 }
+
+/// AWS throttles: ListClusters answers ThrottlingException three times and GetCostAndUsage
+/// RequestLimitExceeded then LimitExceededException before each lets a request through (canned
+/// answers in front of moto, which never throttles). The sync backs off, completes with every
+/// service and cost row, and says how many answers were throttled and how long it waited.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_throttled_sync_backs_off_completes_and_says_how_long_it_waited() {
+    use aws_sdk_costexplorer::operation::get_cost_and_usage::GetCostAndUsageError;
+    use aws_sdk_ecs::operation::list_clusters::ListClustersError;
+    use aws_smithy_mocks::{mock, MockResponseInterceptor, RuleMode};
+    use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
+    use aws_smithy_types::error::ErrorMetadata;
+    use server::aws::{AwsClients, CallLog};
+    use server::sync::{Phase, SyncOptions};
+
+    let moto = Moto::start();
+    let now = now_minute();
+    seed(&moto, &["web"], now - 3600, now - 30 * 60).await;
+    seed_costs(
+        &moto,
+        &app::format::date(now),
+        &app::format::date(now + 86_400),
+    );
+    let throttle = |code: &'static str, message: &'static str| {
+        ErrorMetadata::builder().code(code).message(message).build()
+    };
+    let ecs_rule = mock!(aws_sdk_ecs::Client::list_clusters)
+        .sequence()
+        .error(move || ListClustersError::generic(throttle("ThrottlingException", "Rate exceeded")))
+        .times(3)
+        .build();
+    let ce_rule = mock!(aws_sdk_costexplorer::Client::get_cost_and_usage)
+        .sequence()
+        .error(move || GetCostAndUsageError::generic(throttle("RequestLimitExceeded", "Slow down")))
+        .error(move || {
+            GetCostAndUsageError::generic(throttle("LimitExceededException", "Too many requests"))
+        })
+        .build();
+    // Answers not canned above pass through to moto.
+    let canned = MockResponseInterceptor::new()
+        .rule_mode(RuleMode::MatchAny)
+        .with_rule(&ecs_rule)
+        .with_rule(&ce_rule)
+        .allow_passthrough();
+    let config = moto
+        .sdk_config()
+        .await
+        .into_builder()
+        .retry_config(server::aws::clients::retry_config())
+        .build();
+    let log = CallLog::default();
+    let clients = AwsClients::with_interceptor(&config, &log, Some(SharedInterceptor::new(canned)));
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let store = Store::open(&db).await.unwrap();
+    let opts = SyncOptions {
+        regions: vec![],
+        clusters: vec![],
+        lookback_days: 1,
+        cost_tags: vec!["aws:ecs:serviceName".into()],
+        restate_days: 3,
+        overlap_secs: 0,
+        skip: [Phase::AlarmHistory, Phase::Forecast].into_iter().collect(),
+        trigger: app::store::sync_runs::RunTrigger::Cli,
+        cost_refresh_secs: 0,
+        force_costs: true,
+        stop: Default::default(),
+    };
+    let report = server::sync::run_with_clients(&store, &db, &opts, &[clients], log, now)
+        .await
+        .unwrap();
+
+    assert_eq!(report.outcome, RunOutcome::Ok, "{:?}", report.errors);
+    assert!(
+        ecs_rule.is_exhausted() && ce_rule.is_exhausted(),
+        "every throttled answer was given"
+    );
+    assert_eq!(report.retries.throttled, 5, "{:?}", report.retries);
+    assert_eq!(report.retries.retried, 5, "{:?}", report.retries);
+    assert!(report.retries.waited > Duration::ZERO);
+    // What the throttled calls were for arrived all the same.
+    assert_eq!(store.list_services().await.unwrap().len(), 1);
+    // All three Cost Explorer requests (by service, usage type, tag) were answered and stored.
+    assert_eq!(store.cost_groupings().await.unwrap().len(), 3);
+    // The run's summary (the Sync page and the CLI show it) says what throttling cost.
+    let run = &store.list_sync_runs(1).await.unwrap()[0];
+    let summary = run.summary.clone().unwrap_or_default();
+    assert!(
+        summary.contains("AWS throttled 5 answers; 5 retries waited"),
+        "{summary}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deployments_are_stored_with_their_size_once_and_replaced_ones_go_inactive() {
+    let moto = Moto::start();
+    let now = now_minute();
+    let (from, to) = (now - 3600, now - 30 * 60);
+    let created = chrono::Utc::now().timestamp();
+    seed(&moto, &["web"], from, to).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.db");
+    ok(&sync(&moto, &db, &["--skip", "costs"]));
+    let store = Store::open(&db).await.unwrap();
+    let web_id = store.list_services().await.unwrap()[0].id;
+    let stored = |store: Store| async move {
+        store
+            .deployments_by_service()
+            .await
+            .unwrap()
+            .remove(&web_id)
+            .unwrap_or_default()
+    };
+
+    // moto answers DescribeServices with the service's one deployment (PRIMARY, created with
+    // the service, running web:1 at 512/1024).
+    let first = stored(store.clone()).await;
+    assert_eq!(first.len(), 1, "{first:?}");
+    let d = &first[0];
+    assert_eq!(d.task_definition, "web:1");
+    assert_eq!((d.size.cpu, d.size.memory_mib), (512, 1024));
+    assert_eq!(d.status, "PRIMARY");
+    assert!(
+        (d.created_at - created).abs() < 300,
+        "created {} near {created}",
+        d.created_at
+    );
+
+    // A second sync stores it once.
+    ok(&sync(&moto, &db, &["--skip", "costs"]));
+    assert_eq!(stored(store.clone()).await, first);
+
+    // A new deployment replaces it: both are kept, the old one INACTIVE.
+    let ecs = aws_sdk_ecs::Client::new(&moto.sdk_config().await);
+    ecs.update_service()
+        .cluster(CLUSTER)
+        .service("web")
+        .force_new_deployment(true)
+        .send()
+        .await
+        .unwrap();
+    ok(&sync(&moto, &db, &["--skip", "costs"]));
+    let after = stored(store.clone()).await;
+    assert_eq!(after.len(), 2, "{after:?}");
+    let old = after.iter().find(|x| x.id == d.id).unwrap();
+    let new = after.iter().find(|x| x.id != d.id).unwrap();
+    assert_eq!(old.status, "INACTIVE");
+    assert_eq!(new.status, "PRIMARY");
+    assert!(new.created_at >= old.created_at);
+}

@@ -5,8 +5,9 @@ use serde::Serialize;
 
 use super::replay::{AlarmState, StateChange};
 
-/// Episodes this long or shorter count as flaps (New Relic's 5 minutes; "or shorter" because a
-/// 5-minute alarm's shortest possible episode is one period, exactly 5 minutes).
+/// Episodes shorter than this count as flaps (the definition, New Relic's measure:
+/// strictly shorter, so an alarm whose period is 5 minutes or more never has one; the noise
+/// report catches those by their single-period episodes, see [`share_lasting_at_most`]).
 pub const FLAP_SECONDS: i64 = 5 * 60;
 
 const WEEK: f64 = 7.0 * 86_400.0;
@@ -70,7 +71,7 @@ pub struct EpisodeStats {
     pub longest_minutes: Option<f64>,
     /// Mean time to recover: mean length of the episodes that ended, in minutes.
     pub mttr_minutes: Option<f64>,
-    /// Share of ended episodes of 5 minutes or less (0..1).
+    /// Share of ended episodes shorter than 5 minutes (0..1).
     pub flap_share: Option<f64>,
     /// Episodes per week of range.
     pub per_week: f64,
@@ -91,11 +92,7 @@ pub fn stats(episodes: &[Episode], changes: &[StateChange], from: i64, to: i64) 
         + 0.0; // an empty float sum is -0.0, which prints as "-0"
     let mut lengths: Vec<f64> = inside.iter().map(|e| e.seconds(to) as f64 / 60.0).collect();
     lengths.sort_by(f64::total_cmp);
-    let ended: Vec<i64> = inside
-        .iter()
-        .filter(|e| e.end.is_some())
-        .map(|e| e.seconds(to))
-        .collect();
+    let ended = ended_seconds(&inside, to);
     let in_range = changes.iter().filter(|c| c.ts >= from && c.ts < to);
     EpisodeStats {
         episodes: inside.len(),
@@ -104,13 +101,40 @@ pub fn stats(episodes: &[Episode], changes: &[StateChange], from: i64, to: i64) 
         longest_minutes: lengths.last().copied(),
         mttr_minutes: (!ended.is_empty())
             .then(|| ended.iter().sum::<i64>() as f64 / 60.0 / ended.len() as f64),
-        flap_share: (!ended.is_empty()).then(|| {
-            ended.iter().filter(|s| **s <= FLAP_SECONDS).count() as f64 / ended.len() as f64
-        }),
+        flap_share: share_of(&ended, |s| s < FLAP_SECONDS),
         per_week: inside.len() as f64 / (span / WEEK),
         transitions_per_day: in_range.clone().count() as f64 / (span / DAY),
         last_change: in_range.map(|c| c.ts).max(),
     }
+}
+
+/// Lengths in seconds of the episodes that ended.
+fn ended_seconds(inside: &[&Episode], to: i64) -> Vec<i64> {
+    inside
+        .iter()
+        .filter(|e| e.end.is_some())
+        .map(|e| e.seconds(to))
+        .collect()
+}
+
+/// Share of `lengths` for which `counts` holds (None when there are none).
+fn share_of(lengths: &[i64], counts: impl Fn(i64) -> bool) -> Option<f64> {
+    (!lengths.is_empty())
+        .then(|| lengths.iter().filter(|s| counts(**s)).count() as f64 / lengths.len() as f64)
+}
+
+/// Share of the ended episodes overlapping `[from, to)` that lasted `seconds` or less (0..1;
+/// None without ended episodes). With one period as `seconds`: the episodes that cleared at
+/// the first evaluation they could, which is what flapping looks like on an alarm whose
+/// period is too long for [`FLAP_SECONDS`] to see.
+pub fn share_lasting_at_most(
+    episodes: &[Episode],
+    from: i64,
+    to: i64,
+    seconds: i64,
+) -> Option<f64> {
+    let inside: Vec<&Episode> = episodes.iter().filter(|e| e.overlaps(from, to)).collect();
+    share_of(&ended_seconds(&inside, to), |s| s <= seconds)
 }
 
 fn median(sorted: &[f64]) -> Option<f64> {
@@ -290,17 +314,47 @@ mod flap_tests {
     use super::*;
     use AlarmState::*;
 
+    fn ch(ts: i64, from: AlarmState, to: AlarmState) -> StateChange {
+        StateChange { ts, from, to }
+    }
+
     #[test]
-    fn one_five_minute_period_in_alarm_is_a_flap_and_six_minutes_is_not() {
-        let ch = |ts, from, to| StateChange { ts, from, to };
+    fn only_episodes_strictly_shorter_than_five_minutes_are_flaps() {
+        // Ended episodes of 240 s, 299 s, 300 s and 360 s: two are shorter than 5 minutes.
+        let changes = [
+            ch(0, Ok, Alarm),
+            ch(240, Alarm, Ok),
+            ch(1000, Ok, Alarm),
+            ch(1299, Alarm, Ok),
+            ch(2000, Ok, Alarm),
+            ch(2300, Alarm, Ok),
+            ch(3000, Ok, Alarm),
+            ch(3360, Alarm, Ok),
+        ];
+        let e = episodes(&changes, Ok, 0);
+        assert_eq!(stats(&e, &changes, 0, 4000).flap_share, Some(0.5));
+        assert_eq!(stats(&[], &[], 0, 1000).minutes_in_alarm.to_string(), "0");
+    }
+
+    #[test]
+    fn a_five_minute_alarm_has_no_flaps_but_its_single_period_episodes_are_counted() {
+        // A 300 s alarm: episodes of one period (300 s), one period, and three (900 s).
         let changes = [
             ch(0, Ok, Alarm),
             ch(300, Alarm, Ok),
-            ch(600, Ok, Alarm),
-            ch(960, Alarm, Ok),
+            ch(1200, Ok, Alarm),
+            ch(1500, Alarm, Ok),
+            ch(3000, Ok, Alarm),
+            ch(3900, Alarm, Ok),
+            ch(5000, Ok, Alarm),
         ];
         let e = episodes(&changes, Ok, 0);
-        assert_eq!(stats(&e, &changes, 0, 1000).flap_share, Some(0.5));
-        assert_eq!(stats(&[], &[], 0, 1000).minutes_in_alarm.to_string(), "0");
+        assert_eq!(stats(&e, &changes, 0, 6000).flap_share, Some(0.0));
+        // The open episode at the end is not counted: 2 of the 3 ended ones.
+        let share = share_lasting_at_most(&e, 0, 6000, 300).unwrap();
+        assert!((share - 2.0 / 3.0).abs() < 1e-12, "{share}");
+        // Only the episodes overlapping the range count: [1000, 4000) holds the second and third.
+        assert_eq!(share_lasting_at_most(&e, 1000, 4000, 300), Some(0.5));
+        assert_eq!(share_lasting_at_most(&[], 0, 6000, 300), None);
     }
 }

@@ -35,6 +35,10 @@ pub struct NoiseInput {
     /// Share of the range's minutes whose value breaches the threshold (None: not known, e.g.
     /// composite or metric not stored).
     pub breach_share: Option<f64>,
+    /// For an alarm whose period is 5 minutes or more (none of its episodes can be shorter than
+    /// 5 minutes, so its flap share is 0): the period and the share of its ended episodes that
+    /// lasted that single period, the shortest an episode can be.
+    pub single_period: Option<(i64, f64)>,
 }
 
 /// Why an alarm is on the list.
@@ -95,19 +99,8 @@ pub fn findings(alarms: &[NoiseInput], now: i64) -> Vec<NoiseFinding> {
             })
         };
         let s = &a.stats;
-        if let Some(share) = s.flap_share {
-            if share >= FLAP_SHARE && s.episodes >= FLAP_MIN_EPISODES {
-                add(
-                    NoiseKind::Flaps,
-                    share,
-                    format!(
-                        "{:.0}% of {} episodes lasted 5 minutes or less ({:.1} state changes a day)",
-                        share * 100.0,
-                        s.episodes,
-                        s.transitions_per_day
-                    ),
-                );
-            }
+        if let Some((value, evidence)) = flapping(a) {
+            add(NoiseKind::Flaps, value, evidence);
         }
         if s.episodes == 0 {
             add(NoiseKind::NeverFired, 0.0, "0 episodes in the range".into());
@@ -155,6 +148,36 @@ pub fn findings(alarms: &[NoiseInput], now: i64) -> Vec<NoiseFinding> {
     out
 }
 
+/// Whether an alarm flaps, with the share that says so and its words: by its flap share, or
+/// (its period being too long for that) by its single-period episodes.
+fn flapping(a: &NoiseInput) -> Option<(f64, String)> {
+    let s = &a.stats;
+    if s.episodes < FLAP_MIN_EPISODES {
+        return None;
+    }
+    let per_day = s.transitions_per_day;
+    if let Some(share) = s.flap_share.filter(|x| *x >= FLAP_SHARE) {
+        return Some((
+            share,
+            format!(
+                "{:.0}% of {} episodes were shorter than 5 minutes ({per_day:.1} state changes a day)",
+                share * 100.0,
+                s.episodes,
+            ),
+        ));
+    }
+    let (period, share) = a.single_period.filter(|(_, x)| *x >= FLAP_SHARE)?;
+    Some((
+        share,
+        format!(
+            "{:.0}% of {} episodes lasted a single {}-minute period, the shortest this alarm can fire; its period is too long for episodes under 5 minutes ({per_day:.1} state changes a day)",
+            share * 100.0,
+            s.episodes,
+            period / 60,
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +196,7 @@ mod tests {
             has_actions: true,
             insufficient_share: 0.0,
             breach_share: Some(0.01),
+            single_period: None,
         }
     }
 
@@ -212,6 +236,29 @@ mod tests {
         );
         assert!(f[0]
             .evidence
-            .starts_with("60% of 10 episodes lasted 5 minutes or less"));
+            .starts_with("60% of 10 episodes were shorter than 5 minutes"));
+    }
+
+    #[test]
+    fn a_five_minute_alarm_flaps_by_its_single_period_episodes() {
+        let mut five = input("five-minute");
+        five.stats.episodes = 17;
+        five.single_period = Some((300, 15.0 / 17.0));
+        let f = findings(&[five.clone()], 1000);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].kind, NoiseKind::Flaps);
+        assert_eq!(f[0].value, 15.0 / 17.0);
+        assert!(
+            f[0].evidence
+                .starts_with("88% of 17 episodes lasted a single 5-minute period"),
+            "{}",
+            f[0].evidence
+        );
+        // Under the share, or too few episodes to judge: not listed.
+        five.single_period = Some((300, 0.2));
+        assert!(findings(&[five.clone()], 1000).is_empty());
+        five.single_period = Some((300, 1.0));
+        five.stats.episodes = 2;
+        assert!(findings(&[five], 1000).is_empty());
     }
 }

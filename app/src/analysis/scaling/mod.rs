@@ -8,6 +8,7 @@
 pub mod demand;
 pub mod policy;
 pub mod simulate;
+pub mod step;
 pub mod sweep;
 #[cfg(test)]
 mod tests;
@@ -15,4 +16,5 @@ mod tests;
 pub use demand::{align, Demand, History};
 pub use policy::{AlarmRules, Metric, Policy, TargetTracking};
 pub use simulate::{actual_run, calibrate, simulate, AlarmLine, Calibration, Fleet, Run, Totals};
+pub use step::{AdjustmentType, StepAdjustment, StepPolicy};
 pub use sweep::{same_headroom_target, sweep, SweepKind, SweepPoint};

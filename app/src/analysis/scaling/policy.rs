@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::services::ServiceRecord;
+use super::step::{AdjustmentType, StepAdjustment, StepPolicy};
+use crate::analysis::alarms::BacktestSettings;
+use crate::store::alarms::AlarmRecord;
+use crate::store::services::{ScalingPolicy, ServiceRecord};
 
 /// A metric target tracking can follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -103,6 +106,9 @@ pub struct Policy {
     pub startup_minutes: u32,
     /// Tasks removed per scale-in (AWS scales in gradually).
     pub scale_in_step: u32,
+    /// Step scaling policies with their alarms; they combine with target tracking.
+    #[serde(default)]
+    pub steps: Vec<StepPolicy>,
 }
 
 /// ECS's default cooldown when a policy stores none, seconds.
@@ -113,11 +119,12 @@ pub const DEFAULT_STARTUP_MINUTES: u32 = 2;
 pub const MAX_PERIODS: u32 = 64;
 
 impl Policy {
-    /// The service's own settings, and a note for each stored policy the replay cannot run
-    /// (step scaling has its thresholds on an alarm the store does not link; custom metrics).
-    pub fn from_service(svc: &ServiceRecord) -> (Self, Vec<String>) {
+    /// The service's own settings (step policies with the stored alarm that invokes each), and a
+    /// note for each stored policy the replay cannot run.
+    pub fn from_service(svc: &ServiceRecord, alarms: &[AlarmRecord]) -> (Self, Vec<String>) {
         let mut notes = Vec::new();
         let mut tracking = Vec::new();
+        let mut steps = Vec::new();
         let mut cooldowns = (None, None);
         for p in &svc.policies {
             let metric = p.metric.as_deref().and_then(Metric::from_aws);
@@ -131,8 +138,12 @@ impl Policy {
                     cooldowns.0 = cooldowns.0.or(p.scale_out_cooldown);
                     cooldowns.1 = cooldowns.1.or(p.scale_in_cooldown);
                 }
+                ("StepScaling", _, _) => match step_policy(p, svc, alarms) {
+                    Ok(step) => steps.push(step),
+                    Err(why) => notes.push(format!("step policy {} is not replayed: {why}", p.name)),
+                },
                 _ => notes.push(format!(
-                    "policy {} ({}) is not replayed: only target tracking on CPU, memory or requests per target is",
+                    "policy {} ({}) is not replayed: only target tracking on CPU, memory or requests per target, and step scaling, are",
                     p.name, p.policy_type
                 )),
             }
@@ -150,6 +161,7 @@ impl Policy {
                 alarms: AlarmRules::default(),
                 startup_minutes: DEFAULT_STARTUP_MINUTES,
                 scale_in_step: 1,
+                steps,
             },
             notes,
         )
@@ -231,6 +243,129 @@ impl Policy {
         if self.scale_in_step == 0 {
             return Some("a scale-in removes at least one task".into());
         }
-        None
+        self.steps.iter().find_map(StepPolicy::problem)
     }
+}
+
+/// How step adjustments are stored: the whole configuration, or (older syncs) the steps alone,
+/// which then change the capacity by their adjustment.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum StoredSteps {
+    Configuration {
+        adjustment_type: Option<String>,
+        min_adjustment_magnitude: Option<i64>,
+        cooldown: Option<i64>,
+        steps: Vec<StepAdjustment>,
+    },
+    StepsOnly(Vec<StepAdjustment>),
+}
+
+/// Whether an alarm action names `policy` of the service `svc`: Application Auto Scaling policy
+/// ARNs end in `resource/ecs/service/CLUSTER/SERVICE:policyName/NAME`.
+fn names_policy(action: &str, svc: &ServiceRecord, policy: &str) -> bool {
+    action.starts_with("arn:aws")
+        && action.ends_with(&format!(
+            ":resource/ecs/service/{}/{}:policyName/{policy}",
+            svc.cluster, svc.name
+        ))
+}
+
+/// A stored step policy with the alarm whose actions name it, or why it cannot be replayed.
+fn step_policy(
+    p: &ScalingPolicy,
+    svc: &ServiceRecord,
+    alarms: &[AlarmRecord],
+) -> Result<StepPolicy, String> {
+    let stored = p
+        .step_adjustments
+        .as_deref()
+        .ok_or("its step adjustments are not stored")?;
+    let (adjustment_type, min_adjustment_magnitude, cooldown, steps) =
+        match serde_json::from_str::<StoredSteps>(stored)
+            .map_err(|e| format!("its stored step adjustments do not read ({e})"))?
+        {
+            StoredSteps::Configuration {
+                adjustment_type,
+                min_adjustment_magnitude,
+                cooldown,
+                steps,
+            } => (adjustment_type, min_adjustment_magnitude, cooldown, steps),
+            StoredSteps::StepsOnly(steps) => (None, None, None, steps),
+        };
+    let adjustment_type = match adjustment_type.as_deref() {
+        None => AdjustmentType::ChangeInCapacity,
+        Some(t) => AdjustmentType::parse(t).ok_or(format!("adjustment type {t} is unknown"))?,
+    };
+    let alarm = alarms
+        .iter()
+        .find(|a| {
+            a.alarm_actions
+                .as_deref()
+                .and_then(|l| serde_json::from_str::<Vec<String>>(l).ok())
+                .is_some_and(|l| l.iter().any(|x| names_policy(x, svc, &p.name)))
+        })
+        .ok_or("no stored alarm names it in its actions")?;
+    if !alarm.actions_enabled {
+        return Err(format!("its alarm {} has its actions disabled", alarm.name));
+    }
+    let metric = match (alarm.namespace.as_deref(), alarm.metric_name.as_deref()) {
+        (Some("AWS/ECS"), Some("CPUUtilization")) => Metric::Cpu,
+        (Some("AWS/ECS"), Some("MemoryUtilization")) => Metric::Memory,
+        _ => {
+            return Err(format!(
+                "its alarm {} watches {}, not the service's CPU or memory utilization",
+                alarm.name,
+                alarm
+                    .metric_name
+                    .as_deref()
+                    .unwrap_or("a metric expression")
+            ))
+        }
+    };
+    let statistic = alarm.statistic.clone().unwrap_or_default();
+    if !["Average", "Maximum", "Minimum"].contains(&statistic.as_str()) {
+        return Err(format!(
+            "its alarm {} uses the statistic '{statistic}' (Average, Maximum or Minimum replay)",
+            alarm.name
+        ));
+    }
+    let period = alarm.period.unwrap_or(60);
+    if period < 60 || period % 60 != 0 {
+        return Err(format!(
+            "its alarm {}'s period ({period} s) is not whole minutes",
+            alarm.name
+        ));
+    }
+    let evaluation_periods = alarm.evaluation_periods.unwrap_or(1).max(0) as usize;
+    let rule = BacktestSettings {
+        threshold: alarm.threshold.unwrap_or(f64::NAN),
+        comparison: alarm.comparison_operator.clone().unwrap_or_default(),
+        statistic: statistic.clone(),
+        period,
+        datapoints_to_alarm: alarm
+            .datapoints_to_alarm
+            .map_or(evaluation_periods, |m| m.max(0) as usize),
+        evaluation_periods,
+        treat_missing_data: alarm
+            .treat_missing_data
+            .clone()
+            .unwrap_or_else(|| "missing".into()),
+    }
+    .rule()
+    .map_err(|e| format!("its alarm {}: {e}", alarm.name))?;
+    Ok(StepPolicy {
+        name: p.name.clone(),
+        alarm: alarm.name.clone(),
+        metric,
+        rule,
+        period_minutes: (period / 60) as u32,
+        statistic,
+        adjustment_type,
+        steps,
+        min_adjustment_magnitude,
+        cooldown_s: cooldown
+            .or(p.scale_out_cooldown)
+            .unwrap_or(DEFAULT_COOLDOWN_S),
+    })
 }

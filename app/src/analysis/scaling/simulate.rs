@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::demand::{Demand, History};
 use super::policy::{Metric, Policy};
+use super::step::StepAlarm;
 use crate::analysis::recommend::{monthly_cost, spot_pct};
 use crate::domain::capacity::StrategyItem;
 use crate::domain::fargate::{Architecture, PriceTable, TaskSize, HOURS_PER_MONTH};
@@ -169,7 +170,12 @@ pub fn simulate(
     let mut serving = desired;
     let mut starting: VecDeque<(usize, u32)> = VecDeque::new();
     let mut windows = vec![Windows::default(); policy.tracking.len()];
+    let mut step_alarms = vec![StepAlarm::new(); policy.steps.len()];
     let (mut last_out, mut last_in): (Option<usize>, Option<usize>) = (None, None);
+    // The capacity before the first scale-out of a chain still in a step policy's cooldown: the
+    // capacity those scale-outs added counts toward the next one.
+    let step_cooldown = policy.steps.iter().map(|p| p.cooldown_s).max().unwrap_or(0);
+    let mut out_base = desired;
     let mut run = Run {
         tasks: Vec::with_capacity(n),
         cpu_pct: Vec::with_capacity(n),
@@ -233,8 +239,26 @@ pub fn simulate(
 
         let in_ready = seconds_since(last_in, i) >= policy.scale_in_cooldown_s
             && seconds_since(last_out, i) >= policy.scale_in_cooldown_s;
-        let target_out = out_to.min(policy.max);
+        let tracking_in = (all_in && out_to <= desired && desired > policy.min && in_ready)
+            .then(|| desired.saturating_sub(policy.scale_in_step).max(policy.min));
+        let steps = step_proposals(
+            policy,
+            &mut step_alarms,
+            (i, cpu, mem),
+            desired,
+            out_base,
+            |cooldown| seconds_since(last_out, i) < cooldown,
+            |cooldown| {
+                seconds_since(last_in, i) >= cooldown && seconds_since(last_out, i) >= cooldown
+            },
+        );
+        // Out if any policy says out, the largest count winning; otherwise in, again to the
+        // largest count any policy asks for (AWS: "the policy that provides the largest capacity").
+        let target_out = out_to.max(steps.out).min(policy.max);
         if target_out > desired {
+            if seconds_since(last_out, i) >= step_cooldown {
+                out_base = desired;
+            }
             starting.push_back((
                 i + 1 + policy.startup_minutes as usize,
                 target_out - desired,
@@ -242,8 +266,7 @@ pub fn simulate(
             desired = target_out;
             last_out = Some(i);
             windows.iter_mut().for_each(|w| w.high = 0);
-        } else if all_in && out_to <= desired && desired > policy.min && in_ready {
-            let new = desired.saturating_sub(policy.scale_in_step).max(policy.min);
+        } else if let Some(new) = tracking_in.max(steps.scale_in).filter(|n| *n < desired) {
             remove_tasks(&mut starting, &mut serving, desired - new);
             desired = new;
             last_in = Some(i);
@@ -261,6 +284,49 @@ pub fn simulate(
         demand.step,
     );
     run
+}
+
+/// What the step policies ask for this minute: the largest count above the desired one (0 for
+/// none) and the largest below it (None for none), within the bounds.
+struct StepAsks {
+    out: u32,
+    scale_in: Option<u32>,
+}
+
+/// Feeds minute `i`'s utilization to each step policy's alarm and collects what the policies in
+/// ALARM ask for: a scale-out from `out_base` while `in_out_cooldown(cooldown)` says its
+/// cooldown runs (else from `desired`), a scale-in only once `in_allowed(cooldown)`.
+fn step_proposals(
+    policy: &Policy,
+    alarms: &mut [StepAlarm],
+    (i, cpu, mem): (usize, f64, f64),
+    desired: u32,
+    out_base: u32,
+    in_out_cooldown: impl Fn(i64) -> bool,
+    in_allowed: impl Fn(i64) -> bool,
+) -> StepAsks {
+    let mut asks = StepAsks {
+        out: 0,
+        scale_in: None,
+    };
+    for (p, alarm) in policy.steps.iter().zip(alarms.iter_mut()) {
+        alarm.push(p, i, if p.metric == Metric::Memory { mem } else { cpu });
+        let from = if in_out_cooldown(p.cooldown_s) {
+            out_base
+        } else {
+            desired
+        };
+        let Some(want) = alarm.proposal(p, from) else {
+            continue;
+        };
+        let want = want.clamp(i64::from(policy.min), i64::from(policy.max)) as u32;
+        if want > desired {
+            asks.out = asks.out.max(want);
+        } else if want < desired && in_allowed(p.cooldown_s) {
+            asks.scale_in = asks.scale_in.max(Some(want));
+        }
+    }
+    asks
 }
 
 /// Takes `k` tasks away, those still starting first (the newest of them first).

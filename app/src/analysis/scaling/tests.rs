@@ -5,6 +5,7 @@ use proptest::prelude::*;
 
 use super::demand::reconstruct;
 use super::*;
+use crate::analysis::alarms::replay::{Comparison, ReplayRule, TreatMissing};
 use crate::domain::capacity::seed_strategy;
 use crate::domain::fargate::{Architecture, PriceTable, TaskSize};
 
@@ -40,6 +41,7 @@ fn policy(tracking: Vec<TargetTracking>, min: u32, max: u32) -> Policy {
         alarms: AlarmRules::default(),
         startup_minutes: 0,
         scale_in_step: 1,
+        steps: Vec::new(),
     }
 }
 
@@ -394,4 +396,286 @@ proptest! {
         let r = run(&d, &p, initial);
         prop_assert!(r.tasks.windows(2).all(|w| w[1] >= w[0]));
     }
+}
+
+/// A step policy on CPU with a 1-minute, 1 of 1 alarm, no cooldown.
+fn cpu_step(
+    comparison: Comparison,
+    threshold: f64,
+    kind: AdjustmentType,
+    steps: &[(Option<f64>, Option<f64>, i64)],
+) -> StepPolicy {
+    StepPolicy {
+        name: "cpu-step".into(),
+        alarm: "cpu-step-alarm".into(),
+        metric: Metric::Cpu,
+        rule: ReplayRule {
+            threshold,
+            comparison,
+            evaluation_periods: 1,
+            datapoints_to_alarm: 1,
+            treat_missing: TreatMissing::Missing,
+        },
+        period_minutes: 1,
+        statistic: "Average".into(),
+        adjustment_type: kind,
+        steps: steps
+            .iter()
+            .map(|&(lower, upper, adjustment)| StepAdjustment {
+                lower,
+                upper,
+                adjustment,
+            })
+            .collect(),
+        min_adjustment_magnitude: None,
+        cooldown_s: 0,
+    }
+}
+
+fn with_steps(tracking: Vec<TargetTracking>, steps: Vec<StepPolicy>, min: u32, max: u32) -> Policy {
+    Policy {
+        steps,
+        ..policy(tracking, min, max)
+    }
+}
+
+#[test]
+fn a_step_policy_adds_the_step_the_breach_falls_in() {
+    let out = cpu_step(
+        Comparison::GreaterThan,
+        70.0,
+        AdjustmentType::ChangeInCapacity,
+        &[(Some(0.0), Some(20.0), 1), (Some(20.0), None, 3)],
+    );
+    let p = with_steps(Vec::new(), vec![out], 1, 10);
+    // 1.6 vCPU on 2 tasks: 80%, 10 over the threshold: +1. On 3 tasks 53%: OK, no more.
+    let d = demand(&[1.6; 4], &[0.0; 4]);
+    assert_eq!(run(&d, &p, 2.0).tasks, vec![2.0, 3.0, 3.0, 3.0]);
+    // 1.9 vCPU on 2 tasks: 95%, 25 over: +3. On 5 tasks 38%.
+    let d = demand(&[1.9; 3], &[0.0; 3]);
+    assert_eq!(run(&d, &p, 2.0).tasks, vec![2.0, 5.0, 5.0]);
+}
+
+#[test]
+fn a_step_policy_acts_every_minute_its_alarm_stays_in_alarm_after_its_cooldown() {
+    let mut out = cpu_step(
+        Comparison::GreaterThan,
+        70.0,
+        AdjustmentType::ChangeInCapacity,
+        &[(Some(0.0), None, 1)],
+    );
+    // 3 vCPU: 100% on 2 and on 3 tasks, 75% on 4, 60% on 5.
+    let d = demand(&[3.0; 6], &[0.0; 6]);
+    let p = with_steps(Vec::new(), vec![out.clone()], 1, 10);
+    assert_eq!(run(&d, &p, 2.0).tasks, vec![2.0, 3.0, 4.0, 5.0, 5.0, 5.0]);
+    // A 180 s cooldown: minutes 1 and 2 ask 2 + 1 from the capacity before the scale-out,
+    // which the 3 already hold; minute 3 is past it and adds one.
+    out.cooldown_s = 180;
+    let p = with_steps(Vec::new(), vec![out], 1, 10);
+    assert_eq!(run(&d, &p, 2.0).tasks, vec![2.0, 3.0, 3.0, 3.0, 4.0, 4.0]);
+}
+
+#[test]
+fn a_larger_step_inside_the_cooldown_adds_only_what_the_first_did_not() {
+    let mut out = cpu_step(
+        Comparison::GreaterThan,
+        50.0,
+        AdjustmentType::ChangeInCapacity,
+        &[(Some(0.0), Some(30.0), 1), (Some(30.0), None, 3)],
+    );
+    out.cooldown_s = 600;
+    let p = with_steps(Vec::new(), vec![out], 1, 10);
+    // Minute 0: 2.4 vCPU on 4 tasks, 60%: +1 -> 5. Minute 1: 4 vCPU on 5, 80%: +3 from the 4
+    // before the cooldown -> 7 (2 more, not 3). Minute 2: 57% asks 4 + 1, under 7: nothing,
+    // and no scale-in inside the cooldown.
+    let d = demand(&[2.4, 4.0, 4.0, 4.0], &[0.0; 4]);
+    assert_eq!(run(&d, &p, 4.0).tasks, vec![4.0, 5.0, 7.0, 7.0]);
+}
+
+#[test]
+fn a_step_alarm_uses_its_own_period_and_m_of_n() {
+    let mut out = cpu_step(
+        Comparison::GreaterThan,
+        70.0,
+        AdjustmentType::ChangeInCapacity,
+        &[(Some(0.0), None, 1)],
+    );
+    out.period_minutes = 5;
+    out.rule.evaluation_periods = 2;
+    out.rule.datapoints_to_alarm = 2;
+    out.cooldown_s = 300;
+    let p = with_steps(Vec::new(), vec![out.clone()], 1, 10);
+    // 80% on 2 tasks: the first 5-minute period breaches (1 of 2: not yet), the second makes
+    // 2 of 2 at the end of minute 9; from minute 10, 3 tasks at 53%, and the alarm's next
+    // evaluation (end of minute 14) finds it OK.
+    let d = demand(&[1.6; 16], &[0.0; 16]);
+    let tasks = run(&d, &p, 2.0).tasks;
+    assert!(tasks[..10].iter().all(|&t| t == 2.0), "{tasks:?}");
+    assert!(tasks[10..].iter().all(|&t| t == 3.0), "{tasks:?}");
+    // Without a cooldown the alarm, in ALARM until its next evaluation, invokes the policy every
+    // minute: one task a minute until the end of minute 14 finds 1.6 vCPU on 7 tasks OK.
+    out.cooldown_s = 0;
+    let p = with_steps(Vec::new(), vec![out], 1, 10);
+    assert_eq!(
+        run(&d, &p, 2.0).tasks[9..],
+        [2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 7.0]
+    );
+}
+
+#[test]
+fn percent_and_exact_steps_within_the_bounds() {
+    let mut pct = cpu_step(
+        Comparison::GreaterThan,
+        70.0,
+        AdjustmentType::PercentChangeInCapacity,
+        &[(Some(0.0), None, 25)],
+    );
+    pct.min_adjustment_magnitude = Some(2);
+    // 80% on 4 tasks: 25% of 4 is 1, raised to the minimum magnitude 2.
+    let d = demand(&[3.2; 2], &[0.0; 2]);
+    let p = with_steps(Vec::new(), vec![pct], 1, 10);
+    assert_eq!(run(&d, &p, 4.0).tasks, vec![4.0, 6.0]);
+    // Exactly 12, capped at max 10.
+    let exact = cpu_step(
+        Comparison::GreaterThan,
+        70.0,
+        AdjustmentType::ExactCapacity,
+        &[(Some(0.0), None, 12)],
+    );
+    let p = with_steps(Vec::new(), vec![exact], 1, 10);
+    assert_eq!(run(&d, &p, 4.0).tasks, vec![4.0, 10.0]);
+}
+
+#[test]
+fn step_and_target_tracking_combine_out_if_any_and_the_largest_count_wins() {
+    // A scale-in step on low CPU: below 20%, -1 task.
+    let low = cpu_step(
+        Comparison::LessThan,
+        20.0,
+        AdjustmentType::ChangeInCapacity,
+        &[(None, Some(0.0), -1)],
+    );
+    // With a CPU target that never gets its 15 low minutes: the step alone scales in.
+    // 0.5 vCPU: 12.5% on 4 tasks, 16.7% on 3, 25% on 2 (within): two scale-ins.
+    let p = with_steps(vec![cpu_at(50.0)], vec![low.clone()], 2, 10);
+    let d = demand(&[0.5; 5], &[0.0; 5]);
+    assert_eq!(run(&d, &p, 4.0).tasks, vec![4.0, 3.0, 2.0, 2.0, 2.0]);
+    // Memory tracking wants out (90% against 50%, 1 of 1) while the CPU step wants in: out wins.
+    let mut p = with_steps(vec![mem_at(50.0)], vec![low.clone()], 2, 10);
+    p.alarms.out_datapoints = 1;
+    p.alarms.out_periods = 1;
+    let d = demand(&[0.5; 2], &[0.9 * 4.0 * 2048.0; 2]);
+    assert_eq!(run(&d, &p, 4.0).tasks, vec![4.0, 8.0]);
+    // Two step policies asking to scale in, to 3 and to exactly 2: the larger count wins.
+    let exact_two = StepPolicy {
+        adjustment_type: AdjustmentType::ExactCapacity,
+        steps: vec![StepAdjustment {
+            lower: None,
+            upper: Some(0.0),
+            adjustment: 2,
+        }],
+        ..low.clone()
+    };
+    let p = with_steps(Vec::new(), vec![low, exact_two], 1, 10);
+    let d = demand(&[0.5; 2], &[0.0; 2]);
+    assert_eq!(run(&d, &p, 4.0).tasks, vec![4.0, 3.0]);
+}
+
+#[test]
+fn a_stored_step_policy_is_replayed_with_the_alarm_whose_actions_name_it() {
+    use crate::store::alarms::AlarmRecord;
+    use crate::store::services::{ScalingPolicy, ServiceRecord};
+    let stored = |name: &str, steps: &str| ScalingPolicy {
+        name: name.into(),
+        policy_type: "StepScaling".into(),
+        metric: None,
+        target_value: None,
+        scale_in_cooldown: None,
+        scale_out_cooldown: None,
+        disable_scale_in: false,
+        step_adjustments: Some(steps.into()),
+    };
+    let svc = ServiceRecord {
+        region: "us-east-1".into(),
+        cluster: "prod".into(),
+        name: "api".into(),
+        arn: None,
+        launch_type: None,
+        architecture: Architecture::X86_64,
+        task_definition: None,
+        size: TaskSize::new(1024, 2048),
+        desired_count: 2,
+        running_count: 2,
+        scaling_min: Some(2),
+        scaling_max: Some(8),
+        strategy: Vec::new(),
+        policies: vec![
+            stored(
+                "cpu-out",
+                r#"{"adjustment_type":"PercentChangeInCapacity","min_adjustment_magnitude":2,"cooldown":120,"steps":[{"lower":0.0,"upper":null,"adjustment":50}]}"#,
+            ),
+            stored("legacy", r#"[{"lower":null,"upper":0.0,"adjustment":-1}]"#),
+            stored("orphan", r#"[{"lower":0.0,"upper":null,"adjustment":1}]"#),
+        ],
+        target_groups: Vec::new(),
+    };
+    let arn = |policy: &str| {
+        format!(
+            r#"["arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1a2b:resource/ecs/service/prod/api:policyName/{policy}"]"#
+        )
+    };
+    let alarm = |name: &str, op: &str, threshold: f64, actions: String| AlarmRecord {
+        name: name.into(),
+        alarm_type: "MetricAlarm".into(),
+        namespace: Some("AWS/ECS".into()),
+        metric_name: Some("CPUUtilization".into()),
+        statistic: Some("Average".into()),
+        period: Some(300),
+        evaluation_periods: Some(3),
+        datapoints_to_alarm: Some(2),
+        threshold: Some(threshold),
+        comparison_operator: Some(op.into()),
+        actions_enabled: true,
+        alarm_actions: Some(actions),
+        ..AlarmRecord::default()
+    };
+    let alarms = [
+        alarm("api-cpu-high", "GreaterThanThreshold", 75.0, arn("cpu-out")),
+        alarm("api-cpu-low", "LessThanThreshold", 20.0, arn("legacy")),
+        // Another service's policy of the same name does not link.
+        alarm(
+            "other",
+            "GreaterThanThreshold",
+            50.0,
+            arn("orphan").replace("/prod/api:", "/prod/web:"),
+        ),
+    ];
+    let (p, notes) = Policy::from_service(&svc, &alarms);
+    assert_eq!(p.steps.len(), 2, "{notes:?}");
+    let out = &p.steps[0];
+    assert_eq!(
+        (out.alarm.as_str(), out.metric, out.period_minutes),
+        ("api-cpu-high", Metric::Cpu, 5)
+    );
+    assert_eq!(
+        (
+            out.rule.threshold,
+            out.rule.evaluation_periods,
+            out.rule.datapoints_to_alarm
+        ),
+        (75.0, 3, 2)
+    );
+    assert_eq!(out.adjustment_type, AdjustmentType::PercentChangeInCapacity);
+    assert_eq!(
+        (out.min_adjustment_magnitude, out.cooldown_s),
+        (Some(2), 120)
+    );
+    // Steps stored alone (older syncs) change the capacity by their adjustment.
+    assert_eq!(p.steps[1].adjustment_type, AdjustmentType::ChangeInCapacity);
+    assert_eq!(p.steps[1].rule.comparison, Comparison::LessThan);
+    assert_eq!(
+        notes,
+        vec!["step policy orphan is not replayed: no stored alarm names it in its actions"]
+    );
+    assert_eq!(p.problem(), None);
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::calendar::{day_start, DAY};
 use crate::domain::capacity::{split_tasks, StrategyItem, TaskSplit};
+use crate::domain::fargate::{Architecture, PriceTable, TaskSize};
 use crate::store::metrics::SeriesPoints;
 
 /// One task-count sample: when, how many tasks (mean over the period), and the period in seconds.
@@ -46,6 +47,11 @@ pub fn merge_resolutions(mut series: Vec<(i64, SeriesPoints)>) -> Vec<TaskSample
     out
 }
 
+/// A task count to a thousandth, for grouping (counts are means over a period).
+fn count_key(tasks: f64) -> i64 {
+    (tasks * 1000.0).round() as i64
+}
+
 /// Hours spent at each task count.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TaskHours {
@@ -54,14 +60,23 @@ pub struct TaskHours {
 }
 
 impl TaskHours {
-    /// Collects the samples in `[from, to)`.
+    /// Collects the samples (time-ordered) in `[from, to)`.
     pub fn from_samples(samples: &[TaskSample], from: i64, to: i64) -> Self {
         let mut counts: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
-        for s in samples.iter().filter(|s| s.ts >= from && s.ts < to) {
-            let e = counts
-                .entry((s.tasks * 1000.0).round() as i64)
-                .or_insert((s.tasks, 0.0));
+        for s in samples_in(samples, from, to) {
+            let e = counts.entry(count_key(s.tasks)).or_insert((s.tasks, 0.0));
             e.1 += s.period as f64 / 3600.0;
+        }
+        Self {
+            by_count: counts.into_values().collect(),
+        }
+    }
+
+    /// All the hours of `parts` together.
+    pub fn sum<'a>(parts: impl IntoIterator<Item = &'a TaskHours>) -> Self {
+        let mut counts: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
+        for &(n, hours) in parts.into_iter().flat_map(|p| &p.by_count) {
+            counts.entry(count_key(n)).or_insert((n, 0.0)).1 += hours;
         }
         Self {
             by_count: counts.into_values().collect(),
@@ -93,8 +108,163 @@ impl TaskHours {
     }
 }
 
-/// One day's task count summary.
+/// A task size in force from `from` until the next span starts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SizeSpan {
+    /// Start (`i64::MIN` for the first span: nothing earlier is known).
+    pub from: i64,
+    /// Task size.
+    pub size: TaskSize,
+    /// CPU architecture.
+    pub arch: Architecture,
+}
+
+/// The sizes in force over time from a service's deployments (`(created_at, size, arch)`,
+/// oldest first): a new span where a deployment changes the size. Before the first deployment
+/// its size is assumed (the store knows nothing earlier); without deployments `current` holds
+/// throughout.
+pub fn size_spans(
+    deployments: impl IntoIterator<Item = (i64, TaskSize, Architecture)>,
+    current: (TaskSize, Architecture),
+) -> Vec<SizeSpan> {
+    let mut spans: Vec<SizeSpan> = Vec::new();
+    for (from, size, arch) in deployments {
+        if spans
+            .last()
+            .is_some_and(|s| s.size == size && s.arch == arch)
+        {
+            continue;
+        }
+        spans.push(SizeSpan { from, size, arch });
+    }
+    match spans.first_mut() {
+        Some(first) => first.from = i64::MIN,
+        None => spans.push(SizeSpan {
+            from: i64::MIN,
+            size: current.0,
+            arch: current.1,
+        }),
+    }
+    spans
+}
+
+/// Each span's `[start, end)` clipped to `[from, to)`, where they meet.
+fn span_windows(
+    spans: &[SizeSpan],
+    from: i64,
+    to: i64,
+) -> impl Iterator<Item = (&SizeSpan, i64, i64)> {
+    spans.iter().enumerate().filter_map(move |(i, span)| {
+        let end = spans.get(i + 1).map_or(i64::MAX, |next| next.from);
+        let (a, b) = (from.max(span.from), to.min(end));
+        (a < b).then_some((span, a, b))
+    })
+}
+
+/// The sizes in force at some time in `[from, to)`, oldest first.
+pub fn sizes_in(spans: &[SizeSpan], from: i64, to: i64) -> Vec<TaskSize> {
+    span_windows(spans, from, to)
+        .map(|(s, _, _)| s.size)
+        .collect()
+}
+
+/// The samples starting in `[from, to)` of a time-ordered slice.
+fn samples_in(samples: &[TaskSample], from: i64, to: i64) -> &[TaskSample] {
+    let lo = samples.partition_point(|s| s.ts < from);
+    let hi = samples.partition_point(|s| s.ts < to);
+    &samples[lo..hi.max(lo)]
+}
+
+/// Task-hours of a window split by capacity provider, each priced at the on-demand list price of
+/// the size in force when it ran.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct PricedHours {
+    /// Task-hours on demand.
+    pub on_demand_task_hours: f64,
+    /// Task-hours on Spot.
+    pub spot_task_hours: f64,
+    /// The on-demand task-hours at list price, dollars.
+    pub on_demand_list_usd: f64,
+    /// The Spot task-hours at on-demand list price (before the Spot discount), dollars.
+    pub spot_list_usd: f64,
+}
+
+impl PricedHours {
+    fn plus(self, o: Self) -> Self {
+        Self {
+            on_demand_task_hours: self.on_demand_task_hours + o.on_demand_task_hours,
+            spot_task_hours: self.spot_task_hours + o.spot_task_hours,
+            on_demand_list_usd: self.on_demand_list_usd + o.on_demand_list_usd,
+            spot_list_usd: self.spot_list_usd + o.spot_list_usd,
+        }
+    }
+
+    fn minus(self, o: Self) -> Self {
+        Self {
+            on_demand_task_hours: self.on_demand_task_hours - o.on_demand_task_hours,
+            spot_task_hours: self.spot_task_hours - o.spot_task_hours,
+            on_demand_list_usd: self.on_demand_list_usd - o.on_demand_list_usd,
+            spot_list_usd: self.spot_list_usd - o.spot_list_usd,
+        }
+    }
+}
+
+/// A service's samples priced once (split by its strategy, each at the size in force when it
+/// was taken) as running totals, so any window's [`PricedHours`] is two look-ups: the Costs page
+/// prices many windows (two periods, every month, per request) over the same samples.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PricedTotals {
+    /// Sample start times, ascending.
+    ts: Vec<i64>,
+    /// `totals[i]`: the samples before `i` together (one more entry than `ts`).
+    totals: Vec<PricedHours>,
+}
+
+impl PricedTotals {
+    /// Prices time-ordered `samples` by `strategy` at the sizes of `spans`.
+    pub fn new(
+        samples: &[TaskSample],
+        spans: &[SizeSpan],
+        strategy: &[StrategyItem],
+        prices: &PriceTable,
+    ) -> Self {
+        let mut totals = Vec::with_capacity(samples.len() + 1);
+        let mut running = PricedHours::default();
+        totals.push(running);
+        let mut span = 0;
+        for s in samples {
+            while spans.get(span + 1).is_some_and(|next| next.from <= s.ts) {
+                span += 1;
+            }
+            let unit = spans
+                .get(span)
+                .map_or(0.0, |z| prices.hourly(z.size, z.arch));
+            let split = split_tasks(strategy, s.tasks);
+            let hours = s.period as f64 / 3600.0;
+            running = running.plus(PricedHours {
+                on_demand_task_hours: split.on_demand * hours,
+                spot_task_hours: split.spot * hours,
+                on_demand_list_usd: split.on_demand * hours * unit,
+                spot_list_usd: split.spot * hours * unit,
+            });
+            totals.push(running);
+        }
+        Self {
+            ts: samples.iter().map(|s| s.ts).collect(),
+            totals,
+        }
+    }
+
+    /// The samples starting in `[from, to)`, priced.
+    pub fn window(&self, (from, to): (i64, i64)) -> PricedHours {
+        let lo = self.ts.partition_point(|&t| t < from);
+        let hi = self.ts.partition_point(|&t| t < to).max(lo);
+        self.totals[hi].minus(self.totals[lo])
+    }
+}
+
+/// One day's task count summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DayTasks {
     /// Start of the day.
     pub day: i64,
@@ -102,22 +272,29 @@ pub struct DayTasks {
     pub mean: f64,
     /// Highest sample.
     pub max: f64,
+    /// Hours at each count that day (the Spot what-if sums days).
+    pub hours: TaskHours,
 }
 
-/// Mean and highest task count per UTC day with samples.
+/// Mean and highest task count, and the hours at each count, per UTC day with samples
+/// (time-ordered).
 pub fn daily_tasks(samples: &[TaskSample]) -> Vec<DayTasks> {
-    let mut days: BTreeMap<i64, (f64, f64, f64)> = BTreeMap::new();
-    for s in samples {
-        let e = days.entry(day_start(s.ts)).or_insert((0.0, 0.0, f64::MIN));
-        e.0 += s.tasks * s.period as f64;
-        e.1 += s.period as f64;
-        e.2 = e.2.max(s.tasks);
-    }
-    days.into_iter()
-        .map(|(day, (weighted, secs, max))| DayTasks {
-            day,
-            mean: if secs > 0.0 { weighted / secs } else { 0.0 },
-            max,
+    samples
+        .chunk_by(|a, b| day_start(a.ts) == day_start(b.ts))
+        .map(|day| {
+            let (weighted, secs, max) = day.iter().fold((0.0, 0.0, f64::MIN), |acc, s| {
+                (
+                    acc.0 + s.tasks * s.period as f64,
+                    acc.1 + s.period as f64,
+                    acc.2.max(s.tasks),
+                )
+            });
+            DayTasks {
+                day: day_start(day[0].ts),
+                mean: if secs > 0.0 { weighted / secs } else { 0.0 },
+                max,
+                hours: TaskHours::from_samples(day, i64::MIN, i64::MAX),
+            }
         })
         .collect()
 }
@@ -161,6 +338,64 @@ mod tests {
             (s.on_demand - 12.0).abs() < 1e-9 && (s.spot - 4.0).abs() < 1e-9,
             "{s:?}"
         );
+    }
+
+    #[test]
+    fn each_hour_is_priced_at_the_size_in_force() {
+        // 4 hourly samples of 2 tasks, all on demand; resized from 1024/2048 to 2048/4096 at
+        // hour 2 (a second deployment of the same size at hour 1 starts no new span).
+        let samples: Vec<TaskSample> = (0..4)
+            .map(|i| TaskSample {
+                ts: i * 3600,
+                tasks: 2.0,
+                period: 3600,
+            })
+            .collect();
+        let x86 = Architecture::X86_64;
+        let spans = size_spans(
+            [
+                (0, TaskSize::new(1024, 2048), x86),
+                (3600, TaskSize::new(1024, 2048), x86),
+                (7200, TaskSize::new(2048, 4096), x86),
+            ],
+            (TaskSize::new(256, 512), x86),
+        );
+        assert_eq!(spans.len(), 2);
+        let prices = PriceTable::default();
+        let (small, big) = (
+            prices.hourly(TaskSize::new(1024, 2048), x86),
+            prices.hourly(TaskSize::new(2048, 4096), x86),
+        );
+        let on_demand = [StrategyItem {
+            provider: "FARGATE".into(),
+            base: 0,
+            weight: 1,
+        }];
+        let totals = PricedTotals::new(&samples, &spans, &on_demand, &prices);
+        let p = totals.window((0, 4 * 3600));
+        assert_eq!(p.on_demand_task_hours, 8.0);
+        // 2 hours x 2 tasks at each size.
+        assert!(
+            (p.on_demand_list_usd - (4.0 * small + 4.0 * big)).abs() < 1e-12,
+            "{p:?}"
+        );
+        // Before the first deployment its size holds; a window inside one span has one size.
+        let first = totals.window((0, 3600));
+        assert!((first.on_demand_list_usd - 2.0 * small).abs() < 1e-12);
+        let last = totals.window((3 * 3600, 9 * 3600));
+        assert!(
+            (last.on_demand_list_usd - 2.0 * big).abs() < 1e-12,
+            "{last:?}"
+        );
+        assert_eq!(totals.window((9 * 3600, 10 * 3600)), PricedHours::default());
+        assert_eq!(
+            sizes_in(&spans, 0, 2 * 3600),
+            vec![TaskSize::new(1024, 2048)]
+        );
+        assert_eq!(sizes_in(&spans, 0, 3 * 3600).len(), 2);
+        // No deployments: today's size throughout.
+        let today = size_spans([], (TaskSize::new(256, 512), x86));
+        assert_eq!(today[0].size, TaskSize::new(256, 512));
     }
 
     #[test]

@@ -3,26 +3,23 @@
 //! and "price and other" (what the modelled parts leave: rate changes, credits, savings plans,
 //! untagged spend). The parts always add up to the billed change.
 //!
-//! Modelled cost = H x u x f, with H task-hours, u the on-demand list price of one task-hour of
-//! the size, and f = 1 - spot share x Spot discount. The change is taken in that order (volume at
-//! the old size and mix, size at the new volume and old mix, mix at the new volume and size), so
-//! the three modelled parts add up to the modelled change exactly.
+//! Modelled cost = H x u x f, with H task-hours, u the mean on-demand list price of a task-hour
+//! over the period (each task-hour at the size in force when it ran, so a deployment that changes
+//! the size moves u), and f = 1 - (Spot's share of the list dollars) x Spot discount. The change
+//! is taken in that order (volume at the old price and mix, size at the new volume and old mix,
+//! mix at the new volume and size), so the three modelled parts add up to the modelled change
+//! exactly.
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::fargate::{Architecture, PriceTable, TaskSize};
+use super::task_hours::PricedHours;
+use crate::domain::fargate::PriceTable;
 
 /// What one service ran in one period.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ServicePeriod {
-    /// Task-hours on demand.
-    pub on_demand_task_hours: f64,
-    /// Task-hours on Spot.
-    pub spot_task_hours: f64,
-    /// Task size.
-    pub size: TaskSize,
-    /// CPU architecture.
-    pub arch: Architecture,
+    /// Task-hours by capacity provider, priced at the sizes in force.
+    pub hours: PricedHours,
     /// Billed dollars (0 when the account has no per-service tag).
     pub billed: f64,
 }
@@ -30,23 +27,41 @@ pub struct ServicePeriod {
 impl ServicePeriod {
     /// All task-hours.
     pub fn task_hours(&self) -> f64 {
-        self.on_demand_task_hours + self.spot_task_hours
+        self.hours.on_demand_task_hours + self.hours.spot_task_hours
     }
 
     /// Share of task-hours on Spot (0 without any).
     pub fn spot_share(&self) -> f64 {
         let h = self.task_hours();
         if h > 0.0 {
-            self.spot_task_hours / h
+            self.hours.spot_task_hours / h
         } else {
             0.0
         }
     }
 
+    /// The task-hours at on-demand list price.
+    fn list_usd(&self) -> f64 {
+        self.hours.on_demand_list_usd + self.hours.spot_list_usd
+    }
+
     /// The cost of these task-hours at list price with Spot at the discount.
     pub fn modeled(&self, prices: &PriceTable) -> f64 {
-        self.on_demand_task_hours * prices.hourly(self.size, self.arch)
-            + self.spot_task_hours * prices.spot_hourly(self.size, self.arch)
+        self.hours.on_demand_list_usd + self.hours.spot_list_usd * (1.0 - prices.spot_discount)
+    }
+
+    /// `(u, f)`: the mean list price of a task-hour and the Spot factor; None without hours.
+    fn price_and_mix(&self, spot_discount: f64) -> Option<(f64, f64)> {
+        let (h, list) = (self.task_hours(), self.list_usd());
+        if h <= 0.0 {
+            return None;
+        }
+        let spot_share = if list > 0.0 {
+            self.hours.spot_list_usd / list
+        } else {
+            self.spot_share()
+        };
+        Some((list / h, 1.0 - spot_share * spot_discount))
     }
 }
 
@@ -85,10 +100,12 @@ pub fn decompose(
     prices: &PriceTable,
 ) -> ChangeParts {
     let (h0, h1) = (before.task_hours(), after.task_hours());
-    let u0 = prices.hourly(before.size, before.arch);
-    let u1 = prices.hourly(after.size, after.arch);
-    let f0 = 1.0 - before.spot_share() * prices.spot_discount;
-    let f1 = 1.0 - after.spot_share() * prices.spot_discount;
+    let d = prices.spot_discount;
+    // A period without task-hours takes the other's price and mix: a service that started or
+    // stopped is all volume.
+    let (p0, p1) = (before.price_and_mix(d), after.price_and_mix(d));
+    let (u0, f0) = p0.or(p1).unwrap_or((0.0, 1.0));
+    let (u1, f1) = p1.unwrap_or((u0, f0));
     let volume = (h1 - h0) * u0 * f0;
     let size = h1 * (u1 - u0) * f0;
     let mix = h1 * u1 * (f1 - f0);
@@ -137,7 +154,7 @@ pub fn main_cause(p: &ChangeParts) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::fargate::Rates;
+    use crate::domain::fargate::{Architecture, Rates, TaskSize};
 
     /// Round prices so the parts can be worked out by hand: 1024/2048 costs $1.20 an hour on
     /// demand (1 vCPU x $1 + 2 GB x $0.10), 2048/4096 $2.40; Spot at half price.
@@ -155,12 +172,16 @@ mod tests {
         }
     }
 
+    /// `od` and `spot` task-hours of one size (`cpu`, twice as many MiB).
     fn period(od: f64, spot: f64, cpu: u32, billed: f64) -> ServicePeriod {
+        let unit = prices().hourly(TaskSize::new(cpu, cpu * 2), Architecture::X86_64);
         ServicePeriod {
-            on_demand_task_hours: od,
-            spot_task_hours: spot,
-            size: TaskSize::new(cpu, cpu * 2),
-            arch: Architecture::X86_64,
+            hours: PricedHours {
+                on_demand_task_hours: od,
+                spot_task_hours: spot,
+                on_demand_list_usd: od * unit,
+                spot_list_usd: spot * unit,
+            },
             billed,
         }
     }
@@ -184,6 +205,41 @@ mod tests {
         assert!((sum - p.change_usd).abs() < 1e-9);
         assert!((after.modeled(&prices()) - 360.0).abs() < 1e-9);
         assert_eq!(main_cause(&p), "size");
+    }
+
+    #[test]
+    fn a_size_change_within_the_period_is_the_size_part() {
+        // Before: 100 task-hours of 1024/2048 on demand ($1.20 an hour): $120 billed.
+        // After: the same 100 task-hours, 50 before and 50 after a deployment to 2048/4096
+        // ($2.40): 50 x 1.20 + 50 x 2.40 = $180 billed.
+        let before = period(100.0, 0.0, 1024, 120.0);
+        let after = ServicePeriod {
+            hours: PricedHours {
+                on_demand_task_hours: 100.0,
+                spot_task_hours: 0.0,
+                on_demand_list_usd: 50.0 * 1.2 + 50.0 * 2.4,
+                spot_list_usd: 0.0,
+            },
+            billed: 180.0,
+        };
+        let p = decompose(&before, &after, &prices());
+        // volume: (100 - 100) x 1.20 = 0; size: 100 x (1.80 - 1.20) = 60; mix 0; price 0.
+        assert!(p.volume_usd.abs() < 1e-9, "{p:?}");
+        assert!((p.size_usd - 60.0).abs() < 1e-9, "{p:?}");
+        assert!(p.mix_usd.abs() < 1e-9, "{p:?}");
+        assert!(p.price_and_other_usd.abs() < 1e-9, "{p:?}");
+        let sum = p.volume_usd + p.size_usd + p.mix_usd + p.price_and_other_usd;
+        assert!((sum - p.change_usd).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_service_that_started_is_all_volume() {
+        let none = period(0.0, 0.0, 1024, 0.0);
+        let after = period(50.0, 50.0, 1024, 90.0);
+        let p = decompose(&none, &after, &prices());
+        // 50 x 1.20 + 50 x 0.60 = 90, all of it volume.
+        assert!((p.volume_usd - 90.0).abs() < 1e-9, "{p:?}");
+        assert!(p.size_usd.abs() < 1e-9 && p.mix_usd.abs() < 1e-9, "{p:?}");
     }
 
     #[test]

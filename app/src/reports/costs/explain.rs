@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::fleet::{self, FleetService};
 use super::query::{ExplainQuery, ECS_SERVICE, SERVICE_TAG};
-use crate::analysis::spend::task_hours::{covered_days, TaskHours};
+use crate::analysis::spend::task_hours::{covered_days, sizes_in};
 use crate::analysis::spend::waterfall::{self, main_cause, ChangeParts, ServicePeriod};
 use crate::domain::calendar::{month_start, next_month_start};
 use crate::domain::fargate::PriceTable;
@@ -26,7 +26,7 @@ pub struct PeriodFacts {
     pub task_hours: f64,
     /// Share of them on Spot by the strategy, percent.
     pub spot_pct: f64,
-    /// Task size, `cpu / memory`.
+    /// Task size, `cpu / memory`; sizes joined by `→` where a deployment changed it.
     pub size: String,
     /// Task-hours at list price with the Spot discount.
     pub modeled_usd: f64,
@@ -91,27 +91,36 @@ fn ecs_total(rows: &[DailyCost], from: i64, to: i64) -> f64 {
 
 fn period(
     s: &FleetService,
-    (from, to): (i64, i64),
+    window: (i64, i64),
     billed: Option<f64>,
     prices: &PriceTable,
 ) -> ServicePeriod {
-    let split = TaskHours::from_samples(&s.samples, from, to).split(&s.strategy);
     let mut p = ServicePeriod {
-        on_demand_task_hours: split.on_demand,
-        spot_task_hours: split.spot,
-        size: s.size,
-        arch: s.arch,
+        hours: s.priced.window(window),
         billed: 0.0,
     };
     p.billed = billed.unwrap_or_else(|| p.modeled(prices));
     p
 }
 
-fn facts(p: &ServicePeriod, prices: &PriceTable) -> PeriodFacts {
+/// The sizes a service ran in a window, `512 / 1024` or `512 / 1024 → 256 / 512`.
+fn sizes_text(s: &FleetService, (from, to): (i64, i64)) -> String {
+    let sizes = sizes_in(&s.sizes, from, to);
+    if sizes.is_empty() {
+        return format::size(s.size.cpu, s.size.memory_mib);
+    }
+    sizes
+        .iter()
+        .map(|z| format::size(z.cpu, z.memory_mib))
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+fn facts(p: &ServicePeriod, size: String, prices: &PriceTable) -> PeriodFacts {
     PeriodFacts {
         task_hours: p.task_hours(),
         spot_pct: p.spot_share() * 100.0,
-        size: format::size(p.size.cpu, p.size.memory_mib),
+        size,
         modeled_usd: p.modeled(prices),
         billed_usd: p.billed,
     }
@@ -162,8 +171,8 @@ pub fn decompose(
             ServiceChange {
                 cluster: s.cluster.clone(),
                 service: s.name.clone(),
-                before: facts(&b, prices),
-                after: facts(&a, prices),
+                before: facts(&b, sizes_text(s, q.before), prices),
+                after: facts(&a, sizes_text(s, q.after), prices),
                 parts: waterfall::decompose(&b, &a, prices),
             }
         })
@@ -235,16 +244,26 @@ fn total_words(t: &ChangeParts, services: &[ServiceChange], q: &ExplainQuery) ->
     )
 }
 
+/// ` (512 / 1024 then 256 / 512)` where the sizes differ between the periods.
+fn size_words(before: &str, after: &str) -> String {
+    if before == after {
+        String::new()
+    } else {
+        format!(" ({before} then {after})")
+    }
+}
+
 fn service_words(c: &ServiceChange) -> String {
     let p = &c.parts;
     format!(
-        "{}: {}, mostly {}: volume {} ({}), size {}, Spot mix {} ({:.0}% to {:.0}% of task-hours on Spot), price and other {}.",
+        "{}: {}, mostly {}: volume {} ({}), size {}{}, Spot mix {} ({:.0}% to {:.0}% of task-hours on Spot), price and other {}.",
         c.service,
         format::usd_signed(p.change_usd),
         main_cause(p),
         format::usd_signed(p.volume_usd),
         ratio_words(c.before.task_hours, c.after.task_hours),
         format::usd_signed(p.size_usd),
+        size_words(&c.before.size, &c.after.size),
         format::usd_signed(p.mix_usd),
         c.before.spot_pct,
         c.after.spot_pct,
@@ -320,9 +339,10 @@ pub fn reconcile(services: &[FleetService], ledger: &Ledger, prices: &PriceTable
 /// Builds the decomposition for `q` from the store.
 pub async fn build(state: &AppState, q: &ExplainQuery, _now: i64) -> Result<ExplainData, AppError> {
     let store = &state.store;
-    let services = fleet::load(store, q.before.0, q.after.1).await?;
+    let prices = &state.settings.prices;
+    let services = fleet::load(store, q.before.0, q.after.1, prices).await?;
     let ledger = ledger(store, q.before.0, q.after.1).await?;
-    Ok(decompose(q, &services, &ledger, &state.settings.prices))
+    Ok(decompose(q, &services, &ledger, prices))
 }
 
 /// The decomposition's rows as a CSV table.
@@ -415,5 +435,109 @@ pub fn reconciliation_table(rows: &[ReconRow]) -> Table {
 impl Tables for ExplainData {
     fn tables(&self) -> Vec<(&'static str, Table)> {
         vec![("waterfall", waterfall_table(self))]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::spend::task_hours::TaskSample;
+    use crate::domain::fargate::{Architecture, Rates, TaskSize};
+    use crate::store::deployments::Deployment;
+
+    const HOUR: i64 = 3600;
+
+    /// Round prices: 1024/2048 costs $1.20 an hour, 2048/4096 $2.40; Spot at half price.
+    fn prices() -> PriceTable {
+        let rates = Rates {
+            vcpu_hour: 1.0,
+            gb_hour: 0.1,
+        };
+        PriceTable {
+            x86: rates,
+            arm: rates,
+            spot_discount: 0.5,
+        }
+    }
+
+    fn deployment(revision: u32, at: i64, cpu: u32) -> Deployment {
+        Deployment {
+            id: format!("ecs-svc/{revision}"),
+            task_definition: format!("web:{revision}"),
+            created_at: at,
+            size: TaskSize::new(cpu, cpu * 2),
+            architecture: Architecture::X86_64,
+            status: "INACTIVE".into(),
+        }
+    }
+
+    fn cost(day: i64, key: &str, amount: f64) -> DailyCost {
+        DailyCost {
+            day,
+            key: key.into(),
+            amount,
+            estimated: false,
+        }
+    }
+
+    #[test]
+    fn a_deployment_that_resizes_tasks_is_the_size_part() {
+        // Hourly samples: 2 tasks for 10 hours, then 3 tasks for 10 hours, all on demand.
+        // Deployed at 1024/2048 ($1.20 an hour) at hour 0, resized to 2048/4096 ($2.40) at 15.
+        let samples: Vec<TaskSample> = (0..20)
+            .map(|h| TaskSample {
+                ts: h * HOUR,
+                tasks: if h < 10 { 2.0 } else { 3.0 },
+                period: HOUR,
+            })
+            .collect();
+        let web = FleetService::new(
+            "prod".into(),
+            "web".into(),
+            (TaskSize::new(2048, 4096), Architecture::X86_64),
+            Vec::new(),
+            None,
+            vec![deployment(7, 0, 1024), deployment(8, 15 * HOUR, 2048)],
+            samples,
+            &prices(),
+        );
+        // Billed $25 before, $56 after (on the service tag and ECS alike).
+        let tag = |day, amount| cost(day, "aws:ecs:serviceName$web", amount);
+        let ledger = Ledger {
+            by_service: vec![
+                cost(0, ECS_SERVICE, 25.0),
+                cost(10 * HOUR, ECS_SERVICE, 56.0),
+            ],
+            by_tag: vec![tag(0, 25.0), tag(10 * HOUR, 56.0)],
+            has_tag: true,
+        };
+        let q = ExplainQuery {
+            before: (0, 10 * HOUR),
+            after: (10 * HOUR, 20 * HOUR),
+        };
+        let d = decompose(&q, &[web], &ledger, &prices());
+        let c = &d.services[0];
+        // Before: 20 task-hours x $1.20 = $24. After: 15 x $1.20 + 15 x $2.40 = $54 over 30
+        // task-hours, $1.80 each. Volume (30 - 20) x 1.20 = 12; size 30 x (1.80 - 1.20) = 18;
+        // mix 0; price and other: the billed change 31 less 30 = 1.
+        assert!((c.before.modeled_usd - 24.0).abs() < 1e-9, "{c:?}");
+        assert!((c.after.modeled_usd - 54.0).abs() < 1e-9, "{c:?}");
+        let p = &c.parts;
+        assert!((p.volume_usd - 12.0).abs() < 1e-9, "{p:?}");
+        assert!((p.size_usd - 18.0).abs() < 1e-9, "{p:?}");
+        assert!(p.mix_usd.abs() < 1e-9, "{p:?}");
+        assert!((p.price_and_other_usd - 1.0).abs() < 1e-9, "{p:?}");
+        let sum = p.volume_usd + p.size_usd + p.mix_usd + p.price_and_other_usd;
+        assert!((sum - 31.0).abs() < 1e-12 && (p.change_usd - 31.0).abs() < 1e-12);
+        assert_eq!(c.before.size, "1024 / 2048");
+        assert_eq!(c.after.size, "1024 / 2048 → 2048 / 4096");
+        // The total (ECS as billed) splits the same way.
+        assert!((d.total.size_usd - 18.0).abs() < 1e-9, "{:?}", d.total);
+        assert!((d.total.price_and_other_usd - 1.0).abs() < 1e-9);
+        assert!(
+            d.words[1].contains("(1024 / 2048 then 1024 / 2048 → 2048 / 4096)"),
+            "{:?}",
+            d.words
+        );
     }
 }

@@ -8,6 +8,10 @@ pub mod fleet;
 pub mod query;
 mod tables;
 
+pub use tables::budgets_table;
+
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::analysis::spend::anomaly::{detect, DayAnomaly};
@@ -19,7 +23,7 @@ use crate::analysis::spend::grouping::{
 use crate::analysis::spend::spot::{
     mix_what_if, spot_summary, strategy, MixRow, ServiceUsage, SpotSummary,
 };
-use crate::analysis::spend::task_hours::{daily_tasks, TaskHours};
+use crate::analysis::spend::task_hours::TaskHours;
 use crate::analysis::spend::{month_to_date, month_windows, MonthToDate};
 use crate::domain::calendar::{day_start, month_start, next_month_start, prev_month_start, DAY};
 use crate::error::AppError;
@@ -99,7 +103,7 @@ pub struct AnomalyRow {
     pub day: DayAnomaly,
     /// `YYYY-MM-DD`.
     pub date_text: String,
-    /// What else happened that day (task counts, scaling to max, alarms).
+    /// What else happened that day (task counts, deployments, scaling to max, alarms).
     pub notes: Vec<String>,
 }
 
@@ -250,7 +254,7 @@ pub async fn build(state: &AppState, q: &CostsQuery, now: i64) -> Result<CostsDa
     let services = state
         .cost_fleet
         .get_or_compute(store, (fleet_from, load_to), || {
-            fleet::load(store, fleet_from, load_to)
+            fleet::load(store, fleet_from, load_to, &settings.prices)
         })
         .await?;
 
@@ -362,7 +366,13 @@ fn mix_rows(
             size: s.size,
             arch: s.arch,
             strategy: s.strategy.clone(),
-            hours: TaskHours::from_samples(&s.samples, from, to),
+            // Whole days: the samples end at the last sync, before `now`.
+            hours: TaskHours::sum(
+                s.daily
+                    .iter()
+                    .filter(|d| d.day >= from && d.day < to)
+                    .map(|d| &d.hours),
+            ),
         })
         .collect();
     let mut strategies = vec![strategy(20, 80, 0), strategy(60, 40, 2), strategy(1, 0, 0)];
@@ -381,69 +391,47 @@ fn anomalies(
     rules: &crate::analysis::spend::anomaly::AnomalyRules,
 ) -> Vec<AnomalyRow> {
     let history: Vec<DailyCost> = rows.iter().filter(|r| r.day < q.to).cloned().collect();
-    let mut keys: Vec<&str> = history.iter().map(|r| r.key.as_str()).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let mut out = Vec::new();
-    let mut series_of = |key: &str, label: String, series: Vec<(i64, f64)>| {
-        for day in detect(&series, q.from, rules) {
-            out.push(AnomalyRow {
-                key: key.into(),
-                label: label.clone(),
-                date_text: format::date(day.date),
-                notes: day_notes(day.date, services, alarms),
-                day,
-            });
-        }
-    };
-    for key in keys {
-        let series = history
-            .iter()
-            .filter(|r| r.key == key)
-            .map(|r| (r.day, r.amount))
-            .collect();
-        series_of(key, group_label(key), series);
+    // Each group's series in one pass over the rows (they come ordered by day).
+    let mut by_key: BTreeMap<&str, Vec<(i64, f64)>> = BTreeMap::new();
+    for r in &history {
+        by_key.entry(&r.key).or_default().push((r.day, r.amount));
     }
-    let totals = daily_stacks(&history, &[])
+    let totals: Vec<(i64, f64)> = daily_stacks(&history, &[])
         .iter()
         .map(|d| (d.date, d.total_usd))
         .collect();
-    series_of("total", "All groups".into(), totals);
+    let series = by_key
+        .iter()
+        .map(|(key, series)| (key.to_string(), group_label(key), series))
+        .chain([("total".to_string(), "All groups".to_string(), &totals)]);
+    // Several groups are often off on the same day: its notes are worked out once.
+    let mut notes: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (key, label, series) in series {
+        for day in detect(series, q.from, rules) {
+            let notes = notes
+                .entry(day.date)
+                .or_insert_with(|| day_notes(day.date, services, alarms));
+            out.push(AnomalyRow {
+                key: key.clone(),
+                label: label.clone(),
+                date_text: format::date(day.date),
+                notes: notes.clone(),
+                day,
+            });
+        }
+    }
     out.sort_by(|a, b| b.day.date.cmp(&a.day.date).then(a.label.cmp(&b.label)));
     out
 }
 
-/// What the store says changed on `day`: task counts off their week, scaling to the maximum,
-/// alarms going into ALARM.
+/// What the store says changed on `day`: task counts off their week, deployments (with the size
+/// they changed), scaling to the maximum, alarms going into ALARM.
 fn day_notes(day: i64, services: &[FleetService], alarms: &[AlarmEntry]) -> Vec<String> {
     let mut notes = Vec::new();
     for s in services {
-        let days = daily_tasks(&s.samples);
-        let Some(today) = days.iter().find(|d| d.day == day) else {
-            continue;
-        };
-        let week: Vec<f64> = days
-            .iter()
-            .filter(|d| d.day < day && d.day >= day - 7 * DAY)
-            .map(|d| d.mean)
-            .collect();
-        if !week.is_empty() {
-            let before = week.iter().sum::<f64>() / week.len() as f64;
-            if before > 0.0 && (today.mean / before - 1.0).abs() >= 0.15 {
-                notes.push(format!(
-                    "{}: {:.1} tasks on average against {:.1} the week before",
-                    s.name, today.mean, before
-                ));
-            }
-        }
-        if let Some(max) = s.scaling_max {
-            if today.max >= max as f64 {
-                notes.push(format!(
-                    "{}: scaled out to its maximum of {max} tasks",
-                    s.name
-                ));
-            }
-        }
+        notes.extend(task_count_notes(day, s));
+        notes.extend(deployment_notes(day, s));
     }
     let fired: Vec<&AlarmEntry> = alarms.iter().filter(|a| day_start(a.ts) == day).collect();
     if !fired.is_empty() {
@@ -456,6 +444,68 @@ fn day_notes(day: i64, services: &[FleetService], alarms: &[AlarmEntry]) -> Vec<
         ));
     }
     notes
+}
+
+/// A service's task count on `day` against the week before, and scaling to its maximum.
+fn task_count_notes(day: i64, s: &FleetService) -> Vec<String> {
+    let mut notes = Vec::new();
+    let Some(today) = s.daily.iter().find(|d| d.day == day) else {
+        return notes;
+    };
+    let week: Vec<f64> = s
+        .daily
+        .iter()
+        .filter(|d| d.day < day && d.day >= day - 7 * DAY)
+        .map(|d| d.mean)
+        .collect();
+    if !week.is_empty() {
+        let before = week.iter().sum::<f64>() / week.len() as f64;
+        if before > 0.0 && (today.mean / before - 1.0).abs() >= 0.15 {
+            notes.push(format!(
+                "{}: {:.1} tasks on average against {:.1} the week before",
+                s.name, today.mean, before
+            ));
+        }
+    }
+    if let Some(max) = s.scaling_max {
+        if today.max >= max as f64 {
+            notes.push(format!(
+                "{}: scaled out to its maximum of {max} tasks",
+                s.name
+            ));
+        }
+    }
+    notes
+}
+
+/// The deployments of a new task definition a service started on `day`, with the size change
+/// where the task definition changed it.
+fn deployment_notes(day: i64, s: &FleetService) -> Vec<String> {
+    s.deployments
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| day_start(d.created_at) == day)
+        .map(|(i, d)| {
+            let resized = i
+                .checked_sub(1)
+                .map(|p| s.deployments[p].size)
+                .filter(|&before| before != d.size)
+                .map(|before| {
+                    format!(
+                        ", resizing tasks from {} to {}",
+                        format::size(before.cpu, before.memory_mib),
+                        format::size(d.size.cpu, d.size.memory_mib)
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "{}: deployment of task definition {} at {}{resized}",
+                s.name,
+                d.task_definition,
+                format::hour_minute(d.created_at)
+            )
+        })
+        .collect()
 }
 
 async fn month_to_date_and_forecast(
@@ -478,6 +528,16 @@ async fn month_to_date_and_forecast(
         upper_usd: f.upper.map(|u| before_today + u),
     });
     Ok((month_to_date(&w, this, same, last), forecast))
+}
+
+/// This month's budgets, for a page that has not read the ledger (the Overview): the same
+/// builder as the Costs page's; nothing is read when no budget is configured.
+pub async fn budget_statuses(state: &AppState, now: i64) -> Result<Vec<BudgetStatus>, AppError> {
+    if state.settings.budgets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ledger = explain::ledger(&state.store, month_start(now), next_month_start(now)).await?;
+    Ok(budgets(state, &ledger, now))
 }
 
 /// Each configured budget against this month: `total` is the account, other names an AWS
@@ -507,4 +567,50 @@ fn budgets(state: &AppState, ledger: &explain::Ledger, now: i64) -> Vec<BudgetSt
             project(group, budget, &daily, month)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::fargate::{Architecture, TaskSize};
+    use crate::store::deployments::Deployment;
+
+    fn deployment(revision: u32, at: i64, cpu: u32) -> Deployment {
+        Deployment {
+            id: format!("ecs-svc/{revision}"),
+            task_definition: format!("web:{revision}"),
+            created_at: at,
+            size: TaskSize::new(cpu, cpu * 2),
+            architecture: Architecture::X86_64,
+            status: "INACTIVE".into(),
+        }
+    }
+
+    #[test]
+    fn an_anomalous_day_names_the_deployment_and_its_size_change() {
+        let day = 20 * DAY;
+        let web = FleetService::new(
+            "prod".into(),
+            "web".into(),
+            (TaskSize::new(1024, 2048), Architecture::X86_64),
+            Vec::new(),
+            None,
+            vec![
+                deployment(7, 3 * DAY + 3600, 512),
+                deployment(8, day + 10 * 3600 + 5 * 60, 1024),
+                deployment(9, day + 16 * 3600, 1024),
+            ],
+            Vec::new(),
+            &crate::domain::fargate::PriceTable::default(),
+        );
+        let notes = day_notes(day, std::slice::from_ref(&web), &[]);
+        assert_eq!(
+            notes,
+            vec![
+                "web: deployment of task definition web:8 at 10:05, resizing tasks from 512 / 1024 to 1024 / 2048",
+                "web: deployment of task definition web:9 at 16:00",
+            ]
+        );
+        assert!(day_notes(day + DAY, &[web], &[]).is_empty());
+    }
 }

@@ -2,6 +2,7 @@
 
 use super::explain::{reconciliation_table, waterfall_table};
 use super::{CostsData, MonthRow};
+use crate::analysis::spend::budget::BudgetStatus;
 use crate::reports::{csv_usd, Table, Tables};
 
 fn opt_pct(v: Option<f64>) -> String {
@@ -153,33 +154,6 @@ impl CostsData {
                 .collect(),
         }
     }
-
-    fn budgets_table(&self) -> Table {
-        Table {
-            header: vec![
-                "group",
-                "budget_usd",
-                "spent_usd",
-                "burn_per_day_usd",
-                "projected_usd",
-                "crossing_day",
-            ],
-            rows: self
-                .budgets
-                .iter()
-                .map(|b| {
-                    vec![
-                        b.group.clone(),
-                        csv_usd(b.budget_usd),
-                        csv_usd(b.spent_usd),
-                        csv_usd(b.burn_per_day_usd),
-                        csv_usd(b.projected_usd),
-                        b.crossing_day.map(crate::format::date).unwrap_or_default(),
-                    ]
-                })
-                .collect(),
-        }
-    }
 }
 
 impl Tables for CostsData {
@@ -193,7 +167,34 @@ impl Tables for CostsData {
             ("mix", self.mix_table()),
             ("reconciliation", reconciliation_table(&self.reconciliation)),
             ("anomalies", self.anomalies_table()),
-            ("budgets", self.budgets_table()),
+            ("budgets", budgets_table(&self.budgets)),
         ]
+    }
+}
+
+/// This month's budgets as a CSV table (the Costs page's and the Overview's).
+pub fn budgets_table(budgets: &[BudgetStatus]) -> Table {
+    Table {
+        header: vec![
+            "group",
+            "budget_usd",
+            "spent_usd",
+            "burn_per_day_usd",
+            "projected_usd",
+            "crossing_day",
+        ],
+        rows: budgets
+            .iter()
+            .map(|b| {
+                vec![
+                    b.group.clone(),
+                    csv_usd(b.budget_usd),
+                    csv_usd(b.spent_usd),
+                    csv_usd(b.burn_per_day_usd),
+                    csv_usd(b.projected_usd),
+                    b.crossing_day.map(crate::format::date).unwrap_or_default(),
+                ]
+            })
+            .collect(),
     }
 }

@@ -10,11 +10,42 @@
 //! at 90 to 200 million points a second. It is the smallest on every series that carries
 //! information and is lossless (bit for bit) on every finite f64. Times on a regular grid (the
 //! common case: one point a period) are stored as first time and step, 17 bytes a chunk.
+//!
+//! A day's hourly rollups are one blob too ([`encode_hours`]): which hours have points, their
+//! counts, and the min, max and sum columns as one pco stream. Measured on a 5 services x 30 days
+//! full-precision demo, bytes per point of raw data: 0.57 as a row per hour (`datapoints_hourly`),
+//! 0.40 as raw f64 columns in a blob, 0.24 as three pco streams, 0.22 as one (one header, not
+//! three, on only 72 numbers).
 
 /// Tag: pcodec standalone stream.
 const PCO: u8 = 1;
 /// Tag (times only): `first` then `step`, little-endian i64 each; point `i` is at `first + i * step`.
 const REGULAR: u8 = 2;
+
+/// Tag (a day's hourly rollups): hours mask, counts, then min, max and sum columns in one pco stream.
+const HOURS: u8 = 3;
+/// Counts layout in an hours blob: every hour has the same count, stored once.
+const COUNTS_SAME: u8 = 0;
+/// Counts layout in an hours blob: one count per hour present.
+const COUNTS_EACH: u8 = 1;
+/// Seconds in an hour and hours in a day (rollup blobs hold one UTC day).
+const HOUR: i64 = 3_600;
+const HOURS_A_DAY: i64 = 24;
+
+/// One hour's rollup: its start and the min, max, sum and count of its points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HourRollup {
+    /// Epoch seconds at the start of the hour.
+    pub hour: i64,
+    /// Smallest value in the hour.
+    pub min: f64,
+    /// Largest value in the hour.
+    pub max: f64,
+    /// Sum of the values, added oldest first.
+    pub sum: f64,
+    /// Number of points (at least 1).
+    pub count: i64,
+}
 
 /// A blob that cannot be decoded into the expected number of points.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,6 +86,92 @@ pub fn encode_values(values: &[f64]) -> Vec<u8> {
 /// Decodes `count` values written by [`encode_values`].
 pub fn decode_values(blob: &[u8], count: usize) -> Result<Vec<f64>, CodecError> {
     decode_pco(blob, count)
+}
+
+/// Encodes the rollups of the hours of UTC day `day` that have points (ascending, each starting on
+/// an hour of that day, counts 1 to `u32::MAX`).
+pub fn encode_hours(day: i64, hours: &[HourRollup]) -> Result<Vec<u8>, CodecError> {
+    let mut mask: u32 = 0;
+    for h in hours {
+        let offset = h.hour - day * HOURS_A_DAY * HOUR;
+        if offset % HOUR != 0 || !(0..HOURS_A_DAY).contains(&(offset / HOUR)) {
+            return Err(CodecError(format!(
+                "hour {} is not an hour of day {day}",
+                h.hour
+            )));
+        }
+        let bit = 1u32 << (offset / HOUR);
+        if mask >= bit {
+            return Err(CodecError(format!("hour {} is out of order", h.hour)));
+        }
+        mask |= bit;
+    }
+    let counts: Vec<u32> = hours
+        .iter()
+        .map(|h| u32::try_from(h.count).ok().filter(|c| *c > 0))
+        .collect::<Option<_>>()
+        .ok_or_else(|| CodecError("an hour's count is not between 1 and 2^32".into()))?;
+    let mut out = vec![HOURS];
+    out.extend_from_slice(&mask.to_le_bytes()[..3]);
+    match counts.split_first() {
+        Some((first, rest)) if rest.iter().all(|c| c == first) => {
+            out.push(COUNTS_SAME);
+            out.extend_from_slice(&first.to_le_bytes());
+        }
+        _ => {
+            out.push(COUNTS_EACH);
+            counts
+                .iter()
+                .for_each(|c| out.extend_from_slice(&c.to_le_bytes()));
+        }
+    }
+    let columns: Vec<f64> = (hours.iter().map(|h| h.min))
+        .chain(hours.iter().map(|h| h.max))
+        .chain(hours.iter().map(|h| h.sum))
+        .collect();
+    out.extend_from_slice(&pco_blob(&columns)[1..]);
+    Ok(out)
+}
+
+/// Decodes the rollups of day `day` written by [`encode_hours`], oldest hour first.
+pub fn decode_hours(day: i64, blob: &[u8]) -> Result<Vec<HourRollup>, CodecError> {
+    let short = || CodecError("hours blob is cut short".into());
+    let (tag, rest) = blob.split_first().ok_or_else(short)?;
+    if *tag != HOURS {
+        return Err(CodecError(format!("unknown hours encoding tag {tag}")));
+    }
+    let mask_bytes = rest.get(..3).ok_or_else(short)?;
+    let mask = u32::from_le_bytes([mask_bytes[0], mask_bytes[1], mask_bytes[2], 0]);
+    let n = mask.count_ones() as usize;
+    let (layout, rest) = rest[3..].split_first().ok_or_else(short)?;
+    let count_bytes = match *layout {
+        COUNTS_SAME => 4,
+        COUNTS_EACH => 4 * n,
+        other => return Err(CodecError(format!("unknown counts layout {other}"))),
+    };
+    let counts: Vec<i64> = rest
+        .get(..count_bytes)
+        .ok_or_else(short)?
+        .chunks_exact(4)
+        .map(|b| i64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+        .collect();
+    let count_of = |i: usize| counts[if *layout == COUNTS_SAME { 0 } else { i }];
+    let mut stream = vec![PCO];
+    stream.extend_from_slice(&rest[count_bytes..]);
+    let columns: Vec<f64> = decode_pco(&stream, 3 * n)?;
+    let starts = (0..HOURS_A_DAY)
+        .filter(|h| mask & (1 << h) != 0)
+        .map(|h| day * HOURS_A_DAY * HOUR + h * HOUR);
+    Ok(starts
+        .enumerate()
+        .map(|(i, hour)| HourRollup {
+            hour,
+            min: columns[i],
+            max: columns[n + i],
+            sum: columns[2 * n + i],
+            count: count_of(i),
+        })
+        .collect())
 }
 
 /// The common difference of `ts` when it has one (a single point counts as regular).
@@ -128,7 +245,72 @@ mod tests {
         assert!(decode_times(&[PCO, 0xff, 0xff], 2).is_err());
     }
 
+    fn hour(hour: i64, min: f64, max: f64, sum: f64, count: i64) -> HourRollup {
+        HourRollup {
+            hour,
+            min,
+            max,
+            sum,
+            count,
+        }
+    }
+
+    #[test]
+    fn hours_blobs_refuse_hours_of_another_day_and_bad_counts() {
+        let day = 3;
+        let start = day * 86_400;
+        assert!(encode_hours(day, &[hour(start - 3600, 1.0, 1.0, 1.0, 1)]).is_err());
+        assert!(encode_hours(day, &[hour(start + 86_400, 1.0, 1.0, 1.0, 1)]).is_err());
+        assert!(encode_hours(day, &[hour(start + 60, 1.0, 1.0, 1.0, 1)]).is_err());
+        assert!(encode_hours(day, &[hour(start, 1.0, 1.0, 1.0, 0)]).is_err());
+        let twice = [hour(start, 1.0, 1.0, 1.0, 1), hour(start, 1.0, 1.0, 1.0, 1)];
+        assert!(encode_hours(day, &twice).is_err());
+        let blob = encode_hours(day, &[hour(start + 7200, 1.0, 2.0, 3.0, 2)]).unwrap();
+        assert!(decode_hours(day, &blob[..4]).is_err(), "cut short");
+        assert!(decode_hours(day, &[9, 0, 0, 0, 0]).is_err(), "unknown tag");
+    }
+
+    /// Hours of day `day` picked by `mask`, with values from `bits` and counts from `counts`.
+    fn some_hours(day: i64, mask: u32, bits: &[u64], counts: &[u32]) -> Vec<HourRollup> {
+        (0..24)
+            .filter(|h| mask & (1 << h) != 0)
+            .enumerate()
+            .map(|(i, h)| {
+                let v = |k: usize| {
+                    let x = f64::from_bits(bits[(3 * i + k) % bits.len()]);
+                    if x.is_finite() {
+                        x
+                    } else {
+                        i as f64
+                    }
+                };
+                hour(
+                    day * 86_400 + h * 3600,
+                    v(0),
+                    v(1),
+                    v(2),
+                    i64::from(counts[i % counts.len()]),
+                )
+            })
+            .collect()
+    }
+
     proptest! {
+        #[test]
+        fn hours_round_trip_bit_for_bit(
+            day in -20_000i64..40_000,
+            mask in 0u32..(1 << 24),
+            bits in proptest::collection::vec(any::<u64>(), 1..80),
+            counts in proptest::collection::vec(1u32.., 1..30),
+            same_count in any::<bool>(),
+        ) {
+            let counts = if same_count { vec![counts[0]] } else { counts };
+            let hours = some_hours(day, mask, &bits, &counts);
+            let back = decode_hours(day, &encode_hours(day, &hours).unwrap()).unwrap();
+            let key = |h: &HourRollup| (h.hour, h.min.to_bits(), h.max.to_bits(), h.sum.to_bits(), h.count);
+            prop_assert_eq!(back.iter().map(key).collect::<Vec<_>>(), hours.iter().map(key).collect::<Vec<_>>());
+        }
+
         #[test]
         fn values_round_trip_bit_for_bit(bits in proptest::collection::vec(any::<u64>(), 0..3000)) {
             let values: Vec<f64> = bits.into_iter().map(f64::from_bits).filter(|v| v.is_finite()).collect();

@@ -1,10 +1,12 @@
 //! Series points stored as compressed chunks: one `series_chunks` row per series per UTC day,
-//! holding that day's times and values encoded by [`codec`]. Only this module reads or writes
-//! the table; everything else goes through the series API in [`super::metrics`].
+//! holding that day's times and values encoded by [`codec`], and one `series_hourly` row per
+//! series per day holding that day's hourly rollups (min, max, sum, count), encoded too. Only
+//! this module reads or writes the two tables; everything else goes through the series API in
+//! [`super::metrics`].
 //!
 //! A write merges the new points into the chunks they fall in (a later value for the same time
-//! wins), rewrites only the chunks that changed, and refreshes the hourly rollups of the hours
-//! that changed, all inside the caller's transaction: a crash leaves the previous chunk whole.
+//! wins), rewrites only the chunks that changed, and recomputes the rollups of the days that
+//! changed, all inside the caller's transaction: a crash leaves the previous chunk whole.
 
 pub mod codec;
 pub(super) mod migrate;
@@ -22,6 +24,8 @@ pub const CHUNK_SECONDS: i64 = 86_400;
 /// Seconds in a rollup bucket.
 const HOUR: i64 = 3_600;
 
+pub use codec::HourRollup;
+
 /// The chunk (UTC day number) a time falls in.
 fn day_of(ts: i64) -> i64 {
     ts.div_euclid(CHUNK_SECONDS)
@@ -33,9 +37,6 @@ struct Chunk {
     ts: Vec<i64>,
     values: Vec<f64>,
 }
-
-/// One hourly rollup row: hour start, min, max, sum, count.
-type HourRollup = (i64, f64, f64, f64, i64);
 
 /// Refuses NaN and infinities, then sorts points by time keeping the last one given for a time
 /// (a restatement later in the same batch wins, as it would in two writes).
@@ -61,6 +62,20 @@ pub(super) fn checked_sorted(
         }
     }
     Ok(out)
+}
+
+/// The points with their values rounded to `digits` significant decimal digits (the nearest f64 to
+/// the rounded decimal, so 37.123449 kept to 6 digits reads back as 37.1234). A value that would
+/// round past the largest f64 is kept as it is.
+pub(super) fn rounded(points: &[(i64, f64)], digits: u8) -> Vec<(i64, f64)> {
+    let decimals = usize::from(digits.max(1) - 1);
+    points
+        .iter()
+        .map(|&(t, v)| {
+            let r: f64 = format!("{v:.decimals$e}").parse().unwrap_or(v);
+            (t, if r.is_finite() { r } else { v })
+        })
+        .collect()
 }
 
 /// Merges `points` (sorted, unique times, finite) into the series' chunks and refreshes the
@@ -101,14 +116,14 @@ async fn write_days(
     for day_points in points.chunk_by(|a, b| day_of(a.0) == day_of(b.0)) {
         let day = day_of(day_points[0].0);
         let old = stored.remove(&day).unwrap_or_default();
-        let (merged, changed_hours, changed) = merge(&old, day_points);
+        let (merged, changed) = merge(&old, day_points);
         if changed == 0 {
             continue;
         }
         changed_total += changed;
         save(&mut *conn, series_id, day, &merged).await?;
         if refresh_rollups {
-            save_rollups(&mut *conn, series_id, &rollups(&merged, &changed_hours)).await?;
+            save_hours(&mut *conn, series_id, day, &rollups(&merged)).await?;
         }
     }
     Ok(changed_total)
@@ -191,52 +206,106 @@ async fn save(
     Ok(())
 }
 
-/// Upserts hourly rollup rows (at most a day's 24) in one statement.
-async fn save_rollups(
+/// Writes (inserts or replaces) the hourly rollups of one day: the day's point count and the
+/// encoded hours.
+pub(super) async fn save_hours(
     conn: &mut SqliteConnection,
     series_id: i64,
-    rows: &[HourRollup],
+    day: i64,
+    hours: &[HourRollup],
 ) -> StoreResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut sql = String::from(
-        "INSERT INTO datapoints_hourly (series_id, hour, min, max, sum, count) VALUES ",
-    );
-    for i in 0..rows.len() {
-        sql.push_str(if i == 0 {
-            "(?, ?, ?, ?, ?, ?)"
-        } else {
-            ", (?, ?, ?, ?, ?, ?)"
-        });
-    }
-    sql.push_str(
-        " ON CONFLICT (series_id, hour) DO UPDATE SET
-             min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count",
-    );
-    let mut query = sqlx::query(&sql);
-    for &(hour, min, max, sum, count) in rows {
-        query = query
-            .bind(series_id)
-            .bind(hour)
-            .bind(min)
-            .bind(max)
-            .bind(sum)
-            .bind(count);
-    }
-    query.execute(&mut *conn).await?;
+    let blob = codec::encode_hours(day, hours).map_err(|e| StoreError::Chunk {
+        series_id,
+        day,
+        reason: format!("hourly rollups: {e}"),
+    })?;
+    sqlx::query(
+        "INSERT INTO series_hourly (series_id, day, count, hours_blob) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (series_id, day) DO UPDATE SET count = excluded.count,
+             hours_blob = excluded.hours_blob",
+    )
+    .bind(series_id)
+    .bind(day)
+    .bind(hours.iter().map(|h| h.count).sum::<i64>())
+    .bind(blob)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
+/// Hourly rollups of a series for the hours starting in `[from, to)`, oldest first.
+pub(super) async fn read_hourly<'e>(
+    exec: impl sqlx::SqliteExecutor<'e>,
+    series_id: i64,
+    from: i64,
+    to: i64,
+) -> StoreResult<Vec<HourRollup>> {
+    if from >= to {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT day, hours_blob FROM series_hourly
+         WHERE series_id = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day",
+    )
+    .bind(series_id)
+    .bind(day_of(from))
+    .bind(day_of(to - 1))
+    .fetch_all(exec)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len() * 24);
+    for (day, blob) in rows {
+        let hours = codec::decode_hours(day, &blob).map_err(|e| StoreError::Chunk {
+            series_id,
+            day,
+            reason: format!("hourly rollups: {e}"),
+        })?;
+        out.extend(hours.into_iter().filter(|h| h.hour >= from && h.hour < to));
+    }
+    Ok(out)
+}
+
+/// A series over `[from, to)` from its hourly rollups, grouped into buckets of `width` seconds
+/// aligned to `from`: (bucket start, min, max, sum, count), oldest first, empty buckets left out.
+/// An hour that starts before `from` but reaches into it counts in the first bucket.
+pub(super) async fn hourly_buckets<'e>(
+    exec: impl sqlx::SqliteExecutor<'e>,
+    series_id: i64,
+    from: i64,
+    to: i64,
+    width: i64,
+) -> StoreResult<Vec<(i64, f64, f64, f64, i64)>> {
+    let hours = read_hourly(exec, series_id, from.saturating_sub(HOUR - 1), to).await?;
+    Ok(group_hours(&hours, from, width.max(1)))
+}
+
+/// Groups hourly rollups (ascending) into buckets of `width` seconds aligned to `from`; an hour
+/// starting before `from` counts in the bucket of `from`.
+fn group_hours(hours: &[HourRollup], from: i64, width: i64) -> Vec<(i64, f64, f64, f64, i64)> {
+    let mut out: Vec<(i64, f64, f64, f64, i64)> = Vec::new();
+    for h in hours {
+        let offset = i128::from(h.hour.max(from)) - i128::from(from);
+        let start = i128::from(from) + offset / i128::from(width) * i128::from(width);
+        let b = i64::try_from(start).unwrap_or(i64::MAX);
+        match out.last_mut() {
+            Some(last) if last.0 == b => {
+                last.1 = last.1.min(h.min);
+                last.2 = last.2.max(h.max);
+                last.3 += h.sum;
+                last.4 += h.count;
+            }
+            _ => out.push((b, h.min, h.max, h.sum, h.count)),
+        }
+    }
+    out
+}
+
 /// Merges new points (sorted, unique times) into a chunk: a new value for a stored time replaces
-/// it. Returns the merged chunk, the starts of the hours whose points changed (ascending), and
-/// how many points were inserted or changed (bit for bit).
-fn merge(old: &Chunk, new: &[(i64, f64)]) -> (Chunk, Vec<i64>, u64) {
+/// it. Returns the merged chunk and how many points were inserted or changed (bit for bit).
+fn merge(old: &Chunk, new: &[(i64, f64)]) -> (Chunk, u64) {
     let mut merged = Chunk {
         ts: Vec::with_capacity(old.ts.len() + new.len()),
         values: Vec::with_capacity(old.ts.len() + new.len()),
     };
-    let mut hours: Vec<i64> = Vec::new();
     let mut changed = 0;
     let (mut i, mut j) = (0, 0);
     while i < old.ts.len() || j < new.len() {
@@ -251,10 +320,6 @@ fn merge(old: &Chunk, new: &[(i64, f64)]) -> (Chunk, Vec<i64>, u64) {
         let same_time = i < old.ts.len() && old.ts[i] == t;
         if !same_time || old.values[i].to_bits() != v.to_bits() {
             changed += 1;
-            let hour = t.div_euclid(HOUR) * HOUR;
-            if hours.last() != Some(&hour) {
-                hours.push(hour);
-            }
         }
         if same_time {
             i += 1;
@@ -263,25 +328,29 @@ fn merge(old: &Chunk, new: &[(i64, f64)]) -> (Chunk, Vec<i64>, u64) {
         merged.values.push(v);
         j += 1;
     }
-    (merged, hours, changed)
+    (merged, changed)
 }
 
-/// Hourly min, max, sum and count of a chunk, for the given hours only (ascending).
-fn rollups(chunk: &Chunk, hours: &[i64]) -> Vec<HourRollup> {
-    let mut out = Vec::with_capacity(hours.len());
-    for &hour in hours {
-        let lo = chunk.ts.partition_point(|t| *t < hour);
-        let hi = chunk.ts.partition_point(|t| *t < hour + HOUR);
-        let values = &chunk.values[lo..hi];
-        if values.is_empty() {
-            continue;
+/// Hourly min, max, sum (added oldest first) and count of every hour of a chunk that has points.
+fn rollups(chunk: &Chunk) -> Vec<HourRollup> {
+    let mut out: Vec<HourRollup> = Vec::with_capacity(24);
+    for (&t, &v) in chunk.ts.iter().zip(&chunk.values) {
+        let hour = t.div_euclid(HOUR) * HOUR;
+        match out.last_mut() {
+            Some(h) if h.hour == hour => {
+                h.min = h.min.min(v);
+                h.max = h.max.max(v);
+                h.sum += v;
+                h.count += 1;
+            }
+            _ => out.push(HourRollup {
+                hour,
+                min: v,
+                max: v,
+                sum: v,
+                count: 1,
+            }),
         }
-        let (min, max, sum) = values
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY, 0.0), |(lo, hi, s), v| {
-                (lo.min(*v), hi.max(*v), s + v)
-            });
-        out.push((hour, min, max, sum, values.len() as i64));
     }
     out
 }
@@ -300,18 +369,38 @@ mod tests {
     #[test]
     fn merge_inserts_replaces_and_counts_only_changes() {
         let old = chunk(&[(60, 1.0), (120, 2.0), (7200, 3.0)]);
-        let (merged, hours, changed) = merge(&old, &[(0, 9.0), (120, 2.0), (7200, 4.0)]);
+        let (merged, changed) = merge(&old, &[(0, 9.0), (120, 2.0), (7200, 4.0)]);
         assert_eq!(
             merged,
             chunk(&[(0, 9.0), (60, 1.0), (120, 2.0), (7200, 4.0)])
         );
-        assert_eq!(hours, vec![0, 7200]);
         assert_eq!(changed, 2, "the unchanged 120 is not counted");
     }
 
     #[test]
+    fn rounding_keeps_significant_digits_and_never_makes_an_infinity() {
+        let points = [
+            (0, 37.123_449_9),
+            (60, -0.000_123_456_78),
+            (120, 0.0),
+            (180, f64::MAX),
+        ];
+        let r = rounded(&points, 6);
+        assert_eq!(r[0], (0, 37.1234));
+        assert_eq!(r[1], (60, -0.000_123_457));
+        assert_eq!(r[2], (120, 0.0));
+        assert_eq!(r[3], (180, 1.797_69e308));
+        assert_eq!(
+            rounded(&[(0, f64::MAX)], 1),
+            vec![(0, f64::MAX)],
+            "2e308 is infinite"
+        );
+        assert_eq!(rounded(&[(0, 123_456.0)], 2), vec![(0, 120_000.0)]);
+    }
+
+    #[test]
     fn minus_zero_restating_zero_is_a_change() {
-        let (_, _, changed) = merge(&chunk(&[(0, 0.0)]), &[(0, -0.0)]);
+        let (_, changed) = merge(&chunk(&[(0, 0.0)]), &[(0, -0.0)]);
         assert_eq!(changed, 1, "values are kept bit for bit");
     }
 
@@ -336,12 +425,41 @@ mod tests {
         }
     }
 
+    fn hour(hour: i64, min: f64, max: f64, sum: f64, count: i64) -> HourRollup {
+        HourRollup {
+            hour,
+            min,
+            max,
+            sum,
+            count,
+        }
+    }
+
     #[test]
-    fn rollups_cover_only_the_hours_asked() {
-        let c = chunk(&[(0, 1.0), (60, 3.0), (3600, 5.0), (7200, 7.0)]);
+    fn rollups_cover_every_hour_with_points() {
+        let c = chunk(&[(0, 1.0), (60, 3.0), (3600, 5.0), (7200, 7.0), (7260, -1.0)]);
         assert_eq!(
-            rollups(&c, &[0, 7200, 10_800]),
-            vec![(0, 1.0, 3.0, 4.0, 2), (7200, 7.0, 7.0, 7.0, 1)]
+            rollups(&c),
+            vec![
+                hour(0, 1.0, 3.0, 4.0, 2),
+                hour(3600, 5.0, 5.0, 5.0, 1),
+                hour(7200, -1.0, 7.0, 6.0, 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn hours_group_into_buckets_aligned_to_from() {
+        let hours = [
+            hour(0, 1.0, 2.0, 3.0, 2),
+            hour(3600, 0.5, 9.0, 9.5, 2),
+            hour(7200, 4.0, 4.0, 4.0, 1),
+            hour(14_400, 6.0, 6.0, 6.0, 1),
+        ];
+        // From mid-first-hour, two-hour buckets: the first hour counts in the first bucket.
+        assert_eq!(
+            group_hours(&hours, 1800, 7200),
+            vec![(1800, 0.5, 9.0, 16.5, 5), (9000, 6.0, 6.0, 6.0, 1)]
         );
     }
 }
