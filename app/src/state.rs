@@ -41,6 +41,8 @@ pub struct AppState {
     pub whatif_history: Arc<crate::reports::whatif::HistoryCache>,
     /// The Costs page's task counts of every service, shared by requests.
     pub cost_fleet: Arc<crate::reports::costs::FleetCache>,
+    /// The Service page's chart reads, shared by requests.
+    pub service_charts: Arc<crate::reports::service::ChartCache>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             alarm_reads: Arc::default(),
             whatif_history: Arc::default(),
             cost_fleet: Arc::default(),
+            service_charts: Arc::default(),
         }
     }
 

@@ -4,13 +4,14 @@
 use serde::Serialize;
 
 use super::{Table, Tables};
-use crate::analysis::downsample::{Band, ColumnPlan};
+use crate::analysis::downsample::{Band, ColumnPlan, HOUR};
 use crate::analysis::recommend::{tier_for, Recommendation, Tier};
 use crate::charts::{LineKind, RefLine};
 use crate::domain::calendar::DAY;
 use crate::domain::fargate::TaskSize;
 use crate::domain::range::DateRange;
 use crate::error::AppError;
+use crate::reports::cache::VersionedSlot;
 use crate::reports::recommendations::UsageSeries;
 use crate::state::AppState;
 use crate::store::metrics::StoredSeries;
@@ -83,16 +84,19 @@ pub async fn build(
     let rec = evidence.recommendation.rec.clone();
     let series = UsageSeries::pick(&store.list_series(Some(service.id)).await?);
     let size = service.service.size;
-    let (cpu, memory, tasks) = futures::try_join!(
-        bands(store, series.cpu_max.as_ref(), &range, size.vcpu() / 100.0),
-        bands(
-            store,
-            series.mem_max.as_ref(),
-            &range,
-            f64::from(size.memory_mib) / 100.0
-        ),
-        bands(store, series.tasks.as_ref(), &range, 1.0),
-    )?;
+    let charted =
+        [&series.cpu_max, &series.mem_max, &series.tasks].map(|s| Charted::new(s.as_ref(), &range));
+    let key = ChartKey {
+        service_id: service.id,
+        reads: charted.map(|c| c.read),
+    };
+    let buckets = state
+        .service_charts
+        .get_or_compute(store, key, || read_all(store, charted))
+        .await?;
+    let scales = [size.vcpu() / 100.0, f64::from(size.memory_mib) / 100.0, 1.0];
+    let [cpu, memory, tasks] =
+        std::array::from_fn(|i| columns(&buckets[i], charted[i].plan, &range, scales[i]));
     let recommended = rec.recommended.as_ref().map(|r| r.size());
     let tiers = &settings.tiers;
     Ok(ServiceReport {
@@ -137,32 +141,86 @@ pub struct Columns {
     pub max_gap: i64,
 }
 
-/// A series over the range, shrunk to chart columns (min and max kept per column) and scaled
-/// into absolute units. Columns are whole multiples of the resolution read, so a column is empty
-/// only where data is missing.
-async fn bands(
-    store: &Store,
-    series: Option<&StoredSeries>,
-    range: &DateRange,
-    scale: f64,
-) -> StoreResult<Columns> {
-    let raw_period = series.map_or(60, |s| s.key.period);
-    let plan = ColumnPlan::new(range.span(), CHART_COLUMNS, raw_period, RAW_UP_TO);
-    let Some(s) = series else {
-        return Ok(Columns::new(Vec::new(), plan));
+/// The buckets of one series as read for a chart: (start, min, max, sum, count).
+type Buckets = Vec<(i64, f64, f64, f64, i64)>;
+
+/// One series read for a chart: which rows, in which buckets. Rollup reads (ranges longer than
+/// [`RAW_UP_TO`]) hold whole hours, so they end on the hour after the range's end: a preset range
+/// ending "now" then asks for the same read all hour long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Read {
+    series_id: i64,
+    origin: i64,
+    end: i64,
+    width: i64,
+    hourly: bool,
+}
+
+/// A series to chart over a range: its plan, and its read (None without the series).
+#[derive(Debug, Clone, Copy)]
+struct Charted {
+    plan: ColumnPlan,
+    read: Option<Read>,
+}
+
+impl Charted {
+    fn new(series: Option<&StoredSeries>, range: &DateRange) -> Self {
+        let raw_period = series.map_or(60, |s| s.key.period);
+        let plan = ColumnPlan::new(range.span(), CHART_COLUMNS, raw_period, RAW_UP_TO);
+        let end = if plan.hourly {
+            crate::domain::calendar::hour_start(range.to - 1) + HOUR
+        } else {
+            range.to
+        };
+        Self {
+            plan,
+            read: series.map(|s| Read {
+                series_id: s.id,
+                origin: plan.origin(range.from),
+                end,
+                width: plan.width,
+                hourly: plan.hourly,
+            }),
+        }
+    }
+}
+
+/// What a Service page's chart reads depend on besides the data version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChartKey {
+    service_id: i64,
+    reads: [Option<Read>; 3],
+}
+
+/// The last Service page's chart buckets (CPU, memory, tasks), read once per data version and
+/// key: a year of hourly rollups grouped in SQLite is most of that page's time, and the same page
+/// asked again within the hour reads the same rows.
+pub type ChartCache = VersionedSlot<ChartKey, [Buckets; 3]>;
+
+/// Reads the three charted series concurrently.
+async fn read_all(store: &Store, charted: [Charted; 3]) -> StoreResult<[Buckets; 3]> {
+    let read = |c: Charted| async move {
+        match c.read {
+            Some(r) => {
+                store
+                    .read_buckets(r.series_id, r.origin, r.end, r.width, r.hourly)
+                    .await
+            }
+            None => Ok(Vec::new()),
+        }
     };
-    let buckets = store
-        .read_buckets(
-            s.id,
-            plan.origin(range.from),
-            range.to,
-            plan.width,
-            plan.hourly,
-        )
-        .await?;
+    let (cpu, memory, tasks) =
+        futures::try_join!(read(charted[0]), read(charted[1]), read(charted[2]))?;
+    Ok([cpu, memory, tasks])
+}
+
+/// A series' buckets as chart columns (min and max kept per column) scaled into absolute units.
+/// Columns are whole multiples of the resolution read, so a column is empty only where data is
+/// missing.
+fn columns(buckets: &Buckets, plan: ColumnPlan, range: &DateRange, scale: f64) -> Columns {
     let bands = buckets
-        .into_iter()
-        .map(|(ts, min, max, sum, count)| Band {
+        .iter()
+        .map(|&(ts, min, max, sum, count)| Band {
             // The first bucket may start up to one period before the range: draw it at its edge.
             ts: ts.max(range.from),
             min: min * scale,
@@ -174,7 +232,7 @@ async fn bands(
             },
         })
         .collect();
-    Ok(Columns::new(bands, plan))
+    Columns::new(bands, plan)
 }
 
 impl Columns {
@@ -339,5 +397,66 @@ mod tests {
         let at: Vec<&RefLine> = lines.iter().filter(|l| l.value == 1.0).collect();
         assert_eq!(at.len(), 1);
         assert_eq!(at[0].label, "current · recommended · Prod-Small 1.00");
+    }
+}
+
+#[cfg(test)]
+mod chart_read_tests {
+    use super::*;
+    use crate::store::metrics::SeriesKey;
+
+    fn series(period: i64) -> StoredSeries {
+        StoredSeries {
+            id: 7,
+            key: SeriesKey {
+                namespace: "AWS/ECS".into(),
+                metric_name: "CPUUtilization".into(),
+                dimensions: "{}".into(),
+                statistic: "Maximum".into(),
+                period,
+            },
+            unit: None,
+            service_id: Some(1),
+        }
+    }
+
+    fn range(from: i64, to: i64) -> DateRange {
+        DateRange {
+            from,
+            to,
+            preset: "custom".into(),
+        }
+    }
+
+    #[test]
+    fn a_rollup_read_ends_on_the_hour_and_reads_the_same_hours_as_the_range() {
+        let s = series(60);
+        let hour = 1_795_996_800;
+        for to in [hour, hour + 1, hour + 1800, hour + 3599, hour + 3600] {
+            let read = Charted::new(Some(&s), &range(to - 365 * DAY, to))
+                .read
+                .unwrap();
+            assert!(read.hourly);
+            assert_eq!(read.end % HOUR, 0, "to {to}");
+            // Rollup rows are stamped on whole hours: the same rows fall before `end` as before `to`.
+            for h in (-3..=3).map(|i| hour + i * HOUR) {
+                assert_eq!(h < read.end, h < to, "to {to}, hour {h}");
+            }
+        }
+        // A preset range ending "now" keeps its read (and so its cached buckets) within the hour...
+        let at = |now: i64| Charted::new(Some(&s), &range(now - 14 * DAY, now)).read;
+        assert_eq!(at(hour + 10), at(hour + 3000));
+        // ...and moves to the next hour's rows after it.
+        assert_ne!(at(hour + 10), at(hour + 3610));
+    }
+
+    #[test]
+    fn a_raw_read_ends_where_the_range_ends() {
+        let s = series(60);
+        let to = 1_795_996_800 + 1234;
+        let read = Charted::new(Some(&s), &range(to - DAY, to)).read.unwrap();
+        assert!(!read.hourly);
+        assert_eq!(read.end, to);
+        assert!(Charted::new(None, &range(to - DAY, to)).read.is_none());
     }
 }
