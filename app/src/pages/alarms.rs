@@ -182,8 +182,12 @@ fn alarms_view(d: AlarmsData) -> impl IntoView {
         Column::text(sort_link(&d, AlarmSort::Name, "Alarm")),
         Column::text(sort_link(&d, AlarmSort::State, "State now")),
         Column::text(sort_link(&d, AlarmSort::Service, "Service")),
-        Column::text(sort_link(&d, AlarmSort::Metric, "Metric")),
-        Column::text(sort_link(&d, AlarmSort::Threshold, "Rule")),
+        // The metric shares the rule's column (it reads as the rule's subject): two sort links.
+        Column::text(view! {
+            {sort_link(&d, AlarmSort::Threshold, "Rule")}
+            " · "
+            {sort_link(&d, AlarmSort::Metric, "metric")}
+        }),
         Column::num(sort_link(&d, AlarmSort::Episodes, "Episodes")),
         Column::num(sort_link(&d, AlarmSort::TimeInAlarm, "In ALARM")),
         Column::num(sort_link(&d, AlarmSort::Median, "Median")),
@@ -244,6 +248,20 @@ fn alarms_view(d: AlarmsData) -> impl IntoView {
     }
 }
 
+/// `13:55 UTC`: the time of day of an epoch second.
+fn time_of_day(t: i64) -> String {
+    let full = format::datetime(t);
+    full.get(11..).unwrap_or(&full).to_string()
+}
+
+/// A time as its date, then its time of day on a line below (a narrow column), or a dash.
+fn date_then_time(ts: Option<i64>) -> AnyView {
+    match ts {
+        Some(t) => view! { {format::date(t)} <div class="sub">{time_of_day(t)}</div> }.into_any(),
+        None => "—".into_any(),
+    }
+}
+
 fn row_view(r: AlarmRow) -> impl IntoView {
     let a = &r.alarm;
     let state = a.state_value.as_str();
@@ -285,18 +303,16 @@ fn row_view(r: AlarmRow) -> impl IntoView {
             "disabled"
         }
     );
-    let since = a
-        .state_updated_at
-        .map(|t| format!("since {}", format::datetime(t)))
-        .unwrap_or_default();
+    let since = a.state_updated_at.map(|t| {
+        view! { "since " {format::date(t)} <br /> {time_of_day(t)} }
+    });
     let s = r.stats;
     view! {
         <tr>
             <td><a href=alarm_href(&a.name)>{a.name.clone()}</a><div class="sub">{a.description.clone()}</div></td>
             <td><span class=format!("badge state-{}", state.to_lowercase())>{state}</span><div class="sub">{since}</div></td>
             <td>{service}</td>
-            <td>{metric}</td>
-            <td>{rule}<div class="sub">{rule_details}</div></td>
+            <td>{rule}<div class="sub">{metric}</div><div class="sub">{rule_details}</div></td>
             <td class="num">{s.episodes}</td>
             <td class="num">{minutes_text(s.minutes_in_alarm)}</td>
             <td class="num">{opt_minutes(s.median_minutes)}</td>
@@ -304,7 +320,7 @@ fn row_view(r: AlarmRow) -> impl IntoView {
             <td class="num">{opt_minutes(s.mttr_minutes)}</td>
             <td class="num">{s.flap_share.map(|f| format!("{:.0}%", f * 100.0)).unwrap_or_else(|| "—".into())}</td>
             <td class="num">{format!("{:.1}", s.transitions_per_day)}</td>
-            <td class="num">{s.last_change.map(format::datetime).unwrap_or_else(|| "—".into())}</td>
+            <td class="num">{date_then_time(s.last_change)}</td>
         </tr>
     }
 }

@@ -294,7 +294,12 @@ pub async fn build(
     let actual = actual_run(&history, f64::from(own.max), &own_fleet, &alarms, prices);
     let own_run = simulate(&own_demand, &own, &own_fleet, initial, &alarms, prices);
     let own_calibration = calibrate(&own_run.tasks, &history.tasks);
-    let run = simulate(&own_demand, &settings, &fleet, initial, &alarms, prices);
+    // The service's own settings asked for (the page's default): that replay is the one just run.
+    let run = if settings == own && fleet == own_fleet {
+        own_run
+    } else {
+        simulate(&own_demand, &settings, &fleet, initial, &alarms, prices)
+    };
     let sweep = query.sweep.map(|kind| SweepReport {
         kind,
         points: sweep(

@@ -205,7 +205,7 @@ impl StepAlarm {
     pub fn push(&mut self, policy: &StepPolicy, i: usize, value: f64) {
         self.minutes.push(value);
         let period = policy.period_minutes.max(1) as usize;
-        if (i + 1) % period != 0 {
+        if !(i + 1).is_multiple_of(period) {
             return;
         }
         let value = aggregate(&self.minutes, &policy.statistic);
