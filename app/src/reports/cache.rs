@@ -66,6 +66,19 @@ impl<K, V> Default for VersionedSlot<K, V> {
     }
 }
 
+impl<K: Clone, V> VersionedSlot<K, V> {
+    /// The value kept and its key, if it was computed at the store's current data version
+    /// (for a reader that can use a value computed for a wider key, and computes nothing).
+    pub async fn current(&self, store: &Store) -> StoreResult<Option<(K, Arc<V>)>> {
+        let version = store.data_version().await?;
+        let slot = self.slot.lock().await;
+        Ok(slot
+            .as_ref()
+            .filter(|(v, _, _)| *v == version)
+            .map(|(_, k, value)| (k.clone(), value.clone())))
+    }
+}
+
 impl<K: PartialEq, V> VersionedSlot<K, V> {
     /// The value for `key` at the store's current data version, computed by `compute` on a miss.
     pub async fn get_or_compute<F, Fut>(

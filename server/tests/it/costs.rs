@@ -359,3 +359,47 @@ async fn the_overview_shows_the_costs_pages_budgets() {
     assert_eq!(status, StatusCode::OK, "{csv}");
     assert!(csv.starts_with("group,budget_usd"), "{csv}");
 }
+
+#[tokio::test]
+async fn the_services_pages_current_cost_is_this_pages_modeled_cost() {
+    // The small demo's 14 days of task counts are exactly the Services page's sizing window
+    // (14 days to the hour before now), and all fall inside these whole days.
+    let app = spawn_app(Some(small_spec())).await;
+    let json = |body: &str| serde_json::from_str::<serde_json::Value>(body).unwrap();
+    let (_, services) = app.get("/api/services").await;
+    let (status, explain) = app
+        .get("/api/costs/explain?from=2026-11-13&to=2026-11-28")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{explain}");
+    let (services, explain) = (json(&services), json(&explain));
+    let rows = services["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let mut modeled_total = 0.0;
+    for row in rows {
+        let name = row["service"].as_str().unwrap();
+        let hours = row["usage"]["hours_of_data"].as_f64().unwrap();
+        let modeled = explain["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["service"] == name)
+            .unwrap()["after"]["modeled_usd"]
+            .as_f64()
+            .unwrap();
+        // The Services page prices a month of 730 hours at the window's mean task count; the
+        // Costs page prices every sample's tasks. With counts never under the strategy's base
+        // (the demo's minimum is its base of 2) the two are the same money.
+        let per_month = modeled / hours * 730.0;
+        modeled_total += per_month;
+        let current = row["monthly_cost_usd"]["current"].as_f64().unwrap();
+        assert!(
+            (per_month - current).abs() < 0.006,
+            "{name}: Services {current} a month, Costs modelled {per_month}"
+        );
+    }
+    let current_total = services["summary"]["current"].as_f64().unwrap();
+    assert!(
+        (modeled_total - current_total).abs() < 0.011,
+        "Services total {current_total}, Costs modelled {modeled_total}"
+    );
+}

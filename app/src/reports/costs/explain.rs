@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::fleet::{self, FleetService};
+use super::fleet::FleetService;
 use super::query::{ExplainQuery, ECS_SERVICE, SERVICE_TAG};
 use crate::analysis::spend::task_hours::{covered_days, sizes_in};
 use crate::analysis::spend::waterfall::{self, main_cause, ChangeParts, ServicePeriod};
@@ -338,11 +338,9 @@ pub fn reconcile(services: &[FleetService], ledger: &Ledger, prices: &PriceTable
 
 /// Builds the decomposition for `q` from the store.
 pub async fn build(state: &AppState, q: &ExplainQuery, _now: i64) -> Result<ExplainData, AppError> {
-    let store = &state.store;
-    let prices = &state.settings.prices;
-    let services = fleet::load(store, q.before.0, q.after.1, prices).await?;
-    let ledger = ledger(store, q.before.0, q.after.1).await?;
-    Ok(decompose(q, &services, &ledger, prices))
+    let services = super::fleet_for_explain(state, q).await?;
+    let ledger = ledger(&state.store, q.before.0, q.after.1).await?;
+    Ok(decompose(q, &services, &ledger, &state.settings.prices))
 }
 
 /// The decomposition's rows as a CSV table.

@@ -244,19 +244,10 @@ pub async fn build(state: &AppState, q: &CostsQuery, now: i64) -> Result<CostsDa
     let changes = compare_groups(&current, &previous);
     let top = top_keys(&changes, TOP_GROUPS);
     let stacks = daily_stacks(&current, &top);
-    let explain_q = ExplainQuery::parse(&None, &None, now).map_err(AppError::bad_request)?;
-    // Whole days, so the window (and the cache's key) stays put for the day.
-    let fleet_from = explain_q
-        .before
-        .0
-        .min(q.from)
-        .min(day_start(now) - MIX_DAYS * DAY);
-    let services = state
-        .cost_fleet
-        .get_or_compute(store, (fleet_from, load_to), || {
-            fleet::load(store, fleet_from, load_to, &settings.prices)
-        })
-        .await?;
+    let explain_q = ExplainQuery::last_full_month(now);
+    let usual = fleet_window(now);
+    let fleet_from = usual.0.min(q.from);
+    let services = cached_fleet(state, (fleet_from, usual.1.max(load_to))).await?;
 
     let mut groups: Vec<GroupRow> = changes
         .iter()
@@ -323,6 +314,49 @@ pub async fn build(state: &AppState, q: &CostsQuery, now: i64) -> Result<CostsDa
         descending: q.descending,
         now,
     })
+}
+
+/// The task counts the default page reads: from the earlier period of "why it changed" (or the
+/// what-if's 30 days) to the end of this month. Whole days, so the window (and the cache's key)
+/// stays put for the day.
+fn fleet_window(now: i64) -> (i64, i64) {
+    let explain = ExplainQuery::last_full_month(now);
+    (
+        explain.before.0.min(day_start(now) - MIX_DAYS * DAY),
+        next_month_start(now),
+    )
+}
+
+/// The fleet over `window` from the cache (computed on a miss).
+async fn cached_fleet(
+    state: &AppState,
+    (from, to): (i64, i64),
+) -> Result<std::sync::Arc<Vec<FleetService>>, AppError> {
+    let store = &state.store;
+    Ok(state
+        .cost_fleet
+        .get_or_compute(store, (from, to), || {
+            fleet::load(store, from, to, &state.settings.prices)
+        })
+        .await?)
+}
+
+/// The fleet for a decomposition of `q`: the page's cached one when it covers `q` (a server
+/// that showed the Costs page answers `/api/costs/explain` without reading task counts), else
+/// read for `q` alone (the command line reads only what it needs).
+pub async fn fleet_for_explain(
+    state: &AppState,
+    q: &ExplainQuery,
+) -> Result<std::sync::Arc<Vec<FleetService>>, AppError> {
+    if let Some(((from, to), fleet)) = state.cost_fleet.current(&state.store).await? {
+        if from <= q.before.0 && q.after.1 <= to {
+            return Ok(fleet);
+        }
+    }
+    let prices = &state.settings.prices;
+    Ok(std::sync::Arc::new(
+        fleet::load(&state.store, q.before.0, q.after.1, prices).await?,
+    ))
 }
 
 fn day_rows(stacks: &[DayStack]) -> Vec<DayRow> {

@@ -301,15 +301,20 @@ pub struct ExplainQuery {
 }
 
 impl ExplainQuery {
+    /// The default: the last full month against the one before.
+    pub fn last_full_month(now: i64) -> Self {
+        let last = prev_month_start(now);
+        Self {
+            before: (prev_month_start(last), last),
+            after: (last, month_start(now)),
+        }
+    }
+
     /// `from`/`to` give the later period (the earlier is as long, just before it); without them,
     /// the last full month against the one before.
     pub fn parse(from: &Option<String>, to: &Option<String>, now: i64) -> Result<Self, String> {
         if given(from).is_none() && given(to).is_none() {
-            let last = prev_month_start(now);
-            return Ok(Self {
-                before: (prev_month_start(last), last),
-                after: (last, month_start(now)),
-            });
+            return Ok(Self::last_full_month(now));
         }
         let (a, b) = parse_range(from, to, (prev_month_start(now), month_start(now)))?;
         Ok(Self {
