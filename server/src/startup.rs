@@ -118,7 +118,8 @@ pub fn router(state: AppState) -> Router {
 /// Builds the whole router: asset routes, the JSON API, every page, health and metrics, and a
 /// 404 for the rest (JSON under `/api/`, the styled page elsewhere). Middleware over every route,
 /// outermost first: a log line per request with its latency, request metrics, security headers,
-/// `access` (all but /healthz), and the same-origin check on state-changing requests.
+/// `access` (all but /healthz), the same-origin check on state-changing requests, and "Sync
+/// now" dropping the body it does not read.
 pub fn router_with(state: AppState, access: Access) -> Router {
     let options = LeptosOptions::builder().output_name("spendwatch").build();
     let routes = generate_route_list(App);
@@ -163,6 +164,7 @@ pub fn router_with(state: AppState, access: Access) -> Router {
             },
         )
         .fallback(not_found)
+        .layer(middleware::from_fn(crate::guard::sync_now_ignores_its_body))
         .layer(middleware::from_fn(crate::guard::same_origin_writes))
         .layer(middleware::from_fn_with_state(
             Arc::new(access),
