@@ -26,8 +26,8 @@ test('alarms list, alarm page with a backtest submitted without JavaScript, and 
   assert.ok((await page.locator('#noise').innerText()).includes('alb-5xx-errors'), 'the noise report names the flapping alarm');
   // At 1280 px the table fits inside its card (no column cut off at the card's edge).
   const card = await page.locator('section.card', { has: page.locator('#alarms') }).boundingBox();
-  const table = await page.locator('#alarms').boundingBox();
-  assert.ok(table.x + table.width <= card.x + card.width, `the table (${table.width} px) overflows its card (${card.width} px)`);
+  const box = await page.locator('#alarms').boundingBox();
+  assert.ok(box.x + box.width <= card.x + card.width, `the table (${box.width} px) overflows its card (${card.width} px)`);
   await page.screenshot({ path: join(screenshotDir, 'alarms.png'), fullPage: true });
 
   await page.locator('#alarms a', { hasText: 'alb-5xx-errors' }).first().click();
