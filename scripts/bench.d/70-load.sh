@@ -17,7 +17,8 @@ for page in "/" "/services" "$load_service" "/tiers" "/sync" "/costs" "/alarms";
   out=$(wrk -t2 -c64 -d60s --timeout 30s --latency -H "$load_auth" "http://127.0.0.1:$load_port$page")
   after=$(rss_kib)
   echo "$out" | grep -E "Latency |99%|Requests/sec" | sed 's/^/   /'
-  errors=$(echo "$out" | grep -E "Socket errors|Non-2xx" | sed 's/^ *//' | paste -sd';' -)
+  # No error lines is the good case: grep's status 1 must not end the script (set -e, pipefail).
+  errors=$(echo "$out" | { grep -E "Socket errors|Non-2xx" || true; } | sed 's/^ *//' | paste -sd';' -)
   echo "   errors: ${errors:-0}"
   echo "   server RSS: $((before / 1024)) MiB before, $((after / 1024)) MiB after"
 done
