@@ -276,7 +276,7 @@ pub async fn build(state: &AppState, q: &CostsQuery, now: i64) -> Result<CostsDa
     let usage = store.usage_totals(ECS_SERVICE, q.from, q.to).await?;
     let mix = mix_rows(&services, q.mix, now, &settings.prices);
     let alarms = store.alarm_entries(q.from, q.to).await?;
-    let anomalies = anomalies(&rows, q, &services, &alarms, &settings.anomalies);
+    let anomalies = anomalies(&rows, q, now, &services, &alarms, &settings.anomalies);
     let (month_to_date, forecast) = month_to_date_and_forecast(state, now).await?;
     let budgets = budgets(state, &ledger, now);
 
@@ -416,10 +416,12 @@ fn mix_rows(
     mix_what_if(&usage, &strategies, prices)
 }
 
-/// Anomalous days per group and for the total, newest first, each with the day's notes.
+/// Anomalous days per group and for the total, newest first, each with the day's notes. The day
+/// under way at `now` is never judged: its few hours of spend would read as a collapse.
 fn anomalies(
     rows: &[DailyCost],
     q: &CostsQuery,
+    now: i64,
     services: &[FleetService],
     alarms: &[AlarmEntry],
     rules: &crate::analysis::spend::anomaly::AnomalyRules,
@@ -442,7 +444,11 @@ fn anomalies(
     let mut notes: BTreeMap<i64, Vec<String>> = BTreeMap::new();
     let mut out = Vec::new();
     for (key, label, series) in series {
-        for day in detect(series, q.from, rules) {
+        let today = day_start(now);
+        for day in detect(series, q.from, rules)
+            .into_iter()
+            .filter(|d| d.date < today)
+        {
             let notes = notes
                 .entry(day.date)
                 .or_insert_with(|| day_notes(day.date, services, alarms));
@@ -618,6 +624,40 @@ mod tests {
             architecture: Architecture::X86_64,
             status: "INACTIVE".into(),
         }
+    }
+
+    #[test]
+    fn the_day_under_way_is_not_judged_an_anomaly() {
+        // Forty steady days of $10, then today with three hours of spend: $1.25 so far.
+        let mut rows: Vec<DailyCost> = (0..40)
+            .map(|d| DailyCost {
+                day: d * DAY,
+                key: "ecs".into(),
+                amount: 10.0,
+                estimated: false,
+            })
+            .collect();
+        rows.push(DailyCost {
+            day: 40 * DAY,
+            key: "ecs".into(),
+            amount: 1.25,
+            estimated: true,
+        });
+        let q = CostsQuery {
+            from: 30 * DAY,
+            to: 41 * DAY,
+            group_by: GroupBy::Service,
+            granularity: Granularity::Daily,
+            sort: SortKey::Total,
+            descending: true,
+            mix: None,
+        };
+        let rules = crate::analysis::spend::anomaly::AnomalyRules::default();
+        let under_way = anomalies(&rows, &q, 40 * DAY + 3 * 3600, &[], &[], &rules);
+        assert!(under_way.is_empty(), "{under_way:?}");
+        // The same day once it is over is judged like any other.
+        let over = anomalies(&rows, &q, 41 * DAY + 3600, &[], &[], &rules);
+        assert!(over.iter().any(|a| a.day.date == 40 * DAY), "{over:?}");
     }
 
     #[test]
