@@ -223,6 +223,35 @@ async fn datapoints_are_idempotent_and_new_values_replace_old() {
     assert_eq!(store.last_point_time(id).await.unwrap(), Some(2999 * 60));
 }
 
+/// A writer elsewhere (another process, a second server) holds the write lock for a moment: a
+/// write that merges into an existing chunk (it reads the chunk, then writes it) waits its turn
+/// instead of failing at once with "database is locked".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_waits_for_another_writer_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let store = Store::open(&path).await.unwrap();
+    let id = store.upsert_series(&key(), None, None).await.unwrap();
+    let first: Vec<(i64, f64)> = (0..60).map(|i| (i * 60, 1.0)).collect();
+    store.write_points(id, &first).await.unwrap();
+
+    let other = Store::open(&path).await.unwrap();
+    let mut holder = other.pool().acquire().await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        sqlx::query("ROLLBACK").execute(&mut *holder).await.unwrap();
+    });
+    let more: Vec<(i64, f64)> = (60..120).map(|i| (i * 60, 2.0)).collect();
+    let written = store.write_points(id, &more).await;
+    release.await.unwrap();
+    assert_eq!(written.unwrap().changed, 60);
+    assert_eq!(store.count_points().await.unwrap(), 120);
+}
+
 #[tokio::test]
 async fn alarm_history_is_stored_once() {
     let (_dir, store) = fresh().await;

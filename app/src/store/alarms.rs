@@ -248,7 +248,7 @@ impl Store {
 
     /// Adds history items, skipping ones already stored; returns how many were new.
     pub async fn insert_alarm_history(&self, items: &[AlarmHistoryRecord]) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::store::begin_write(&self.pool).await?;
         let mut added = 0;
         for h in items {
             added += sqlx::query(

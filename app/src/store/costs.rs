@@ -115,7 +115,7 @@ pub struct AlarmEntry {
 impl Store {
     /// Inserts or replaces cost amounts (restated days overwrite earlier figures).
     pub async fn upsert_costs(&self, rows: &[CostRecord], now: i64) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::store::begin_write(&self.pool).await?;
         let mut changed = 0;
         for c in rows {
             changed += sqlx::query(

@@ -64,7 +64,7 @@ impl Store {
         service_id: i64,
         deployments: &[Deployment],
     ) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::store::begin_write(&self.pool).await?;
         let mut changed = 0;
         for d in deployments {
             changed += sqlx::query(

@@ -151,7 +151,7 @@ impl Store {
             }
             None => sorted,
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::store::begin_write(&self.pool).await?;
         let changed = chunks::write_sorted(&mut tx, series_id, sorted).await?;
         tx.commit().await?;
         Ok(WriteStats { changed })

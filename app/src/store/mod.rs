@@ -22,6 +22,7 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use sqlx::{Sqlite, Transaction};
 
 /// The schema migrations, compiled into the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
@@ -173,6 +174,14 @@ fn unwritable_reason(path: &Path) -> Option<String> {
 
 /// Result alias for store calls.
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Begins a write transaction holding SQLite's write lock from its first statement (BEGIN
+/// IMMEDIATE). A deferred one that reads first and then writes is refused at once with
+/// SQLITE_BUSY when another connection holds the lock (SQLite does not wait on the busy timeout
+/// for that upgrade), so a writer elsewhere could make a sync fail; this one waits its turn.
+pub(crate) async fn begin_write(pool: &SqlitePool) -> StoreResult<Transaction<'static, Sqlite>> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}
 
 /// A handle to the SQLite database (cheap to clone: it wraps a pool).
 #[derive(Clone, Debug)]

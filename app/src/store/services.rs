@@ -124,7 +124,7 @@ impl Store {
     /// Inserts or updates a service seen in AWS at `now` (clearing any earlier removal) and
     /// replaces its strategy, policies and target groups.
     pub async fn upsert_service(&self, s: &ServiceRecord, now: i64) -> StoreResult<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::store::begin_write(&self.pool).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO services (region, cluster, name, arn, launch_type, architecture, task_definition,
                  cpu_units, memory_mib, desired_count, running_count, scaling_min, scaling_max, updated_at,
@@ -214,7 +214,7 @@ impl Store {
     /// Marks services deleted in AWS as removed at `at`, keeping their rows and history. Services
     /// already marked keep the time they were first found gone. Returns how many were marked.
     pub async fn mark_removed(&self, ids: &[i64], at: i64) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::store::begin_write(&self.pool).await?;
         let mut marked = 0;
         for id in ids {
             marked += sqlx::query(

@@ -217,16 +217,27 @@ async fn sync_regions(
     store.interrupt_stale_runs(now).await?;
     let run_id = store.start_sync_run(opts.trigger, now).await?;
     let mut sync = Sync::new(store, opts, log, run_id, now, reporter);
-    for clients in regions {
-        sync.region(clients).await?;
+    match sync.phases(regions).await {
+        Ok(()) => sync.finish().await,
+        Err(e) => {
+            sync.abandon(&e).await;
+            Err(e)
+        }
     }
-    if let Some(first) = regions.first() {
-        sync.costs(first).await?;
-    }
-    sync.finish().await
 }
 
 impl Sync<'_> {
+    /// Every region's phases, then the account's; stops at the first store error.
+    async fn phases(&mut self, regions: &[AwsClients]) -> Result<(), SyncError> {
+        for clients in regions {
+            self.region(clients).await?;
+        }
+        if let Some(first) = regions.first() {
+            self.costs(first).await?;
+        }
+        Ok(())
+    }
+
     /// Every per-region phase the options ask for, in order.
     async fn region(&mut self, clients: &AwsClients) -> Result<(), SyncError> {
         let region = clients.region.as_str();

@@ -167,6 +167,29 @@ impl Sync<'_> {
     }
 }
 
+impl Sync<'_> {
+    /// Records the run as failed after `error` stopped it (a store write failed), so it does not
+    /// stay "running" until the next sync. Best effort: the store may be what failed, and then
+    /// the next sync marks the run interrupted instead.
+    pub(super) async fn abandon(&self, error: &SyncError) {
+        let summary = format!(
+            "stopped by an error after {} datapoints and {} rows: {error}",
+            self.report.datapoints_written, self.report.rows_written
+        );
+        let totals = RunTotals {
+            outcome: RunOutcome::Failed,
+            datapoints_written: self.report.datapoints_written as i64,
+            rows_written: self.report.rows_written as i64,
+            api_cost_usd: self.log.cost_usd(),
+            summary: Some(summary),
+        };
+        let at = chrono::Utc::now().timestamp().max(self.now);
+        if let Err(e) = self.store.finish_sync_run(self.run_id, &totals, at).await {
+            tracing::warn!(run = self.run_id, "could not record the failed sync: {e}");
+        }
+    }
+}
+
 /// The run's outcome: failed after a fatal error, else ok without errors, else partial.
 fn outcome(fatal: bool, no_errors: bool) -> RunOutcome {
     if fatal {

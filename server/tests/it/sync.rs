@@ -539,7 +539,7 @@ async fn sync_and_kill_midway(moto: &Moto, db: &std::path::Path, at: i64) -> i64
             "1",
         ])
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(db.with_extension("log")).unwrap())
         .spawn()
         .unwrap();
     let started = Instant::now();
@@ -944,7 +944,7 @@ async fn sigterm_stops_a_background_sync_at_a_commit_and_records_it_interrupted(
         attempt += 1;
         assert!(attempt <= 5, "could not stop the sync midway in 5 attempts");
         let db = dir.path().join(format!("t{attempt}.db"));
-        if let Some(partial) = serve_and_terminate_midway(&moto, &db).await {
+        if let Some(partial) = serve_and_terminate_midway(&moto, &db, total).await {
             break (db, partial);
         }
     };
@@ -955,7 +955,12 @@ async fn sigterm_stops_a_background_sync_at_a_commit_and_records_it_interrupted(
         .unwrap();
     assert_eq!(check, "ok");
     let runs = store.list_sync_runs(10).await.unwrap();
-    assert_eq!(runs[0].outcome, RunOutcome::Interrupted, "{runs:?}");
+    let log = std::fs::read_to_string(db.with_extension("log")).unwrap_or_default();
+    assert_eq!(
+        runs[0].outcome,
+        RunOutcome::Interrupted,
+        "{runs:?}\nthe server said:\n{log}"
+    );
     assert!(
         runs[0]
             .summary
@@ -985,8 +990,9 @@ async fn sigterm_stops_a_background_sync_at_a_commit_and_records_it_interrupted(
 
 /// Serves with a background sync; once datapoints land, holds the write lock (the sync waits on
 /// its next write), sends SIGTERM, lets go, and waits for the process to exit (it must exit 0).
-/// Returns the datapoints then stored, or None when the sync finished before it could be caught.
-async fn serve_and_terminate_midway(moto: &Moto, db: &std::path::Path) -> Option<i64> {
+/// Returns the datapoints then stored, or None when the sync was past its metrics (or finished)
+/// before it could be caught.
+async fn serve_and_terminate_midway(moto: &Moto, db: &std::path::Path, total: i64) -> Option<i64> {
     drop(Store::open(db).await.unwrap());
     let watcher = Store::open(db).await.unwrap();
     let mut watch = watcher.pool().acquire().await.unwrap();
@@ -1005,7 +1011,7 @@ async fn serve_and_terminate_midway(moto: &Moto, db: &std::path::Path) -> Option
             "1",
         ])
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(db.with_extension("log")).unwrap())
         .spawn()
         .unwrap();
     let started = Instant::now();
@@ -1032,6 +1038,9 @@ async fn serve_and_terminate_midway(moto: &Moto, db: &std::path::Path) -> Option
             .fetch_optional(&mut *watch)
             .await
             .unwrap();
+    // Caught midway only while the metrics were still being written: with all of them stored the
+    // sync may already have asked Cost Explorer, before the stop.
+    let at_lock = watcher.count_points().await.unwrap();
     let term = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -1043,7 +1052,7 @@ async fn serve_and_terminate_midway(moto: &Moto, db: &std::path::Path) -> Option
     assert!(status.success(), "SIGTERM is a clean stop: {status}");
     let partial = watcher.count_points().await.unwrap();
     watcher.close().await;
-    (running.as_deref() == Some("running")).then_some(partial)
+    (running.as_deref() == Some("running") && at_lock < total).then_some(partial)
 }
 
 /// AWS throttles: ListClusters answers ThrottlingException three times and GetCostAndUsage

@@ -16,7 +16,7 @@ use crate::store::StoreResult;
 /// Moves every row of the old `datapoints` table (if it is still there) into `series_chunks`
 /// and drops the table. Returns the number of points moved.
 pub(in crate::store) async fn move_rows_into_chunks(pool: &SqlitePool) -> StoreResult<u64> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::store::begin_write(pool).await?;
     let has_rows_table: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'datapoints'",
     )
@@ -58,7 +58,7 @@ pub(in crate::store) async fn move_rows_into_chunks(pool: &SqlitePool) -> StoreR
 /// in one transaction. The rows are moved as they are, not recomputed, so every rollup read
 /// gives what it gave before. Returns the number of hours moved, None when there was no table.
 pub(in crate::store) async fn move_hourly_into_days(pool: &SqlitePool) -> StoreResult<Option<u64>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::store::begin_write(pool).await?;
     let has_table: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'datapoints_hourly'",
     )
