@@ -105,9 +105,41 @@ pub fn hour_minute(ts: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Stored dimensions (a JSON object, `{"ClusterName":"prod"}`) as `ClusterName: prod` lines;
+/// text that is not such an object is shown as it is rather than lost.
+pub fn dimension_lines(json: &str) -> Vec<String> {
+    match serde_json::from_str::<std::collections::BTreeMap<String, String>>(json) {
+        Ok(pairs) => pairs
+            .into_iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect(),
+        Err(_) => vec![json.to_string()],
+    }
+}
+
+/// A stored JSON list of strings (an alarm's action ARNs) as its items; other text as it is.
+pub fn list_items(json: &str) -> Vec<String> {
+    serde_json::from_str::<Vec<String>>(json).unwrap_or_else(|_| vec![json.to_string()])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dimensions_and_lists_read_as_lines() {
+        assert_eq!(
+            dimension_lines(r#"{"ServiceName":"web","ClusterName":"prod"}"#),
+            ["ClusterName: prod", "ServiceName: web"]
+        );
+        assert_eq!(dimension_lines("{}"), Vec::<String>::new());
+        assert_eq!(dimension_lines("not json"), ["not json"]);
+        assert_eq!(
+            list_items(r#"["arn:aws:sns:us-east-1:1:a","arn:aws:sns:us-east-1:1:b"]"#),
+            ["arn:aws:sns:us-east-1:1:a", "arn:aws:sns:us-east-1:1:b"]
+        );
+        assert_eq!(list_items("[]"), Vec::<String>::new());
+    }
 
     #[test]
     fn usd_groups_thousands_and_rounds_cents() {

@@ -10,6 +10,8 @@ use app::store::metrics::SeriesKey;
 use app::store::{canonical_dimensions, Store, StoreError};
 use proptest::prelude::*;
 
+mod common;
+
 fn key(statistic: &str) -> SeriesKey {
     SeriesKey {
         namespace: "AWS/ECS".into(),
@@ -348,27 +350,16 @@ type Bucket = (i64, f64, f64, f64, i64);
 /// Returns each series' points and the database's hourly rows.
 async fn previous_schema_database(path: &std::path::Path) -> Vec<Vec<(i64, f64)>> {
     use app::store::chunks::codec;
-    let earlier = path.with_extension("migrations");
-    std::fs::create_dir(&earlier).unwrap();
-    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
-    for name in [
-        "0001_init.sql",
-        "0002_sync_cursors.sql",
-        "0003_service_presence.sql",
-        "0004_series_chunks.sql",
-    ] {
-        std::fs::copy(all.join(name), earlier.join(name)).unwrap();
-    }
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-    sqlx::migrate::Migrator::new(earlier.as_path())
-        .await
-        .unwrap()
-        .run(&pool)
-        .await
-        .unwrap();
+    let pool = common::database_at_schema(
+        path,
+        &[
+            "0001_init.sql",
+            "0002_sync_cursors.sql",
+            "0003_service_presence.sql",
+            "0004_series_chunks.sql",
+        ],
+    )
+    .await;
     let mut series = Vec::new();
     for s in 1..=3i64 {
         sqlx::query(

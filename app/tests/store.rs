@@ -9,6 +9,8 @@ use app::store::metrics::SeriesKey;
 use app::store::services::{Removed, ServiceRecord};
 use app::store::{canonical_dimensions, Store, StoreError};
 
+mod common;
+
 async fn fresh() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("t.db")).await.unwrap();
@@ -156,22 +158,7 @@ async fn the_presence_migration_applies_to_a_database_of_the_previous_schema() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
     // The schema as it was before 0003: the earlier migrations only, run by sqlx as before.
-    let earlier = dir.path().join("earlier-migrations");
-    std::fs::create_dir(&earlier).unwrap();
-    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
-    for name in ["0001_init.sql", "0002_sync_cursors.sql"] {
-        std::fs::copy(all.join(name), earlier.join(name)).unwrap();
-    }
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(&path)
-        .create_if_missing(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-    sqlx::migrate::Migrator::new(earlier.as_path())
-        .await
-        .unwrap()
-        .run(&pool)
-        .await
-        .unwrap();
+    let pool = common::database_at_schema(&path, &["0001_init.sql", "0002_sync_cursors.sql"]).await;
     sqlx::query(
         "INSERT INTO services (region, cluster, name, cpu_units, memory_mib, updated_at)
          VALUES ('us-east-1', 'c', 'old', 512, 1024, 1234)",
@@ -537,26 +524,15 @@ async fn the_chunk_migration_moves_every_point_of_a_database_of_the_previous_sch
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rows.db");
     // The schema before 0004 (a row per point), written the way that version wrote it.
-    let earlier = dir.path().join("earlier-migrations");
-    std::fs::create_dir(&earlier).unwrap();
-    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
-    for name in [
-        "0001_init.sql",
-        "0002_sync_cursors.sql",
-        "0003_service_presence.sql",
-    ] {
-        std::fs::copy(all.join(name), earlier.join(name)).unwrap();
-    }
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(&path)
-        .create_if_missing(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-    sqlx::migrate::Migrator::new(earlier.as_path())
-        .await
-        .unwrap()
-        .run(&pool)
-        .await
-        .unwrap();
+    let pool = common::database_at_schema(
+        &path,
+        &[
+            "0001_init.sql",
+            "0002_sync_cursors.sql",
+            "0003_service_presence.sql",
+        ],
+    )
+    .await;
     // Three series: two of three days of full-precision minutes (one with a gap), one sparse.
     let mut expected: Vec<Vec<(i64, f64)>> = Vec::new();
     for s in 1..=3i64 {

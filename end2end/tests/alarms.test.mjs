@@ -1,21 +1,15 @@
 // The Alarms pages with JavaScript off: the list, an alarm's page, a backtest submitted through
 // its GET form, and the history with its next page; no console error anywhere.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launchBrowser, newPage, screenshotDir } from './support.mjs';
+import { newPage, screenshotDir, withServerAndBrowser } from './support.mjs';
 
 let server;
 let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+withServerAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 test('alarms list, alarm page with a backtest submitted without JavaScript, and history', async () => {

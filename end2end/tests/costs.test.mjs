@@ -1,21 +1,15 @@
 // The Costs page with JavaScript off: every grouping is reached through the page's own GET form,
 // renders its charts and table, and the range total is the sum stored in the database.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launchBrowser, newPage, sql, screenshotDir } from './support.mjs';
+import { newPage, sql, screenshotDir, withServerAndBrowser } from './support.mjs';
 
 let server;
 let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+withServerAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 /** Dollars as the page writes them (`$1,234.56`) as a number. */

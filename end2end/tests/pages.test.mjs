@@ -1,9 +1,9 @@
 // Every page, with JavaScript off and on: it loads, has no console error, and the Overview's
 // month-to-date figure is the sum stored in the database.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launchBrowser, newPage, sql, screenshotDir } from './support.mjs';
+import { newPage, sql, screenshotDir, withServerAndBrowser } from './support.mjs';
 
 const PAGES = [
   ['Overview', '/'],
@@ -35,15 +35,9 @@ async function longestLine(page, selector) {
 
 let server;
 let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+withServerAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 for (const javaScript of [false, true]) {

@@ -1,24 +1,18 @@
 // Issue 13 in a real browser: a server started with a token is used through the browser's own
 // Basic login (any user name, the token as password), its pages load with nothing blocked by the
 // Content-Security-Policy, its own "Sync now" form works, and a POST from another origin is refused.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launchBrowser, screenshotDir } from './support.mjs';
+import { screenshotDir, withServerAndBrowser } from './support.mjs';
 
 const token = 'e2e-token-' + Math.random().toString(36).slice(2);
 let server;
 let browser;
-
-before(async () => {
-  server = await startServer({ token });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+withServerAndBrowser((s, b) => {
+  server = s;
+  browser = b;
+}, { token });
 
 /** A context logged in through Basic authentication, recording console errors (CSP violations are ones). */
 async function loggedIn({ javaScript = true } = {}) {

@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -86,4 +87,22 @@ export async function newPage(browser, { javaScript }) {
   });
   page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
   return { page, errors, context };
+}
+
+/**
+ * Starts the demo server (with `options`, as startServer takes them) and Chromium before this
+ * file's tests and stops both after them; `ready` receives the two once they are up.
+ */
+export function withServerAndBrowser(ready, options = {}) {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer(options);
+    browser = await launchBrowser();
+    ready(server, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
 }

@@ -1,23 +1,17 @@
 // The Scaling page with JavaScript off: open it from the Service page, ask for a 60% CPU target,
 // max 12 and a sweep of the CPU target through the GET form, and read the sweep.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launchBrowser, newPage, screenshotDir } from './support.mjs';
+import { newPage, screenshotDir, withServerAndBrowser } from './support.mjs';
 
 const SERVICE = '/services/mangu-publishing-cluster-production/mangu-publishing-server-production';
 
 let server;
 let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+withServerAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 test('a sweep of the CPU target runs through the form with JavaScript off', async () => {

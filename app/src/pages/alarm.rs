@@ -42,6 +42,14 @@ pub fn AlarmPage() -> impl IntoView {
     view! { <Layout title=title>{load_page(report, alarm_view)}</Layout> }
 }
 
+/// Lines as a list, one item each (nothing when there are none).
+fn lines(items: Option<Vec<String>>) -> impl IntoView {
+    let items = items.unwrap_or_default();
+    (!items.is_empty()).then(|| {
+        view! { <ul class="lines">{items.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul> }
+    })
+}
+
 fn alarm_view(d: AlarmPageData) -> impl IntoView {
     let a = &d.alarm;
     let b = &d.backtest;
@@ -50,9 +58,9 @@ fn alarm_view(d: AlarmPageData) -> impl IntoView {
             <div><dt>"State"</dt><dd>{a.state_value.as_str()}{a.state_updated_at.map(|t| format!(" since {}", format::datetime(t)))}</dd></div>
             <div><dt>"Type"</dt><dd>{a.alarm_type.clone()}</dd></div>
             <div><dt>"Metric"</dt><dd>{format!("{} {}", a.namespace.clone().unwrap_or_default(), a.metric_name.clone().unwrap_or_default())}</dd></div>
-            <div><dt>"Dimensions"</dt><dd>{a.dimensions.clone().unwrap_or_default()}</dd></div>
+            <div class="wide"><dt>"Dimensions"</dt><dd>{lines(a.dimensions.as_deref().map(format::dimension_lines))}</dd></div>
             <div><dt>"Rule"</dt><dd>{b.own_settings.as_ref().map(settings_text).or_else(|| a.alarm_rule.clone()).unwrap_or_default()}</dd></div>
-            <div><dt>"Actions"</dt><dd>{if a.actions_enabled { "enabled" } else { "disabled" }}{format!(" · {}", a.alarm_actions.clone().unwrap_or_else(|| "[]".into()))}</dd></div>
+            <div class="wide"><dt>"Actions"</dt><dd>{if a.actions_enabled { "enabled" } else { "disabled" }}{lines(a.alarm_actions.as_deref().map(format::list_items))}</dd></div>
         </dl>
     };
     let reason = a.state_reason.clone();

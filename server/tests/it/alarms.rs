@@ -146,6 +146,14 @@ async fn alarm_page_shows_the_match_rate_chart_and_suggestion() {
     assert!(fidelity[..400].contains("(100%)"), "{}", &fidelity[..400]);
     assert!(html.contains(r#"id="metric-chart""#) && html.contains(r#"id="sweep-chart""#));
     assert!(html.contains(r#"id="suggestion""#));
+    // Dimensions read as a line each, not as the JSON they are stored as.
+    let facts = &html[html.find(r#"id="alarm-facts""#).unwrap()..];
+    let facts = &facts[..facts.find("</dl>").unwrap()];
+    assert!(facts.contains("<li>LoadBalancer: app/"), "{facts}");
+    assert!(
+        !facts.contains("{&quot;") && !facts.contains("{\""),
+        "{facts}"
+    );
     // A tried threshold adds its column to the side-by-side table.
     let (status, html) = app
         .get("/alarms/alb-5xx-errors?threshold=30&datapoints=2&evaluation_periods=3")

@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 
 use app::store::Store;
 
-use crate::helpers::{spawn_app_with, FakeSync, TestApp};
+use crate::helpers::{kill_after_points, spawn_app_with, FakeSync, TestApp};
 
 /// Every route that reads a query string (pages and their JSON/CSV), plus ones that read none.
 const ROUTES: [&str; 13] = [
@@ -246,48 +246,16 @@ async fn demo_killed_at_random_points_leaves_a_consistent_database_the_next_run_
     }
 }
 
-/// Runs `demo` into `db` and, once at least `at` datapoints are stored, takes the write lock (the
-/// demo waits on its next write) and kills it with SIGKILL. Returns the datapoints then stored.
+/// Runs `demo` into `db` and kills it once at least `at` datapoints are stored (see
+/// [`kill_after_points`]). Returns the datapoints then stored.
 async fn kill_demo_after(db: &std::path::Path, at: i64) -> i64 {
-    drop(Store::open(db).await.unwrap());
-    let watcher = Store::open(db).await.unwrap();
-    let mut watch = watcher.pool().acquire().await.unwrap();
-    let mut child = spendwatch()
-        .arg("--db")
+    let mut demo = spendwatch();
+    demo.arg("--db")
         .arg(db)
         .args(DEMO_ARGS)
         .arg(DEMO_END)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    loop {
-        let n: i64 = sqlx::query_scalar("SELECT coalesce(sum(count), 0) FROM series_chunks")
-            .fetch_one(&mut *watch)
-            .await
-            .unwrap();
-        if n >= at {
-            sqlx::query("BEGIN IMMEDIATE")
-                .execute(&mut *watch)
-                .await
-                .unwrap();
-            break;
-        }
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        tokio::task::yield_now().await;
-    }
-    let _ = child.kill();
-    child.wait().unwrap();
-    let caught: i64 = sqlx::query_scalar("SELECT coalesce(sum(count), 0) FROM series_chunks")
-        .fetch_one(&mut *watch)
-        .await
-        .unwrap();
-    let _ = sqlx::query("ROLLBACK").execute(&mut *watch).await;
-    drop(watch);
-    watcher.close().await;
-    caught
+        .stderr(std::process::Stdio::null());
+    kill_after_points(db, demo, at).await
 }
 
 /// A demo that needs `pages` more than the file may hold: the write fails as on a full disk

@@ -1,4 +1,5 @@
-//! The one test helper: the real app on a temporary SQLite file, driven in-process.
+//! The test helpers: the real app on a temporary SQLite file, driven in-process, and a writer
+//! process killed at a chosen point.
 
 use std::sync::Arc;
 
@@ -133,4 +134,52 @@ impl TestApp {
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
         (status, String::from_utf8(bytes.to_vec()).unwrap())
     }
+}
+
+/// Spawns `command` (a `spendwatch` writing into `db`) and, once at least `at` datapoints are
+/// stored, takes the write lock (the writer then waits on its next write) and kills it with
+/// SIGKILL. Returns the datapoints then stored (all of them if it finished first).
+pub async fn kill_after_points(
+    db: &std::path::Path,
+    mut command: std::process::Command,
+    at: i64,
+) -> i64 {
+    // Create the database first, so the test can watch it while the writer fills it.
+    drop(Store::open(db).await.unwrap());
+    let watcher = Store::open(db).await.unwrap();
+    let mut watch = watcher.pool().acquire().await.unwrap();
+    let mut child = command.stdout(std::process::Stdio::null()).spawn().unwrap();
+    let started = std::time::Instant::now();
+    let stored = "SELECT coalesce(sum(count), 0) FROM series_chunks";
+    loop {
+        let n: i64 = sqlx::query_scalar(stored)
+            .fetch_one(&mut *watch)
+            .await
+            .unwrap();
+        if n >= at {
+            sqlx::query("BEGIN IMMEDIATE")
+                .execute(&mut *watch)
+                .await
+                .unwrap();
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "{n} of {at} points stored in 2 minutes"
+        );
+        tokio::task::yield_now().await;
+    }
+    let _ = child.kill();
+    child.wait().unwrap();
+    let caught: i64 = sqlx::query_scalar(stored)
+        .fetch_one(&mut *watch)
+        .await
+        .unwrap();
+    let _ = sqlx::query("ROLLBACK").execute(&mut *watch).await;
+    drop(watch);
+    watcher.close().await;
+    caught
 }

@@ -10,6 +10,7 @@ use app::store::alarms::AlarmState;
 use app::store::sync_runs::RunOutcome;
 use app::store::Store;
 
+use crate::helpers::kill_after_points;
 use crate::moto::Moto;
 
 const CLUSTER: &str = "prod";
@@ -515,15 +516,11 @@ async fn resume_and_check(
     );
 }
 
-/// Starts a sync, and once `at` datapoints are stored takes the write lock (the sync then waits
-/// on its next write) and kills it with SIGKILL. Returns the datapoints stored at that moment.
+/// Starts a sync and kills it once `at` datapoints are stored (see [`kill_after_points`]).
+/// Returns the datapoints stored at that moment.
 async fn sync_and_kill_midway(moto: &Moto, db: &std::path::Path, at: i64) -> i64 {
-    // Create the database first, so the test can watch it while the sync writes.
-    drop(Store::open(db).await.unwrap());
-    let watcher = Store::open(db).await.unwrap();
-    let mut watch = watcher.pool().acquire().await.unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_spendwatch"))
-        .envs(moto.env())
+    let mut sync = Command::new(env!("CARGO_BIN_EXE_spendwatch"));
+    sync.envs(moto.env())
         .arg("--db")
         .arg(db)
         .args([
@@ -538,42 +535,8 @@ async fn sync_and_kill_midway(moto: &Moto, db: &std::path::Path, at: i64) -> i64
             "--sync-lookback",
             "1",
         ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(db.with_extension("log")).unwrap())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    loop {
-        let stored: i64 = sqlx::query_scalar("SELECT coalesce(sum(count), 0) FROM series_chunks")
-            .fetch_one(&mut *watch)
-            .await
-            .unwrap();
-        if stored >= at {
-            sqlx::query("BEGIN IMMEDIATE")
-                .execute(&mut *watch)
-                .await
-                .unwrap();
-            break;
-        }
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "the sync wrote nothing in 2 minutes"
-        );
-        tokio::task::yield_now().await;
-    }
-    let _ = child.kill();
-    child.wait().unwrap();
-    let partial: i64 = sqlx::query_scalar("SELECT coalesce(sum(count), 0) FROM series_chunks")
-        .fetch_one(&mut *watch)
-        .await
-        .unwrap();
-    let _ = sqlx::query("ROLLBACK").execute(&mut *watch).await;
-    drop(watch);
-    watcher.close().await;
-    partial
+        .stderr(std::fs::File::create(db.with_extension("log")).unwrap());
+    kill_after_points(db, sync, at).await
 }
 
 #[test]
