@@ -103,3 +103,61 @@ impl<K: PartialEq, V> VersionedSlot<K, V> {
         Ok(value)
     }
 }
+
+/// Up to `capacity` values, each computed at most once per data version and key, shared by
+/// requests; the least recently used goes first when a new one would exceed the bound. A data
+/// version change empties it. Concurrent requests that miss wait for the one computing (a miss
+/// on another key waits too: misses are rare, and this keeps two large computations from
+/// running at once).
+pub struct VersionedCache<K, V> {
+    capacity: usize,
+    slots: Mutex<(Option<DataVersion>, Vec<(K, Arc<V>)>)>,
+}
+
+impl<K: PartialEq, V> VersionedCache<K, V> {
+    /// An empty cache keeping at most `capacity` values (at least one).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            slots: Mutex::new((None, Vec::new())),
+        }
+    }
+
+    /// The value for `key` at the store's current data version, computed by `compute` on a miss.
+    pub async fn get_or_compute<F, Fut>(
+        &self,
+        store: &Store,
+        key: K,
+        compute: F,
+    ) -> StoreResult<Arc<V>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = StoreResult<V>>,
+    {
+        let version = store.data_version().await?;
+        let mut guard = self.slots.lock().await;
+        let (kept_version, entries) = &mut *guard;
+        if *kept_version != Some(version) {
+            entries.clear();
+            *kept_version = Some(version);
+        }
+        if let Some(i) = entries.iter().position(|(k, _)| *k == key) {
+            // Most recently used last.
+            let entry = entries.remove(i);
+            let value = entry.1.clone();
+            entries.push(entry);
+            return Ok(value);
+        }
+        let value = Arc::new(compute().await?);
+        if entries.len() >= self.capacity {
+            entries.remove(0);
+        }
+        entries.push((key, value.clone()));
+        Ok(value)
+    }
+
+    /// How many values are kept.
+    pub async fn kept(&self) -> usize {
+        self.slots.lock().await.1.len()
+    }
+}
