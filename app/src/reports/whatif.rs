@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::cache::{VersionedCache, VersionedSlot};
+use super::cache::{VersionedMap, VersionedSlot};
 use super::form::{self, FieldValue};
 use super::{csv_usd, Table, Tables};
 use crate::analysis::downsample::Band;
@@ -454,24 +454,16 @@ type BaselineKey = (i64, i64, i64, usize);
 
 /// The what-if's shared work, per data version: the series reads (one service and hour range)
 /// and the baselines built from them (a few grids).
+#[derive(Default)]
 pub struct HistoryCache {
     reads: VersionedSlot<(i64, i64, i64), HistoryReads>,
-    baselines: VersionedCache<BaselineKey, Baseline>,
-}
-
-impl Default for HistoryCache {
-    fn default() -> Self {
-        Self {
-            reads: VersionedSlot::default(),
-            baselines: VersionedCache::new(BASELINES_KEPT),
-        }
-    }
+    baselines: VersionedMap<BaselineKey, Baseline, BASELINES_KEPT>,
 }
 
 impl HistoryCache {
     /// How many baselines are kept (for tests of the bound).
     pub async fn baselines_kept(&self) -> usize {
-        self.baselines.kept().await
+        self.baselines.len().await
     }
 }
 
@@ -654,7 +646,7 @@ async fn baseline(
     let compute = || async {
         let reads = shared_reads(state, service, range).await?;
         let (history, notes) = on_grid(&reads, service, range);
-        Ok(Baseline::new(
+        Ok::<_, crate::store::StoreError>(Baseline::new(
             &history,
             notes,
             reads.on_step,

@@ -198,3 +198,74 @@ async fn a_report_from_the_cached_baseline_and_replays_equals_a_fresh_one() {
     }
     assert!(state.whatif_history.baselines_kept().await <= 4);
 }
+
+#[tokio::test]
+async fn the_scaling_page_lists_each_step_of_a_stored_step_policy() {
+    use app::store::alarms::AlarmRecord;
+    use app::store::services::ScalingPolicy;
+    let app = spawn_app(Some(small_spec())).await;
+    let server = &fleet(2, small_spec().seed)[0].name;
+    let end = crate::helpers::test_end();
+    let mut svc = app
+        .store
+        .find_service(CLUSTER, server)
+        .await
+        .unwrap()
+        .unwrap()
+        .service;
+    svc.policies.push(ScalingPolicy {
+        name: "cpu-steps".into(),
+        policy_type: "StepScaling".into(),
+        metric: None,
+        target_value: None,
+        scale_in_cooldown: None,
+        scale_out_cooldown: None,
+        disable_scale_in: false,
+        step_adjustments: Some(
+            r#"{"adjustment_type":"ChangeInCapacity","cooldown":120,"steps":[{"lower":0.0,"upper":10.0,"adjustment":1},{"lower":10.0,"upper":null,"adjustment":3}]}"#.into(),
+        ),
+    });
+    app.store.upsert_service(&svc, end).await.unwrap();
+    let action = format!(
+        r#"["arn:aws:autoscaling:{}:123456789012:scalingPolicy:1a2b:resource/ecs/service/{CLUSTER}/{server}:policyName/cpu-steps"]"#,
+        svc.region
+    );
+    let alarm = AlarmRecord {
+        region: svc.region.clone(),
+        name: "steps-cpu-high".into(),
+        alarm_type: "MetricAlarm".into(),
+        namespace: Some("AWS/ECS".into()),
+        metric_name: Some("CPUUtilization".into()),
+        statistic: Some("Average".into()),
+        period: Some(60),
+        evaluation_periods: Some(3),
+        datapoints_to_alarm: Some(3),
+        threshold: Some(80.0),
+        comparison_operator: Some("GreaterThanThreshold".into()),
+        actions_enabled: true,
+        alarm_actions: Some(action),
+        ..AlarmRecord::default()
+    };
+    app.store.upsert_alarm(&alarm, end).await.unwrap();
+
+    let (status, html) = app
+        .get(&format!("/services/{CLUSTER}/{server}/scaling?range=14d"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"step-policies-table\""), "no step table");
+    for shown in [
+        "cpu-steps (120 s cooldown)",
+        "CPU 80 to under 90",
+        "+1 task",
+        "CPU 90 and above",
+        "+3 tasks",
+    ] {
+        assert!(html.contains(shown), "the page does not show {shown}");
+    }
+    // A service without step policies shows no such table.
+    let client = &fleet(2, small_spec().seed)[1].name;
+    let (_, html) = app
+        .get(&format!("/services/{CLUSTER}/{client}/scaling?range=14d"))
+        .await;
+    assert!(!html.contains("step-policies-table"));
+}
