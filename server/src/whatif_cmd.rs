@@ -166,12 +166,7 @@ async fn timings(state: &AppState, args: &WhatifArgs, range: &DateRange) -> anyh
     let (history, _) = read_history(state, &service, range).await.map_err(err)?;
     let demand = reconstruct(&history, fleet.size);
     let read = started.elapsed();
-    let initial = history
-        .tasks
-        .iter()
-        .copied()
-        .find(|t| t.is_finite())
-        .unwrap_or(f64::NAN);
+    let initial = history.initial_tasks();
     let prices = &state.settings.prices;
     let started = Instant::now();
     let run = simulate(&demand, &policy, &fleet, initial, &[], prices);

@@ -688,12 +688,7 @@ impl Baseline {
         prices: &PriceTable,
     ) -> Self {
         let demand = reconstruct(history, own_fleet.size);
-        let initial = history
-            .tasks
-            .iter()
-            .copied()
-            .find(|t| t.is_finite())
-            .unwrap_or(f64::NAN);
+        let initial = history.initial_tasks();
         let per_column = history.len().div_ceil(CHART_COLUMNS).max(1);
         let actual = actual_run(history, f64::from(own.max), own_fleet, alarms, prices);
         let own_run = simulate(&demand, own, own_fleet, initial, alarms, prices);
