@@ -19,4 +19,13 @@ for page in "$base" "$base?target_cpu=60&max=12" "$base?range=90d" "$base?sweep=
   curl -s -o /dev/null -w "   first request: %{time_total} s\n" "http://127.0.0.1:$port$page"
   wrk -t2 -c8 -d20s --latency "http://127.0.0.1:$port$page" | grep -E "Latency|50%|90%|99%|Requests/sec|Non-2xx"
 done
+# Every request a new CPU target (500 values, more than the replays a baseline keeps): the cost of
+# a query never asked before, on a warm baseline.
+cat >"$work/new-target.lua" <<'LUA'
+request = function()
+  return wrk.format(nil, wrk.path .. "&target_cpu=" .. string.format("%.1f", 40 + math.random(0, 499) / 10))
+end
+LUA
+echo "== wrk -t2 -c8 -d20s --latency $base?range=90d, a new target_cpu each request"
+wrk -t2 -c8 -d20s --latency -s "$work/new-target.lua" "http://127.0.0.1:$port$base?range=90d" | grep -E "Latency|50%|90%|99%|Requests/sec|Non-2xx"
 stop_server

@@ -1,13 +1,13 @@
 //! `spendwatch whatif`: the Scaling page's replay on the command line, as a table or JSON.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
 
 use app::clock::FixedClock;
-use app::reports::whatif::{build, parse_request, WhatIfReport};
+use app::domain::range::DateRange;
+use app::reports::whatif::{build, parse_sweep, WhatIfQuery, WhatIfReport};
 use app::settings::Settings;
 use app::state::AppState;
 use app::store::Store;
@@ -85,36 +85,31 @@ pub enum WhatifFormat {
 }
 
 impl WhatifArgs {
-    /// The options as the page's query string values.
-    fn query(&self) -> HashMap<String, String> {
-        let mut q = HashMap::new();
-        let mut put = |k: &str, v: Option<String>| {
-            if let Some(v) = v {
-                q.insert(k.to_string(), v);
-            }
+    /// The options as the report's own query (the type the page parses its query string into)
+    /// and the range replayed, read as the page reads its `range`, `from` and `to`.
+    pub fn query(&self, now: i64, default_days: u32) -> Result<(WhatIfQuery, DateRange), String> {
+        let range = DateRange::parse(
+            self.range.as_deref(),
+            self.from.as_deref(),
+            self.to.as_deref(),
+            now,
+            default_days,
+        )?;
+        let query = WhatIfQuery {
+            target_cpu: self.target_cpu,
+            target_memory: self.target_memory,
+            min: self.min,
+            max: self.max,
+            scale_out_cooldown: self.scale_out_cooldown,
+            scale_in_cooldown: self.scale_in_cooldown,
+            cpu: self.cpu,
+            memory: self.memory,
+            startup_minutes: self.startup,
+            base: self.base,
+            spot_pct: self.spot_pct,
+            sweep: parse_sweep(self.sweep.as_deref())?,
         };
-        put("target_cpu", self.target_cpu.map(|v| v.to_string()));
-        put("target_memory", self.target_memory.map(|v| v.to_string()));
-        put("min", self.min.map(|v| v.to_string()));
-        put("max", self.max.map(|v| v.to_string()));
-        put(
-            "scale_out_cooldown",
-            self.scale_out_cooldown.map(|v| v.to_string()),
-        );
-        put(
-            "scale_in_cooldown",
-            self.scale_in_cooldown.map(|v| v.to_string()),
-        );
-        put("cpu", self.cpu.map(|v| v.to_string()));
-        put("memory", self.memory.map(|v| v.to_string()));
-        put("startup", self.startup.map(|v| v.to_string()));
-        put("base", self.base.map(|v| v.to_string()));
-        put("spot_pct", self.spot_pct.map(|v| v.to_string()));
-        put("range", self.range.clone());
-        put("from", self.from.clone());
-        put("to", self.to.clone());
-        put("sweep", self.sweep.clone());
-        q
+        Ok((query, range))
     }
 }
 
@@ -125,10 +120,9 @@ pub async fn run(
     settings: Settings,
     now: i64,
 ) -> anyhow::Result<String> {
-    let q = args.query();
-    let get = |k: &str| q.get(k).cloned();
-    let (query, range) =
-        parse_request(&get, now, settings.rules.lookback_days).map_err(anyhow::Error::msg)?;
+    let (query, range) = args
+        .query(now, settings.rules.lookback_days)
+        .map_err(anyhow::Error::msg)?;
     let state = AppState::new(store, Arc::new(FixedClock(now)), settings);
     if args.timings {
         eprint!("{}", timings(&state, args, &range).await?);
@@ -152,11 +146,7 @@ pub async fn run(
 
 /// Times the replay's parts apart: the store read, one replay of the own settings and a sweep
 /// of the CPU target over 40..90%.
-async fn timings(
-    state: &AppState,
-    args: &WhatifArgs,
-    range: &app::domain::range::DateRange,
-) -> anyhow::Result<String> {
+async fn timings(state: &AppState, args: &WhatifArgs, range: &DateRange) -> anyhow::Result<String> {
     use app::analysis::scaling::{demand::reconstruct, simulate, sweep, Fleet, Policy, SweepKind};
     use app::reports::whatif::{find, read_history};
     use std::time::Instant;
@@ -176,12 +166,7 @@ async fn timings(
     let (history, _) = read_history(state, &service, range).await.map_err(err)?;
     let demand = reconstruct(&history, fleet.size);
     let read = started.elapsed();
-    let initial = history
-        .tasks
-        .iter()
-        .copied()
-        .find(|t| t.is_finite())
-        .unwrap_or(f64::NAN);
+    let initial = history.initial_tasks();
     let prices = &state.settings.prices;
     let started = Instant::now();
     let run = simulate(&demand, &policy, &fleet, initial, &[], prices);
@@ -264,4 +249,101 @@ pub fn table(r: &WhatIfReport) -> String {
         out += &format!("Note: {n}\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// The options alone, as clap reads them.
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: WhatifArgs,
+    }
+
+    /// The query and range the page reads from `query_string`.
+    fn page(query_string: &str, now: i64) -> Result<(WhatIfQuery, DateRange), String> {
+        let pairs: Vec<(String, String)> = query_string
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        app::reports::whatif::parse_request(&get, now, 14)
+    }
+
+    /// The query and range the CLI reads from `argv`.
+    fn cli(argv: &[&str], now: i64) -> Result<(WhatIfQuery, DateRange), String> {
+        let cli = Cli::try_parse_from(["whatif", "--service", "svc"].iter().chain(argv))
+            .map_err(|e| e.to_string())?;
+        cli.args.query(now, 14)
+    }
+
+    #[test]
+    fn the_cli_and_the_page_read_every_setting_the_same_way() {
+        let now = 1_790_000_000;
+        let cases: [(&[&str], &str); 5] = [
+            (&[], ""),
+            (
+                &[
+                    "--target-cpu",
+                    "60",
+                    "--target-memory",
+                    "72.5",
+                    "--min",
+                    "3",
+                    "--max",
+                    "12",
+                    "--scale-out-cooldown",
+                    "30",
+                    "--scale-in-cooldown",
+                    "600",
+                    "--cpu",
+                    "1024",
+                    "--memory",
+                    "4096",
+                    "--startup",
+                    "4",
+                    "--base",
+                    "2",
+                    "--spot-pct",
+                    "50",
+                    "--sweep",
+                    "max-tasks",
+                    "--range",
+                    "90d",
+                ],
+                "target_cpu=60&target_memory=72.5&min=3&max=12&scale_out_cooldown=30\
+                 &scale_in_cooldown=600&cpu=1024&memory=4096&startup=4&base=2&spot_pct=50\
+                 &sweep=max-tasks&range=90d",
+            ),
+            (&["--sweep", "none", "--range", "7d"], "sweep=none&range=7d"),
+            (
+                &["--from", "2026-09-01", "--to", "2026-09-30"],
+                "from=2026-09-01&to=2026-09-30",
+            ),
+            (&["--sweep", "target-cpu"], "sweep=target-cpu"),
+        ];
+        for (argv, query_string) in cases {
+            let from_cli = cli(argv, now).unwrap();
+            assert_eq!(from_cli, page(query_string, now).unwrap(), "{argv:?}");
+            // The page's own links carry the same settings back.
+            let link = from_cli.0.to_query_string();
+            assert_eq!(page(&link, now).unwrap().0, from_cli.0, "{link}");
+        }
+    }
+
+    #[test]
+    fn the_cli_and_the_page_refuse_the_same_sweep_and_range_with_the_same_words() {
+        let now = 1_790_000_000;
+        for (argv, query_string) in [
+            (["--sweep", "cost"], "sweep=cost"),
+            (["--range", "5d"], "range=5d"),
+        ] {
+            let from_cli = cli(&argv, now).unwrap_err();
+            assert_eq!(from_cli, page(query_string, now).unwrap_err());
+        }
+    }
 }

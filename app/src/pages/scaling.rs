@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::analysis::scaling::{Metric, SweepKind};
+use crate::analysis::scaling::{Metric, Policy, SweepKind};
 use crate::charts::whatif::{render_compare, render_frontier, CompareChart, FrontierPoint};
 use crate::components::{load_page, Column, DataTable, Layout};
 use crate::error::AppError;
@@ -192,6 +192,7 @@ fn scaling_view(d: ScalingData) -> impl IntoView {
         <section class="card" id="whatif-form-card">
             <h2>"Settings to replay"</h2>
             <p class="note">{own_text}</p>
+            {step_policies(own)}
             {presets(&d, &base)}
             {form(&d, &base)}
         </section>
@@ -215,6 +216,38 @@ fn scaling_view(d: ScalingData) -> impl IntoView {
         {sweep_section(&d, &base)}
         {together_section(r, &base)}
     }
+}
+
+/// The service's step scaling policies, step by step: replayed as stored (the form does not
+/// change them).
+fn step_policies(own: &Policy) -> Option<impl IntoView> {
+    if own.steps.is_empty() {
+        return None;
+    }
+    let columns = vec![
+        Column::text("Step policy"),
+        Column::text("When the alarm's value is"),
+        Column::text("Adjustment"),
+    ];
+    let rows = own
+        .steps
+        .iter()
+        .flat_map(|p| {
+            let name = format!("{} ({} s cooldown)", p.name, p.cooldown_s);
+            p.describe_steps()
+                .into_iter()
+                .map(move |(interval, adjustment)| (name.clone(), interval, adjustment))
+        })
+        .map(|(name, interval, adjustment)| {
+            view! { <tr><td>{name}</td><td>{interval}</td><td>{adjustment}</td></tr> }
+        })
+        .collect_view();
+    Some(view! {
+        <div id="step-policies">
+            <DataTable id="step-policies-table" columns>{rows}</DataTable>
+            <p class="note">"Step policies are replayed as stored, with every setting above; the form does not change them."</p>
+        </div>
+    })
 }
 
 fn presets(d: &ScalingData, base: &str) -> impl IntoView {

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::cache::VersionedSlot;
+use super::cache::{VersionedMap, VersionedSlot};
 use super::form::{self, FieldValue};
 use super::{csv_usd, Table, Tables};
 use crate::analysis::downsample::Band;
@@ -16,7 +16,7 @@ use crate::analysis::scaling::{
     Demand, Fleet, History, Metric, Policy, Run, SweepKind, SweepPoint, Totals,
 };
 use crate::domain::capacity::StrategyItem;
-use crate::domain::fargate::TaskSize;
+use crate::domain::fargate::{PriceTable, TaskSize};
 use crate::domain::range::DateRange;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -72,10 +72,7 @@ impl WhatIfQuery {
         ) -> Result<Option<T>, String> {
             form::number(name, get(name).as_deref())
         }
-        let sweep = match form::given(get("sweep").as_deref()).filter(|s| *s != "none") {
-            Some(s) => Some(SweepKind::parse(s)?),
-            None => None,
-        };
+        let sweep = parse_sweep(get("sweep").as_deref())?;
         Ok(Self {
             target_cpu: num(get, "target_cpu")?,
             target_memory: num(get, "target_memory")?,
@@ -129,6 +126,14 @@ impl WhatIfQuery {
             ..self.clone()
         } == Self::default()
     }
+}
+
+/// The `sweep` field: unset when blank or `none`, else a [`SweepKind`].
+pub fn parse_sweep(value: Option<&str>) -> Result<Option<SweepKind>, String> {
+    form::given(value)
+        .filter(|s| *s != "none")
+        .map(SweepKind::parse)
+        .transpose()
 }
 
 /// The settings a replay ran with.
@@ -279,55 +284,31 @@ pub async fn build(
         strategy: service.service.strategy.clone(),
     };
     let (settings, fleet) = apply(&query, &own, &own_fleet)?;
-    let (history, history_notes) = read_history(state, &service, &range).await?;
-    notes.extend(history_notes);
     let (alarms, alarms_assumed) = alarm_lines(&stored_alarms, name);
     let prices = &state.settings.prices;
-    let own_demand = reconstruct(&history, own_fleet.size);
-    let initial = history
-        .tasks
-        .iter()
-        .copied()
-        .find(|t| t.is_finite())
-        .unwrap_or(f64::NAN);
-
-    let actual = actual_run(&history, f64::from(own.max), &own_fleet, &alarms, prices);
-    let own_run = simulate(&own_demand, &own, &own_fleet, initial, &alarms, prices);
-    let own_calibration = calibrate(&own_run.tasks, &history.tasks);
-    // The service's own settings asked for (the page's default): that replay is the one just run.
-    let run = if settings == own && fleet == own_fleet {
-        own_run
-    } else {
-        simulate(&own_demand, &settings, &fleet, initial, &alarms, prices)
-    };
+    let base = baseline(state, &service, &range, &own, &own_fleet, &alarms).await?;
+    notes.extend(base.notes.iter().cloned());
+    // Only what the query changes is replayed: the own settings' replay (the page's default)
+    // and any replay asked for lately come from the baseline.
+    let run = base.replay(&settings, &fleet, &alarms, prices);
     let sweep = query.sweep.map(|kind| SweepReport {
         kind,
         points: sweep(
-            &own_demand,
+            &base.demand,
             &settings,
             &fleet,
-            initial,
+            base.initial,
             &alarms,
             prices,
             kind,
         ),
     });
     let rec_size = recommended_size(state, service.id, now).await?;
-    let together = rec_size.map(|size| {
-        together(
-            &own_demand,
-            &settings,
-            &fleet,
-            size,
-            initial,
-            &alarms,
-            prices,
-        )
-    });
+    let together = rec_size.map(|size| together(&base, &settings, &fleet, size, &alarms, prices));
     let own_is_asked = query.is_own();
     Ok(WhatIfReport {
         presets: presets(&service, rec_size, together.as_ref()),
-        charts: charts(&history, &actual, &run, range.from),
+        charts: base.charts(&run, range.from),
         service: service.service.name.clone(),
         cluster: service.service.cluster.clone(),
         range,
@@ -343,12 +324,12 @@ pub async fn build(
             strategy: own_fleet.strategy,
             own: true,
         },
-        actual: actual.totals,
-        simulated: run.totals,
-        calibration: own_is_asked.then_some(own_calibration),
-        own_calibration,
-        capped_minutes: own_demand.capped_minutes,
-        missing_minutes: own_demand.missing_minutes,
+        actual: base.actual.clone(),
+        simulated: run.totals.clone(),
+        calibration: own_is_asked.then_some(base.own_calibration),
+        own_calibration: base.own_calibration,
+        capped_minutes: base.demand.capped_minutes,
+        missing_minutes: base.demand.missing_minutes,
         alarms,
         alarms_assumed,
         notes,
@@ -452,14 +433,39 @@ fn finest<'a>(all: &'a [StoredSeries], metric: &str, stat: &str) -> Option<&'a S
 #[derive(Debug, Default)]
 pub struct HistoryReads {
     step: i64,
+    /// Whether every point's time is a multiple of the step (CloudWatch's are): then the grid of
+    /// any range holds the same points as the grid of the range moved to the next step boundary.
+    on_step: bool,
     cpu: Option<SeriesPoints>,
     mem: Option<SeriesPoints>,
     tasks: Option<SeriesPoints>,
     requests: Option<SeriesPoints>,
 }
 
-/// The what-if's series reads, keyed by service id and the range's first and last hour.
-pub type HistoryCache = VersionedSlot<(i64, i64, i64), HistoryReads>;
+/// Baselines kept at once (a few services or ranges; a 365-day one holds about 13 MB).
+const BASELINES_KEPT: usize = 4;
+/// Replays a baseline remembers besides the own settings' (the latest queries and their pairs).
+const REPLAYS_KEPT: usize = 8;
+
+/// Which grid a baseline is for: the service and, for points on the step, the first and last
+/// step boundary at or after the range's ends with the minute count (every range between the
+/// same boundaries replays the same minutes; a preset range moves with the clock every second).
+type BaselineKey = (i64, i64, i64, usize);
+
+/// The what-if's shared work, per data version: the series reads (one service and hour range)
+/// and the baselines built from them (a few grids).
+#[derive(Default)]
+pub struct HistoryCache {
+    reads: VersionedSlot<(i64, i64, i64), HistoryReads>,
+    baselines: VersionedMap<BaselineKey, Baseline, BASELINES_KEPT>,
+}
+
+impl HistoryCache {
+    /// How many baselines are kept (for tests of the bound).
+    pub async fn baselines_kept(&self) -> usize {
+        self.baselines.len().await
+    }
+}
 
 /// Reads the four series over `[from, to)`, through the store's series read.
 async fn history_reads(
@@ -485,13 +491,45 @@ async fn history_reads(
         read(finest(&all, "RunningTaskCount", "Average")),
         read(finest(&all, "RequestCount", "Sum")),
     )?;
+    let step = grid_step(&all);
+    let on_step = [&cpu_points, &mem, &tasks, &requests]
+        .iter()
+        .filter_map(|p| p.as_ref())
+        .all(|p| p.ts.iter().all(|t| t.rem_euclid(step) == 0));
     Ok(HistoryReads {
-        step: cpu.map_or(60, |s| s.key.period.max(60)),
+        step,
+        on_step,
         cpu: cpu_points,
         mem,
         tasks,
         requests,
     })
+}
+
+/// The replay's grid step: the finest CPU series' period, at least a minute.
+fn grid_step(all: &[StoredSeries]) -> i64 {
+    finest(all, "CPUUtilization", "Average").map_or(60, |s| s.key.period.max(60))
+}
+
+/// The series reads covering the range's whole hours (shared by requests).
+async fn shared_reads(
+    state: &AppState,
+    service: &StoredService,
+    range: &DateRange,
+) -> StoreResult<std::sync::Arc<HistoryReads>> {
+    let (first_hour, last_hour) = (range.from.div_euclid(3600), range.to.div_euclid(3600));
+    state
+        .whatif_history
+        .reads
+        .get_or_compute(&state.store, (service.id, first_hour, last_hour), || {
+            history_reads(
+                &state.store,
+                service,
+                first_hour * 3600,
+                (last_hour + 1) * 3600,
+            )
+        })
+        .await
 }
 
 /// Reads the service's history over the range onto one grid (from the shared reads when they
@@ -501,30 +539,28 @@ pub async fn read_history(
     service: &StoredService,
     range: &DateRange,
 ) -> Result<(History, Vec<String>), AppError> {
-    let (first_hour, last_hour) = (range.from.div_euclid(3600), range.to.div_euclid(3600));
-    let reads = state
-        .whatif_history
-        .get_or_compute(&state.store, (service.id, first_hour, last_hour), || {
-            history_reads(
-                &state.store,
-                service,
-                first_hour * 3600,
-                (last_hour + 1) * 3600,
-            )
-        })
-        .await?;
+    let reads = shared_reads(state, service, range).await?;
+    Ok(on_grid(&reads, service, range))
+}
+
+/// Puts the reads on the range's grid; a missing task count is the desired count throughout.
+fn on_grid(
+    reads: &HistoryReads,
+    service: &StoredService,
+    range: &DateRange,
+) -> (History, Vec<String>) {
     let step = reads.step;
     let on_grid = |p: &Option<SeriesPoints>| {
         p.as_ref()
             .map(|p| align(&p.ts, &p.values, range.from, range.to, step))
     };
-    let n = ((range.to - range.from).max(0) / step) as usize;
+    let n = grid_len(range, step);
     let mut notes = Vec::new();
     let tasks = on_grid(&reads.tasks).unwrap_or_else(|| {
         notes.push("no RunningTaskCount (Container Insights): the current desired count is assumed throughout".into());
         vec![service.service.desired_count as f64; n]
     });
-    Ok((
+    (
         History {
             start: range.from,
             step,
@@ -534,7 +570,222 @@ pub async fn read_history(
             requests: on_grid(&reads.requests).unwrap_or_default(),
         },
         notes,
-    ))
+    )
+}
+
+/// Minutes (steps) on the range's grid.
+fn grid_len(range: &DateRange, step: i64) -> usize {
+    ((range.to - range.from).max(0) / step) as usize
+}
+
+/// Per-minute values shrunk to chart columns, timed from the grid's start (0).
+#[derive(Debug, Clone, PartialEq, Default)]
+struct RunColumns {
+    tasks: Vec<Band>,
+    cpu: Vec<Band>,
+    mem: Vec<Band>,
+}
+
+/// One replay as a report shows it: the settings, the totals and the chart columns.
+#[derive(Debug)]
+struct Replay {
+    policy: Policy,
+    fleet: Fleet,
+    totals: Totals,
+    columns: RunColumns,
+}
+
+/// What every replay of a service over one grid shares, whatever the settings asked for: the
+/// demand, what really ran, and the own settings' replay with its calibration; plus the last
+/// few replays asked for. Computed once per data version and grid.
+pub struct Baseline {
+    /// Notes on the history (a missing series).
+    notes: Vec<String>,
+    /// Demand rebuilt for the own task size.
+    demand: Demand,
+    /// The first known task count.
+    initial: f64,
+    /// The grid's first minute (the exact range it was built for).
+    from: i64,
+    /// The grid's end.
+    to: i64,
+    /// Whether any range between the same step boundaries has the same grid.
+    on_step: bool,
+    /// Values a chart column holds.
+    per_column: usize,
+    /// Seconds a chart column spans.
+    column_width: i64,
+    /// What really ran.
+    actual: Totals,
+    actual_columns: RunColumns,
+    /// The own settings' replay.
+    own: std::sync::Arc<Replay>,
+    /// It against the actual count.
+    own_calibration: Calibration,
+    /// Other replays asked for lately, oldest first.
+    replays: std::sync::Mutex<Vec<std::sync::Arc<Replay>>>,
+}
+
+/// The baseline of the service's replays over `range` (shared by requests over the same grid).
+async fn baseline(
+    state: &AppState,
+    service: &StoredService,
+    range: &DateRange,
+    own: &Policy,
+    own_fleet: &Fleet,
+    alarms: &[AlarmLine],
+) -> Result<std::sync::Arc<Baseline>, AppError> {
+    let prices = &state.settings.prices;
+    let step = grid_step(&state.store.list_series(Some(service.id)).await?);
+    let key = (
+        service.id,
+        ceil_div(range.from, step),
+        ceil_div(range.to, step),
+        grid_len(range, step),
+    );
+    let compute = || async {
+        let reads = shared_reads(state, service, range).await?;
+        let (history, notes) = on_grid(&reads, service, range);
+        Ok::<_, crate::store::StoreError>(Baseline::new(
+            &history,
+            notes,
+            reads.on_step,
+            range,
+            own,
+            own_fleet,
+            alarms,
+            prices,
+        ))
+    };
+    let kept = state
+        .whatif_history
+        .baselines
+        .get_or_compute(&state.store, key, compute)
+        .await?;
+    if kept.on_step || (kept.from, kept.to) == (range.from, range.to) {
+        return Ok(kept);
+    }
+    // Points off the step: only the exact range has this grid; not kept (CloudWatch's are on it).
+    Ok(std::sync::Arc::new(compute().await?))
+}
+
+/// `a / b` rounded up.
+fn ceil_div(a: i64, b: i64) -> i64 {
+    -(-a).div_euclid(b)
+}
+
+impl Baseline {
+    /// Rebuilds demand, totals what really ran and replays the own settings.
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        history: &History,
+        notes: Vec<String>,
+        on_step: bool,
+        range: &DateRange,
+        own: &Policy,
+        own_fleet: &Fleet,
+        alarms: &[AlarmLine],
+        prices: &PriceTable,
+    ) -> Self {
+        let demand = reconstruct(history, own_fleet.size);
+        let initial = history.initial_tasks();
+        let per_column = history.len().div_ceil(CHART_COLUMNS).max(1);
+        let actual = actual_run(history, f64::from(own.max), own_fleet, alarms, prices);
+        let own_run = simulate(&demand, own, own_fleet, initial, alarms, prices);
+        let own_calibration = calibrate(&own_run.tasks, &history.tasks);
+        Self {
+            notes,
+            initial,
+            from: range.from,
+            to: range.to,
+            on_step,
+            per_column,
+            column_width: per_column as i64 * history.step,
+            actual_columns: run_columns(&actual, per_column, per_column as i64 * history.step),
+            actual: actual.totals,
+            own: std::sync::Arc::new(Replay {
+                columns: run_columns(&own_run, per_column, per_column as i64 * history.step),
+                totals: own_run.totals,
+                policy: own.clone(),
+                fleet: own_fleet.clone(),
+            }),
+            own_calibration,
+            demand,
+            replays: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The replay of `policy` on `fleet`: kept when it is the own settings' or was asked for
+    /// lately, else run (and kept, the oldest going first).
+    fn replay(
+        &self,
+        policy: &Policy,
+        fleet: &Fleet,
+        alarms: &[AlarmLine],
+        prices: &PriceTable,
+    ) -> std::sync::Arc<Replay> {
+        let same = |r: &Replay| r.policy == *policy && r.fleet == *fleet;
+        if same(&self.own) {
+            return self.own.clone();
+        }
+        if let Some(r) = self.kept_replays().iter().find(|r| same(r)) {
+            return r.clone();
+        }
+        // Run outside the lock: two requests asking the same new settings at once both run it.
+        let run = simulate(&self.demand, policy, fleet, self.initial, alarms, prices);
+        let replay = std::sync::Arc::new(Replay {
+            columns: run_columns(&run, self.per_column, self.column_width),
+            totals: run.totals,
+            policy: policy.clone(),
+            fleet: fleet.clone(),
+        });
+        let mut kept = self.kept_replays();
+        if !kept.iter().any(|r| same(r)) {
+            if kept.len() >= REPLAYS_KEPT {
+                kept.remove(0);
+            }
+            kept.push(replay.clone());
+        }
+        replay
+    }
+
+    /// The replays kept (a poisoned lock only means a panic elsewhere: the list is still whole).
+    fn kept_replays(&self) -> std::sync::MutexGuard<'_, Vec<std::sync::Arc<Replay>>> {
+        self.replays
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The charts of what ran against `run`, timed from `from`.
+    fn charts(&self, run: &Replay, from: i64) -> WhatIfCharts {
+        let at = |bands: &[Band]| -> Vec<Band> {
+            bands
+                .iter()
+                .map(|b| Band {
+                    ts: b.ts + from,
+                    ..*b
+                })
+                .collect()
+        };
+        WhatIfCharts {
+            actual_tasks: at(&self.actual_columns.tasks),
+            simulated_tasks: at(&run.columns.tasks),
+            actual_cpu: at(&self.actual_columns.cpu),
+            simulated_cpu: at(&run.columns.cpu),
+            actual_mem: at(&self.actual_columns.mem),
+            simulated_mem: at(&run.columns.mem),
+            column_width: self.column_width,
+        }
+    }
+}
+
+/// A run's chart columns, timed from 0.
+fn run_columns(run: &Run, per: usize, width: i64) -> RunColumns {
+    RunColumns {
+        tasks: columns(&run.tasks, per, 0, width),
+        cpu: columns(&run.cpu_pct, per, 0, width),
+        mem: columns(&run.mem_pct, per, 0, width),
+    }
 }
 
 /// The service's alarm thresholds on average CPU and memory utilization (greater-than alarms on
@@ -603,13 +854,12 @@ async fn recommended_size(
 
 /// Replays the recommended size with each target moved to keep the same spare capacity per task.
 fn together(
-    demand: &Demand,
+    base: &Baseline,
     settings: &Policy,
     fleet: &Fleet,
     size: TaskSize,
-    initial: f64,
     alarms: &[AlarmLine],
-    prices: &crate::domain::fargate::PriceTable,
+    prices: &PriceTable,
 ) -> Together {
     let round = |v: f64| (v * 10.0).round() / 10.0;
     let target_cpu = settings.target(Metric::Cpu).map(|t| {
@@ -637,7 +887,7 @@ fn together(
         size,
         ..fleet.clone()
     };
-    let totals = simulate(demand, &policy, &pair, initial, alarms, prices).totals;
+    let totals = base.replay(&policy, &pair, alarms, prices).totals.clone();
     let query = WhatIfQuery {
         target_cpu,
         target_memory,
@@ -704,22 +954,6 @@ fn presets(
         });
     }
     out
-}
-
-/// Shrinks the per-minute runs to chart columns.
-fn charts(history: &History, actual: &Run, simulated: &Run, from: i64) -> WhatIfCharts {
-    let per = history.len().div_ceil(CHART_COLUMNS).max(1);
-    let width = per as i64 * history.step;
-    let bands = |v: &[f64]| columns(v, per, from, width);
-    WhatIfCharts {
-        actual_tasks: bands(&actual.tasks),
-        simulated_tasks: bands(&simulated.tasks),
-        actual_cpu: bands(&actual.cpu_pct),
-        simulated_cpu: bands(&simulated.cpu_pct),
-        actual_mem: bands(&actual.mem_pct),
-        simulated_mem: bands(&simulated.mem_pct),
-        column_width: width,
-    }
 }
 
 /// Groups `per` values a column: min, max and mean of the finite ones (empty columns left out).

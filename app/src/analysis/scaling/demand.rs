@@ -36,6 +36,15 @@ impl History {
     pub fn is_empty(&self) -> bool {
         self.tasks.is_empty()
     }
+
+    /// The first known task count (NaN when none is): where a replay starts.
+    pub fn initial_tasks(&self) -> f64 {
+        self.tasks
+            .iter()
+            .copied()
+            .find(|t| t.is_finite())
+            .unwrap_or(f64::NAN)
+    }
 }
 
 /// What the service had to carry each minute, in absolute units; NaN where history is missing.

@@ -135,6 +135,55 @@ impl StepPolicy {
         )
     }
 
+    /// Each step in words, as (the metric's interval, the adjustment): `("CPU 80 to under 90",
+    /// "+2 tasks")`; the bounds are absolute (threshold plus the step's relative bounds), open
+    /// or closed as AWS applies them.
+    pub fn describe_steps(&self) -> Vec<(String, String)> {
+        let below = matches!(
+            self.rule.comparison,
+            Comparison::LessThan | Comparison::LessThanOrEqual
+        );
+        let t = self.rule.threshold;
+        let at = |relative: f64| format_value(t + relative);
+        self.steps
+            .iter()
+            .map(|s| {
+                let interval = match (s.lower, s.upper, below) {
+                    (None, None, _) => "any breach".to_string(),
+                    (Some(l), None, false) => format!("{} and above", at(l)),
+                    (Some(l), None, true) => format!("above {}", at(l)),
+                    (None, Some(u), false) => format!("under {}", at(u)),
+                    (None, Some(u), true) => format!("{} and below", at(u)),
+                    (Some(l), Some(u), false) => format!("{} to under {}", at(l), at(u)),
+                    (Some(l), Some(u), true) => format!("above {} to {}", at(l), at(u)),
+                };
+                (
+                    format!("{} {interval}", self.metric.label()),
+                    self.describe_adjustment(s.adjustment),
+                )
+            })
+            .collect()
+    }
+
+    /// One step's adjustment in words: `+2 tasks`, `-50% of the tasks (at least 1)`, `set to 4 tasks`.
+    fn describe_adjustment(&self, adjustment: i64) -> String {
+        let tasks = |n: i64| if n.abs() == 1 { "task" } else { "tasks" };
+        match self.adjustment_type {
+            AdjustmentType::ChangeInCapacity => {
+                format!("{adjustment:+} {}", tasks(adjustment))
+            }
+            AdjustmentType::ExactCapacity => format!("set to {adjustment} {}", tasks(adjustment)),
+            AdjustmentType::PercentChangeInCapacity => {
+                let least = self
+                    .min_adjustment_magnitude
+                    .filter(|m| *m > 0)
+                    .map(|m| format!(" (at least {m} {})", tasks(m)))
+                    .unwrap_or_default();
+                format!("{adjustment:+}% of the tasks{least}")
+            }
+        }
+    }
+
     /// Why this policy cannot be replayed, if it cannot.
     pub fn problem(&self) -> Option<String> {
         let r = &self.rule;
@@ -162,6 +211,12 @@ impl StepPolicy {
         }
         None
     }
+}
+
+/// A threshold as people write it: `80`, `12.5`.
+fn format_value(v: f64) -> String {
+    let rounded = (v * 1000.0).round() / 1000.0;
+    format!("{rounded}")
 }
 
 /// AWS's rounding of a percent change: above 1 rounds down, between 0 and 1 becomes 1, between
@@ -284,6 +339,52 @@ mod tests {
             upper,
             adjustment,
         }
+    }
+
+    #[test]
+    fn steps_are_described_with_absolute_bounds_open_or_closed_as_aws_applies_them() {
+        let mut out = policy(
+            AdjustmentType::ChangeInCapacity,
+            Comparison::GreaterThan,
+            70.0,
+        );
+        out.steps = vec![step(Some(0.0), Some(12.5), 1), step(Some(12.5), None, 3)];
+        assert_eq!(
+            out.describe_steps(),
+            vec![
+                ("CPU 70 to under 82.5".to_string(), "+1 task".to_string()),
+                ("CPU 82.5 and above".to_string(), "+3 tasks".to_string()),
+            ]
+        );
+        let mut scale_in = policy(
+            AdjustmentType::PercentChangeInCapacity,
+            Comparison::LessThan,
+            20.0,
+        );
+        scale_in.min_adjustment_magnitude = Some(2);
+        scale_in.steps = vec![
+            step(Some(-10.0), Some(0.0), -25),
+            step(None, Some(-10.0), -50),
+        ];
+        assert_eq!(
+            scale_in.describe_steps(),
+            vec![
+                (
+                    "CPU above 10 to 20".to_string(),
+                    "-25% of the tasks (at least 2 tasks)".to_string()
+                ),
+                (
+                    "CPU 10 and below".to_string(),
+                    "-50% of the tasks (at least 2 tasks)".to_string()
+                ),
+            ]
+        );
+        let mut exact = policy(AdjustmentType::ExactCapacity, Comparison::GreaterThan, 90.0);
+        exact.steps = vec![step(None, None, 6)];
+        assert_eq!(
+            exact.describe_steps(),
+            vec![("CPU any breach".to_string(), "set to 6 tasks".to_string())]
+        );
     }
 
     #[test]
