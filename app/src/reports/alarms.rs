@@ -243,6 +243,8 @@ pub struct RangeReads {
     breach: HashMap<String, Option<f64>>,
     /// Each alarm's state changes, oldest first.
     changes: HashMap<String, Vec<RecordedChange>>,
+    /// The service each metric belongs to (every stored series read: the same for any range).
+    owners: HashMap<(String, String, String), ServiceRef>,
 }
 
 /// The Alarms report's reads, keyed by the range's first and last hour.
@@ -263,6 +265,7 @@ async fn range_reads(
                 .alarm_state_changes(None, from.div_euclid(3600) * 3600, i64::MAX)
                 .await?,
         ),
+        owners: services_of(store).await?,
     })
 }
 
@@ -413,7 +416,6 @@ pub async fn build(state: &AppState, query: AlarmsQuery, now: i64) -> Result<Ala
         query.range.to.min(now.max(query.range.from + 1)),
     );
     let alarms = store.list_alarms(None).await?;
-    let owners = services_of(store).await?;
     let reads = state
         .alarm_reads
         .get_or_compute(store, (from.div_euclid(3600), to.div_euclid(3600)), || {
@@ -424,7 +426,7 @@ pub async fn build(state: &AppState, query: AlarmsQuery, now: i64) -> Result<Ala
         let all = reads.changes.get(name).map(Vec::as_slice).unwrap_or(&[]);
         &all[all.partition_point(|c| c.ts < from)..all.partition_point(|c| c.ts < to)]
     };
-    let breach = &reads.breach;
+    let (breach, owners) = (&reads.breach, &reads.owners);
     let total = alarms.len();
     let mut rows: Vec<AlarmRow> = alarms
         .into_iter()

@@ -103,3 +103,138 @@ impl<K: PartialEq, V> VersionedSlot<K, V> {
         Ok(value)
     }
 }
+
+/// Up to `N` values computed at most once per data version and key, shared by requests: past `N`
+/// the least recently used is dropped, and all of them when the data changes, so what it holds
+/// stays bounded whatever keys requests ask for. Concurrent requests that miss wait for the one
+/// computing.
+pub struct VersionedMap<K, V, const N: usize> {
+    slots: Mutex<Slots<K, V>>,
+}
+
+/// The values of one data version, most recently used first.
+struct Slots<K, V> {
+    version: Option<DataVersion>,
+    entries: std::collections::VecDeque<(K, Arc<V>)>,
+}
+
+impl<K, V, const N: usize> Default for VersionedMap<K, V, N> {
+    fn default() -> Self {
+        Self {
+            slots: Mutex::new(Slots {
+                version: None,
+                entries: std::collections::VecDeque::with_capacity(N),
+            }),
+        }
+    }
+}
+
+impl<K: PartialEq, V, const N: usize> VersionedMap<K, V, N> {
+    /// The value for `key` at the store's current data version, computed by `compute` on a miss.
+    pub async fn get_or_compute<F, Fut, E>(
+        &self,
+        store: &Store,
+        key: K,
+        compute: F,
+    ) -> Result<Arc<V>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<V, E>>,
+        E: From<crate::store::StoreError>,
+    {
+        let version = store.data_version().await?;
+        let mut slots = self.slots.lock().await;
+        if slots.version != Some(version) {
+            slots.entries.clear();
+            slots.version = Some(version);
+        }
+        if let Some(i) = slots.entries.iter().position(|(k, _)| *k == key) {
+            let hit = slots.entries.remove(i).expect("position is in range");
+            let value = hit.1.clone();
+            slots.entries.push_front(hit);
+            return Ok(value);
+        }
+        let value = Arc::new(compute().await?);
+        slots.entries.truncate(N.saturating_sub(1));
+        if N > 0 {
+            slots.entries.push_front((key, value.clone()));
+        }
+        Ok(value)
+    }
+
+    /// How many values are kept now (at most `N`).
+    pub async fn len(&self) -> usize {
+        self.slots.lock().await.entries.len()
+    }
+
+    /// Whether nothing is kept.
+    pub async fn is_empty(&self) -> bool {
+        self.len().await == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::store::sync_runs::{RunTotals, RunTrigger};
+
+    async fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        (dir, store)
+    }
+
+    /// Gets `key` through the map, counting computations in `computed`.
+    async fn get(
+        map: &VersionedMap<u32, u32, 2>,
+        store: &Store,
+        key: u32,
+        computed: &AtomicUsize,
+    ) -> u32 {
+        let value = map
+            .get_or_compute(store, key, || async {
+                computed.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, crate::store::StoreError>(key * 10)
+            })
+            .await
+            .unwrap();
+        *value
+    }
+
+    #[tokio::test]
+    async fn versioned_map_keeps_at_most_n_and_drops_the_least_recently_used() {
+        let (_dir, store) = store().await;
+        let map = VersionedMap::<u32, u32, 2>::default();
+        let computed = AtomicUsize::new(0);
+        assert_eq!(get(&map, &store, 1, &computed).await, 10);
+        assert_eq!(get(&map, &store, 2, &computed).await, 20);
+        assert_eq!(get(&map, &store, 1, &computed).await, 10); // hit: 1 is now the newest
+        assert_eq!(computed.load(Ordering::SeqCst), 2);
+        assert_eq!(get(&map, &store, 3, &computed).await, 30); // drops 2, not 1
+        assert_eq!(map.len().await, 2);
+        assert_eq!(get(&map, &store, 1, &computed).await, 10);
+        assert_eq!(computed.load(Ordering::SeqCst), 3);
+        assert_eq!(get(&map, &store, 2, &computed).await, 20);
+        assert_eq!(computed.load(Ordering::SeqCst), 4);
+        assert_eq!(map.len().await, 2);
+    }
+
+    #[tokio::test]
+    async fn versioned_map_recomputes_after_the_data_changes() {
+        let (_dir, store) = store().await;
+        let map = VersionedMap::<u32, u32, 2>::default();
+        let computed = AtomicUsize::new(0);
+        get(&map, &store, 1, &computed).await;
+        get(&map, &store, 2, &computed).await;
+        let run = store.start_sync_run(RunTrigger::Cli, 1_000).await.unwrap();
+        store
+            .finish_sync_run(run, &RunTotals::default(), 1_060)
+            .await
+            .unwrap();
+        get(&map, &store, 1, &computed).await;
+        assert_eq!(computed.load(Ordering::SeqCst), 3);
+        assert_eq!(map.len().await, 1, "the old version's values are dropped");
+    }
+}
