@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::backtest::{load_periods, metric_series, own_settings};
-use super::cache::VersionedSlot;
+use super::cache::VersionedMap;
 use super::{Table, Tables};
 use crate::analysis::alarms::breach_share;
 use crate::analysis::alarms::episodes::{
@@ -247,8 +247,10 @@ pub struct RangeReads {
     owners: HashMap<(String, String, String), ServiceRef>,
 }
 
-/// The Alarms report's reads, keyed by the range's first and last hour.
-pub type AlarmsCache = VersionedSlot<(i64, i64), RangeReads>;
+/// The Alarms report's reads, keyed by the range's first and last hour: the last four ranges
+/// asked for (a year's breach shares take a third of a second to read, so two ranges asked in
+/// turn must not push each other out; each holds only history items and one figure per alarm).
+pub type AlarmsCache = VersionedMap<(i64, i64), RangeReads, 4>;
 
 /// Reads what the report needs for `[from, to)`: changes from `from`'s hour on, so any request
 /// whose range starts in that hour can take its part.
