@@ -65,7 +65,7 @@ fn alarm_view(d: std::sync::Arc<AlarmPageData>) -> impl IntoView {
             </section>
         }
         .into_any(),
-        None => backtest_view(&d).into_any(),
+        None => backtest_view(d).into_any(),
     };
     let history = d.history.clone();
     let history_href = format!("/alarms/history?alarm={}", super::alarms::enc(&a.name));
