@@ -43,6 +43,10 @@ pub struct AppState {
     pub cost_fleet: Arc<crate::reports::costs::FleetCache>,
     /// The Service page's chart reads, shared by requests.
     pub service_charts: Arc<crate::reports::service::ChartCache>,
+    /// The alarm pages built last, shared by requests.
+    pub alarm_pages: Arc<crate::reports::backtest::AlarmPageCache>,
+    /// The Overview's store reads, shared by requests.
+    pub overview_reads: Arc<crate::reports::overview::OverviewCache>,
 }
 
 impl AppState {
@@ -58,6 +62,8 @@ impl AppState {
             whatif_history: Arc::default(),
             cost_fleet: Arc::default(),
             service_charts: Arc::default(),
+            alarm_pages: Arc::default(),
+            overview_reads: Arc::default(),
         }
     }
 

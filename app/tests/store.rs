@@ -608,3 +608,43 @@ async fn the_chunk_migration_moves_every_point_of_a_database_of_the_previous_sch
     let again = Store::open(&path).await.expect("reopens");
     assert_eq!(again.count_points().await.unwrap(), rows);
 }
+
+#[tokio::test]
+async fn series_of_a_metric_are_the_listed_series_of_that_metric() {
+    let (_dir, store) = fresh().await;
+    let dims = |svc: &str| canonical_dimensions([("ClusterName", "c"), ("ServiceName", svc)]);
+    for (metric, svc, statistic, period) in [
+        ("CPUUtilization", "a", "Average", 60),
+        ("CPUUtilization", "a", "Maximum", 60),
+        ("MemoryUtilization", "a", "Average", 60),
+        ("CPUUtilization", "b", "Average", 60),
+        ("CPUUtilization", "a", "Average", 300),
+    ] {
+        let k = SeriesKey {
+            metric_name: metric.into(),
+            dimensions: dims(svc),
+            statistic: statistic.into(),
+            period,
+            ..key()
+        };
+        store.upsert_series(&k, None, None).await.unwrap();
+    }
+    let expected: Vec<_> = store
+        .list_series(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.key.metric_name == "CPUUtilization" && s.key.dimensions == dims("a"))
+        .collect();
+    assert_eq!(expected.len(), 3);
+    let found = store
+        .series_of_metric("AWS/ECS", "CPUUtilization", &dims("a"))
+        .await
+        .unwrap();
+    assert_eq!(found, expected);
+    assert!(store
+        .series_of_metric("AWS/ECS", "CPUUtilization", "{}")
+        .await
+        .unwrap()
+        .is_empty());
+}

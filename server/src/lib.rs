@@ -14,6 +14,7 @@ pub mod config;
 pub mod costs_cli;
 pub mod demo;
 pub mod guard;
+pub mod memory;
 pub mod ops;
 pub mod output;
 pub mod progress;

@@ -81,6 +81,7 @@ struct ServerState {
     options: LeptosOptions,
     app: AppState,
     http_metrics: Arc<HttpMetrics>,
+    datapoints: Arc<crate::ops::DatapointCount>,
 }
 
 impl FromRef<ServerState> for Store {
@@ -94,6 +95,7 @@ impl FromRef<ServerState> for MetricsSources {
         MetricsSources {
             store: s.app.store.clone(),
             http: s.http_metrics.clone(),
+            datapoints: s.datapoints.clone(),
         }
     }
 }
@@ -129,6 +131,7 @@ pub fn router_with(state: AppState, access: Access) -> Router {
         options: options.clone(),
         app: state,
         http_metrics: http_metrics.clone(),
+        datapoints: Arc::default(),
     };
     Router::<ServerState>::new()
         .route(crate::access::HEALTH_PATH, get(crate::ops::healthz))
@@ -257,6 +260,7 @@ pub async fn serve(state: AppState, addr: SocketAddr, access: Access) -> anyhow:
     println!("Spendwatch is serving http://{local}/  (Ctrl-C to stop)");
     // The peer's address reaches the access check, which trusts a proxy's header by it.
     let app = router_with(state, access).into_make_service_with_connect_info::<SocketAddr>();
+    crate::memory::spawn_releaser();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

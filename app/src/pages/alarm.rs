@@ -11,7 +11,7 @@ use crate::charts::alarms::{metric_chart, sweep_chart, MetricChart};
 use crate::components::{load_page, Column, DataTable, Layout};
 use crate::format;
 use crate::reports::alarms::minutes_text;
-use crate::reports::backtest::{alarm_page, AlarmPageData, BacktestParams, BacktestReport};
+use crate::reports::backtest::{alarm_page_cached, AlarmPageData, BacktestParams, BacktestReport};
 use crate::state::AppState;
 
 /// The alarm page.
@@ -38,7 +38,7 @@ pub fn AlarmPage() -> impl IntoView {
         sweep: q("sweep"),
     };
     let title = name.clone();
-    let report = async move { alarm_page(&state.store, &name, &params).await };
+    let report = async move { alarm_page_cached(&state, &name, &params).await };
     view! { <Layout title=title>{load_page(report, alarm_view)}</Layout> }
 }
 
@@ -50,7 +50,8 @@ fn lines(items: Option<Vec<String>>) -> impl IntoView {
     })
 }
 
-fn alarm_view(d: AlarmPageData) -> impl IntoView {
+fn alarm_view(d: std::sync::Arc<AlarmPageData>) -> impl IntoView {
+    let d: &AlarmPageData = &d;
     let a = &d.alarm;
     let b = &d.backtest;
     let facts = view! {
@@ -72,7 +73,7 @@ fn alarm_view(d: AlarmPageData) -> impl IntoView {
             </section>
         }
         .into_any(),
-        None => backtest_view(&d).into_any(),
+        None => backtest_view(d).into_any(),
     };
     let history = d.history.clone();
     let history_href = format!("/alarms/history?alarm={}", super::alarms::enc(&a.name));

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::backtest::{load_periods, metric_series, own_settings};
-use super::cache::VersionedSlot;
+use super::cache::VersionedMap;
 use super::{Table, Tables};
 use crate::analysis::alarms::breach_share;
 use crate::analysis::alarms::episodes::{
@@ -243,10 +243,14 @@ pub struct RangeReads {
     breach: HashMap<String, Option<f64>>,
     /// Each alarm's state changes, oldest first.
     changes: HashMap<String, Vec<RecordedChange>>,
+    /// The service each metric belongs to (every stored series read: the same for any range).
+    owners: HashMap<(String, String, String), ServiceRef>,
 }
 
-/// The Alarms report's reads, keyed by the range's first and last hour.
-pub type AlarmsCache = VersionedSlot<(i64, i64), RangeReads>;
+/// The Alarms report's reads, keyed by the range's first and last hour: the last four ranges
+/// asked for (a year's breach shares take a third of a second to read, so two ranges asked in
+/// turn must not push each other out; each holds only history items and one figure per alarm).
+pub type AlarmsCache = VersionedMap<(i64, i64), RangeReads, 4>;
 
 /// Reads what the report needs for `[from, to)`: changes from `from`'s hour on, so any request
 /// whose range starts in that hour can take its part.
@@ -263,6 +267,7 @@ async fn range_reads(
                 .alarm_state_changes(None, from.div_euclid(3600) * 3600, i64::MAX)
                 .await?,
         ),
+        owners: services_of(store).await?,
     })
 }
 
@@ -413,7 +418,6 @@ pub async fn build(state: &AppState, query: AlarmsQuery, now: i64) -> Result<Ala
         query.range.to.min(now.max(query.range.from + 1)),
     );
     let alarms = store.list_alarms(None).await?;
-    let owners = services_of(store).await?;
     let reads = state
         .alarm_reads
         .get_or_compute(store, (from.div_euclid(3600), to.div_euclid(3600)), || {
@@ -424,7 +428,7 @@ pub async fn build(state: &AppState, query: AlarmsQuery, now: i64) -> Result<Ala
         let all = reads.changes.get(name).map(Vec::as_slice).unwrap_or(&[]);
         &all[all.partition_point(|c| c.ts < from)..all.partition_point(|c| c.ts < to)]
     };
-    let breach = &reads.breach;
+    let (breach, owners) = (&reads.breach, &reads.owners);
     let total = alarms.len();
     let mut rows: Vec<AlarmRow> = alarms
         .into_iter()

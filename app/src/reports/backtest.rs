@@ -328,14 +328,11 @@ pub async fn metric_series(store: &Store, a: &AlarmRecord) -> StoreResult<Vec<St
     let (Some(ns), Some(metric)) = (&a.namespace, &a.metric_name) else {
         return Ok(Vec::new());
     };
-    let dims = a.dimensions.clone().unwrap_or_else(|| "{}".into());
+    let dims = a.dimensions.as_deref().unwrap_or("{}");
     Ok(store
-        .list_series(None)
+        .series_of_metric(ns, metric, dims)
         .await?
         .into_iter()
-        .filter(|s| {
-            &s.key.namespace == ns && &s.key.metric_name == metric && s.key.dimensions == dims
-        })
         .map(|s| StoredSeriesInfo {
             id: s.id,
             statistic: s.key.statistic,
@@ -807,6 +804,26 @@ pub fn threshold_set(history_data: &str) -> Option<f64> {
     ["updatedAlarm", "createdAlarm"]
         .iter()
         .find_map(|k| v.get(k)?.get("threshold")?.as_f64())
+}
+
+/// The alarm pages built last, per data version, alarm name and form values: a year of a
+/// one-minute metric read, rolled up, replayed and swept is most of that page's time, and the data
+/// only changes when a sync or demo load finishes. Four pages at most (each holds its chart's
+/// periods: up to 525,600 values for a year at 60 s, about 8 MB).
+pub type AlarmPageCache = super::cache::VersionedMap<(String, BacktestParams), AlarmPageData, 4>;
+
+/// [`alarm_page`] through the shared cache.
+pub async fn alarm_page_cached(
+    state: &crate::state::AppState,
+    name: &str,
+    params: &BacktestParams,
+) -> Result<std::sync::Arc<AlarmPageData>, AppError> {
+    state
+        .alarm_pages
+        .get_or_compute(&state.store, (name.to_string(), params.clone()), || {
+            alarm_page(&state.store, name, params)
+        })
+        .await
 }
 
 /// Builds the alarm page.

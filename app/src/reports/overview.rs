@@ -14,6 +14,7 @@ use crate::store::alarms::{AlarmRecord, AlarmState};
 use crate::store::costs::{GroupTotal, ACCOUNT, BY_SERVICE};
 use crate::store::services::{Removed, StoredService};
 use crate::store::sync_runs::SyncRun;
+use crate::store::StoreResult;
 
 /// One service as the overview lists it.
 #[derive(Debug, Clone, Serialize)]
@@ -71,13 +72,32 @@ pub struct OverviewData {
     pub budgets: Vec<crate::analysis::spend::budget::BudgetStatus>,
 }
 
-/// Builds the overview as of `now`; its reads are independent, so they run concurrently.
-pub async fn build(state: &AppState, removed: Removed, now: i64) -> Result<OverviewData, AppError> {
-    let store = &state.store;
-    let w = month_windows(now);
+/// What the overview reads from the store as of one day: eight concurrent statements over the
+/// costs, services, alarms and sync tables whose answers only change when a sync or demo load
+/// finishes, or the day turns.
+#[derive(Debug)]
+pub struct OverviewReads {
+    /// Spend this month, over the same days last month, and over all of last month.
+    totals: Vec<f64>,
+    by_service: Vec<GroupTotal>,
+    alarms: Vec<AlarmRecord>,
+    services: Vec<StoredService>,
+    estimated: bool,
+    last_sync: Option<SyncRun>,
+    empty: bool,
+    days: Vec<crate::store::costs::DailyCost>,
+}
+
+/// The overview's reads, keyed by the day they were read for (its month windows and last 30
+/// days follow from it), shared by requests until the data changes.
+pub type OverviewCache = super::cache::VersionedSlot<i64, OverviewReads>;
+
+/// Reads what the overview shows as of `day` (its start); the reads are independent, so they
+/// run concurrently.
+async fn read(store: &crate::store::Store, day: i64) -> StoreResult<OverviewReads> {
+    let w = month_windows(day);
     let windows = [w.this_month, w.last_month_same_days, w.last_month];
-    let day = crate::domain::calendar::day_start(now);
-    let (totals, by_service, alarms, services, estimated, last_sync, empty, forecast, days) = futures::try_join!(
+    let (totals, by_service, alarms, services, estimated, last_sync, empty, days) = futures::try_join!(
         store.daily_spend_totals(ACCOUNT, BY_SERVICE, &windows),
         store.daily_spend_by_group(ACCOUNT, BY_SERVICE, w.this_month.0, w.this_month.1),
         store.list_alarms(None),
@@ -85,7 +105,6 @@ pub async fn build(state: &AppState, removed: Removed, now: i64) -> Result<Overv
         store.any_estimated(w.this_month.0, w.this_month.1),
         store.last_good_sync_run(),
         store.is_empty(),
-        store.forecast_at(now),
         store.daily_costs(
             ACCOUNT,
             BY_SERVICE,
@@ -93,13 +112,37 @@ pub async fn build(state: &AppState, removed: Removed, now: i64) -> Result<Overv
             day + crate::domain::calendar::DAY
         ),
     )?;
-    let [this, same, last] = [totals[0], totals[1], totals[2]];
+    Ok(OverviewReads {
+        totals,
+        by_service,
+        alarms,
+        services,
+        estimated,
+        last_sync,
+        empty,
+        days,
+    })
+}
+
+/// Builds the overview as of `now`, from the reads of `now`'s day (read once per data version
+/// and day); the forecast covering `now` is read each time (a forecast's period need not start
+/// at midnight).
+pub async fn build(state: &AppState, removed: Removed, now: i64) -> Result<OverviewData, AppError> {
+    let w = month_windows(now);
+    let day = crate::domain::calendar::day_start(now);
+    let reads = state
+        .overview_reads
+        .get_or_compute(&state.store, day, || read(&state.store, day))
+        .await?;
+    let forecast = state.store.forecast_at(now).await?;
+    let [this, same, last] = [reads.totals[0], reads.totals[1], reads.totals[2]];
     let budgets = super::costs::budget_statuses(state, now).await?;
+    let services = &reads.services;
     Ok(OverviewData {
         now,
         spend: month_to_date(&w, this, same, last),
-        by_service,
-        estimated,
+        by_service: reads.by_service.clone(),
+        estimated: reads.estimated,
         services: services
             .iter()
             .filter(|s| removed.lists(s.removed_at))
@@ -107,15 +150,17 @@ pub async fn build(state: &AppState, removed: Removed, now: i64) -> Result<Overv
             .collect(),
         removed,
         removed_count: services.iter().filter(|s| s.is_removed()).count(),
-        alarm_total: alarms.len(),
-        firing: alarms
-            .into_iter()
+        alarm_total: reads.alarms.len(),
+        firing: reads
+            .alarms
+            .iter()
             .filter(|a| a.state_value == AlarmState::Alarm)
+            .cloned()
             .collect(),
-        last_sync,
-        empty,
+        last_sync: reads.last_sync.clone(),
+        empty: reads.empty,
         forecast: forecast.map(|f| f.mean),
-        last_30_days: crate::analysis::spend::grouping::daily_stacks(&days, &[]),
+        last_30_days: crate::analysis::spend::grouping::daily_stacks(&reads.days, &[]),
         budgets,
     })
 }
@@ -225,5 +270,88 @@ impl Tables for OverviewData {
             ("spend", spend),
             ("budgets", super::costs::budgets_table(&self.budgets)),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::domain::fargate::{Architecture, TaskSize};
+    use crate::settings::Settings;
+    use crate::store::services::ServiceRecord;
+    use crate::store::sync_runs::{RunOutcome, RunTotals, RunTrigger};
+    use crate::store::Store;
+
+    fn service(name: &str) -> ServiceRecord {
+        ServiceRecord {
+            region: "us-east-1".into(),
+            cluster: "prod".into(),
+            name: name.into(),
+            arn: None,
+            launch_type: None,
+            architecture: Architecture::X86_64,
+            task_definition: None,
+            size: TaskSize::new(512, 1024),
+            desired_count: 2,
+            running_count: 2,
+            scaling_min: None,
+            scaling_max: None,
+            strategy: Vec::new(),
+            policies: Vec::new(),
+            target_groups: Vec::new(),
+        }
+    }
+
+    fn names(d: &OverviewData) -> Vec<&str> {
+        d.services.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn the_overview_reads_again_when_a_sync_finishes_or_the_day_turns() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        let now = 1_796_000_000;
+        let state = AppState::new(
+            store.clone(),
+            std::sync::Arc::new(FixedClock(now)),
+            Settings::default(),
+        );
+        store.upsert_service(&service("api"), now).await.unwrap();
+        let first = build(&state, Removed::Hide, now).await.unwrap();
+        assert_eq!(names(&first), ["api"]);
+        assert!(!first.empty);
+
+        // Written by a sync still running: not shown until it finishes (like every cached page).
+        let run = store.start_sync_run(RunTrigger::Cli, now).await.unwrap();
+        store.upsert_service(&service("web"), now).await.unwrap();
+        let during = build(&state, Removed::Hide, now + 60).await.unwrap();
+        assert_eq!(names(&during), ["api"]);
+        assert_eq!(during.now, now + 60, "the page time is the request's");
+
+        store
+            .finish_sync_run(
+                run,
+                &RunTotals {
+                    outcome: RunOutcome::Ok,
+                    ..RunTotals::default()
+                },
+                now + 120,
+            )
+            .await
+            .unwrap();
+        let after = build(&state, Removed::Hide, now + 180).await.unwrap();
+        assert_eq!(names(&after), ["api", "web"]);
+        assert_eq!(after.last_sync.as_ref().map(|r| r.id), Some(run));
+
+        // The next day reads again too (its month windows and last 30 days move).
+        let tomorrow = build(&state, Removed::Hide, now + crate::domain::calendar::DAY)
+            .await
+            .unwrap();
+        assert_eq!(names(&tomorrow), ["api", "web"]);
+        assert_eq!(
+            tomorrow.spend, after.spend,
+            "no costs stored: nothing spent"
+        );
     }
 }

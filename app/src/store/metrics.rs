@@ -168,6 +168,27 @@ impl Store {
         .await?)
     }
 
+    /// The series of one metric (namespace, name and canonical dimensions), every statistic and
+    /// period, by id: what [`Store::list_series`] filtered to the metric would give, through the
+    /// series' unique index instead of reading every series.
+    pub async fn series_of_metric(
+        &self,
+        namespace: &str,
+        metric_name: &str,
+        dimensions: &str,
+    ) -> StoreResult<Vec<StoredSeries>> {
+        Ok(sqlx::query_as(
+            "SELECT id, namespace, metric_name, dimensions, statistic, period, unit, service_id
+             FROM metric_series WHERE namespace = ?1 AND metric_name = ?2 AND dimensions = ?3
+             ORDER BY id",
+        )
+        .bind(namespace)
+        .bind(metric_name)
+        .bind(dimensions)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Points of a series in `[from, to)`, oldest first, as two parallel arrays: the one series
     /// read every analysis (sizing, alarm backtest, scaling replay) goes through, so none of them
     /// depends on how points are laid out on disk (compressed daily chunks, decoded here).

@@ -217,12 +217,31 @@ pub fn replay_slots(
     periods: &PeriodValues,
     initial: AlarmState,
 ) -> Vec<StateChange> {
-    let range = rule.evaluation_range();
+    let (range, n, m) = (rule.evaluation_range(), rule.n(), rule.m());
     let mut state = initial;
     let mut out = Vec::new();
+    // Kept as the window slides: missing slots in the evaluation range, and breaching slots
+    // among its newest N. A range with no missing slot and at least N slots is decided by its
+    // newest N alone (the first case of `decide`), so most periods take no scan of the range.
+    let (mut missing, mut breaching) = (0usize, 0usize);
     for k in 0..slots.len() {
-        let window = &slots[(k + 1).saturating_sub(range)..=k];
-        let next = decide(rule, window, state);
+        missing += usize::from(slots[k] == Slot::Missing);
+        if k >= range {
+            missing -= usize::from(slots[k - range] == Slot::Missing);
+        }
+        breaching += usize::from(slots[k] == Slot::Breaching);
+        if k >= n {
+            breaching -= usize::from(slots[k - n] == Slot::Breaching);
+        }
+        let next = if missing == 0 && (k + 1).min(range) >= n {
+            if breaching >= m {
+                AlarmState::Alarm
+            } else {
+                AlarmState::Ok
+            }
+        } else {
+            decide(rule, &slots[(k + 1).saturating_sub(range)..=k], state)
+        };
         if next != state {
             out.push(StateChange {
                 ts: periods.period_start(k) + periods.period,
@@ -394,6 +413,61 @@ mod tests {
         assert_eq!(end_state(TreatMissing::Breaching), Some((840, Alarm)));
         assert_eq!(end_state(TreatMissing::NotBreaching), Some((660, OkState)));
         assert_eq!(end_state(TreatMissing::Ignore), Some((660, OkState)));
+    }
+
+    /// [`replay_slots`] as it was before its sliding counts: every range through [`decide`].
+    fn replay_by_decide(
+        rule: &ReplayRule,
+        slots: &[Slot],
+        periods: &PeriodValues,
+    ) -> Vec<StateChange> {
+        let mut state = Insufficient;
+        let mut out = Vec::new();
+        for k in 0..slots.len() {
+            let window = &slots[(k + 1).saturating_sub(rule.evaluation_range())..=k];
+            let next = decide(rule, window, state);
+            if next != state {
+                out.push(StateChange {
+                    ts: periods.period_start(k) + periods.period,
+                    from: state,
+                    to: next,
+                });
+                state = next;
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sliding_counts_change_no_state(
+            codes in proptest::collection::vec(0u8..6, 0..300),
+            n in 1usize..7,
+            m in 1usize..7,
+            treat in 0usize..4,
+        ) {
+            // Missing slots rarer than the others, as in real data, so both paths run.
+            let slots: Vec<Slot> = codes
+                .iter()
+                .map(|c| match c {
+                    0 | 1 => Slot::Breaching,
+                    2..=4 => Slot::Within,
+                    _ => Slot::Missing,
+                })
+                .collect();
+            let treats = [
+                TreatMissing::Missing,
+                TreatMissing::Ignore,
+                TreatMissing::Breaching,
+                TreatMissing::NotBreaching,
+            ];
+            let r = rule(m.min(n), n, treats[treat]);
+            let p = PeriodValues { start: 0, period: 60, values: vec![None; slots.len()] };
+            proptest::prop_assert_eq!(
+                replay_slots(&r, &slots, &p, Insufficient),
+                replay_by_decide(&r, &slots, &p)
+            );
+        }
     }
 
     #[test]
