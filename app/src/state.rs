@@ -41,6 +41,8 @@ pub struct AppState {
     pub whatif_history: Arc<crate::reports::whatif::HistoryCache>,
     /// The Costs page's task counts of every service, shared by requests.
     pub cost_fleet: Arc<crate::reports::costs::FleetCache>,
+    /// The Costs page's data per query, shared by requests.
+    pub cost_pages: Arc<crate::reports::costs::PageCache>,
     /// The Service page's chart reads, shared by requests.
     pub service_charts: Arc<crate::reports::service::ChartCache>,
 }
@@ -57,6 +59,9 @@ impl AppState {
             alarm_reads: Arc::default(),
             whatif_history: Arc::default(),
             cost_fleet: Arc::default(),
+            cost_pages: Arc::new(crate::reports::costs::PageCache::new(
+                crate::reports::costs::PAGES_KEPT,
+            )),
             service_charts: Arc::default(),
         }
     }

@@ -103,3 +103,60 @@ impl<K: PartialEq, V> VersionedSlot<K, V> {
         Ok(value)
     }
 }
+
+/// Values computed at most once per data version and key, the `capacity` most recently used
+/// kept (a page whose query the user picks must not keep one result per query ever asked).
+/// Requests that miss compute one at a time, so concurrent misses of one key compute it once.
+pub struct VersionedMap<K, V> {
+    capacity: usize,
+    slot: Mutex<MapEntries<K, V>>,
+}
+
+/// The data version the entries were computed at, and the entries, most recently used last.
+type MapEntries<K, V> = (Option<DataVersion>, Vec<(K, Arc<V>)>);
+
+impl<K, V> VersionedMap<K, V> {
+    /// An empty map keeping at most `capacity` values.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            slot: Mutex::new((None, Vec::new())),
+        }
+    }
+}
+
+impl<K: PartialEq, V> VersionedMap<K, V> {
+    /// The value for `key` at the store's current data version, computed by `compute` on a miss
+    /// (a failed computation is not kept).
+    pub async fn get_or_try_compute<F, Fut, E>(
+        &self,
+        store: &Store,
+        key: K,
+        compute: F,
+    ) -> Result<Arc<V>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<V, E>>,
+        E: From<crate::store::StoreError>,
+    {
+        let version = store.data_version().await?;
+        let mut slot = self.slot.lock().await;
+        if slot.0 != Some(version) {
+            *slot = (Some(version), Vec::new());
+        }
+        let entries = &mut slot.1;
+        if let Some(i) = entries.iter().position(|(k, _)| *k == key) {
+            // Most recently used last.
+            let entry = entries.remove(i);
+            let value = entry.1.clone();
+            entries.push(entry);
+            return Ok(value);
+        }
+        let value = Arc::new(compute().await?);
+        if entries.len() >= self.capacity {
+            entries.remove(0);
+        }
+        entries.push((key, value.clone()));
+        Ok(value)
+    }
+}

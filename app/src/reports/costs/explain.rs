@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::fleet::FleetService;
 use super::query::{ExplainQuery, ECS_SERVICE, SERVICE_TAG};
-use crate::analysis::spend::task_hours::{covered_days, sizes_in};
+use crate::analysis::spend::task_hours::sizes_in;
 use crate::analysis::spend::waterfall::{self, main_cause, ChangeParts, ServicePeriod};
 use crate::domain::calendar::{month_start, next_month_start};
 use crate::domain::fargate::PriceTable;
@@ -310,7 +310,7 @@ fn recon_row(month: i64, service: &str, (a, b): (i64, i64), modeled: f64, billed
 pub fn reconcile(services: &[FleetService], ledger: &Ledger, prices: &PriceTable) -> Vec<ReconRow> {
     let Some((start, end)) = services
         .iter()
-        .filter_map(|s| covered_days(&s.samples))
+        .filter_map(|s| s.covered)
         .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
     else {
         return Vec::new();
