@@ -43,6 +43,8 @@ pub struct AppState {
     pub cost_fleet: Arc<crate::reports::costs::FleetCache>,
     /// The Costs page's data per query, shared by requests.
     pub cost_pages: Arc<crate::reports::costs::PageCache>,
+    /// The Costs page's change decompositions per query, shared by requests.
+    pub cost_explains: Arc<crate::reports::costs::explain::ExplainCache>,
     /// The Service page's chart reads, shared by requests.
     pub service_charts: Arc<crate::reports::service::ChartCache>,
 }
@@ -60,6 +62,9 @@ impl AppState {
             whatif_history: Arc::default(),
             cost_fleet: Arc::default(),
             cost_pages: Arc::new(crate::reports::costs::PageCache::new(
+                crate::reports::costs::PAGES_KEPT,
+            )),
+            cost_explains: Arc::new(crate::reports::costs::explain::ExplainCache::new(
                 crate::reports::costs::PAGES_KEPT,
             )),
             service_charts: Arc::default(),

@@ -160,3 +160,48 @@ impl<K: PartialEq, V> VersionedMap<K, V> {
         Ok(value)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_versioned_map_keeps_its_most_recent_values_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        let map: VersionedMap<u32, u32> = VersionedMap::new(2);
+        let computed = AtomicUsize::new(0);
+        let get = |k: u32| {
+            let (map, store, computed) = (&map, &store, &computed);
+            async move {
+                map.get_or_try_compute(store, k, || async {
+                    computed.fetch_add(1, Ordering::SeqCst);
+                    Ok::<_, crate::store::StoreError>(k * 10)
+                })
+                .await
+                .unwrap()
+            }
+        };
+        assert_eq!(*get(1).await, 10);
+        assert_eq!(*get(1).await, 10);
+        assert_eq!(
+            computed.load(Ordering::SeqCst),
+            1,
+            "the second came from the map"
+        );
+        get(2).await;
+        get(1).await; // 1 is now the most recent: 2 goes when 3 comes
+        get(3).await;
+        assert_eq!(computed.load(Ordering::SeqCst), 3);
+        get(1).await;
+        assert_eq!(computed.load(Ordering::SeqCst), 3, "1 was kept");
+        get(2).await;
+        assert_eq!(
+            computed.load(Ordering::SeqCst),
+            4,
+            "2 was dropped: two kept at most"
+        );
+    }
+}

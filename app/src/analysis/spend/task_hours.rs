@@ -398,6 +398,20 @@ pub fn hours_from_samples(
         .collect()
 }
 
+/// The priced hours summed per UTC day (time-ordered): running totals of these answer windows
+/// of whole days exactly in a 24th of the memory.
+pub fn priced_days(hours: &[HourTasks]) -> Vec<(i64, PricedHours)> {
+    hours
+        .chunk_by(|a, b| day_start(a.hour) == day_start(b.hour))
+        .map(|day| {
+            let priced = day
+                .iter()
+                .fold(PricedHours::default(), |acc, h| acc.plus(h.priced));
+            (day_start(day[0].hour), priced)
+        })
+        .collect()
+}
+
 /// Mean and highest task count and the hours at each count (where kept) per UTC day of
 /// time-ordered hours.
 pub fn daily_from_hours(hours: &[HourTasks]) -> Vec<DayTasks> {

@@ -336,8 +336,21 @@ pub fn reconcile(services: &[FleetService], ledger: &Ledger, prices: &PriceTable
     rows
 }
 
-/// Builds the decomposition for `q` from the store.
+/// Decompositions per query, at most [`super::PAGES_KEPT`] of them per data version: they
+/// depend only on the stored data and the two periods.
+pub type ExplainCache = crate::reports::cache::VersionedMap<ExplainQuery, ExplainData>;
+
+/// The decomposition for `q`, from the cache when it was built at the current data version.
 pub async fn build(state: &AppState, q: &ExplainQuery, _now: i64) -> Result<ExplainData, AppError> {
+    let cached = state
+        .cost_explains
+        .get_or_try_compute(&state.store, *q, || compute(state, q))
+        .await?;
+    Ok(ExplainData::clone(&cached))
+}
+
+/// Builds the decomposition for `q` from the store.
+async fn compute(state: &AppState, q: &ExplainQuery) -> Result<ExplainData, AppError> {
     let services = super::fleet_for_explain(state, q).await?;
     let ledger = ledger(&state.store, q.before.0, q.after.1).await?;
     Ok(decompose(q, &services, &ledger, &state.settings.prices))

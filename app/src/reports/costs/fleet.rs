@@ -2,8 +2,8 @@
 //! decomposition, the Spot what-if, the reconciliation and the anomaly notes.
 
 use crate::analysis::spend::task_hours::{
-    covered_days, daily_from_hours, hours_from_samples, merge_resolutions, size_spans, DayTasks,
-    HourTasks, PricedTotals, Pricing, SizeSpan, TaskSample,
+    covered_days, daily_from_hours, hours_from_samples, merge_resolutions, priced_days, size_spans,
+    DayTasks, HourTasks, PricedTotals, Pricing, SizeSpan, TaskSample,
 };
 use crate::domain::calendar::DAY;
 use crate::domain::capacity::StrategyItem;
@@ -41,9 +41,10 @@ pub struct FleetService {
     /// Mean and highest task count per day, with the hours at each count on the days the
     /// what-if prices (anomaly notes look days up, the Spot what-if sums them).
     pub daily: Vec<DayTasks>,
-    /// The task counts priced at the sizes in force per hour, as running totals (a window of
-    /// whole hours in two look-ups). The minutes themselves are not kept: a year of them for
-    /// 200 services was gigabytes.
+    /// The task counts priced at the sizes in force, as running totals (a window in two
+    /// look-ups): per hour for a service built from samples, per day for one read from the store
+    /// (every window the page, the API and the command line ask for is whole days). The minutes
+    /// themselves are not kept: a year of them for 200 services was gigabytes.
     pub priced: PricedTotals,
 }
 
@@ -104,15 +105,18 @@ impl FleetService {
             prices,
         };
         let hours = hours_from_samples(&samples, &pricing, i64::MIN);
-        Self::from_hours(parts, sizes, &hours, covered_days(&samples))
+        let priced = PricedTotals::from_parts(hours.iter().map(|h| (h.hour, h.priced)));
+        Self::from_hours(parts, sizes, &hours, covered_days(&samples), priced)
     }
 
-    /// A service from its parts and its task counts summed per hour (time-ordered).
+    /// A service from its parts, its task counts summed per hour (time-ordered) and their
+    /// priced totals.
     fn from_hours(
         parts: ServiceParts,
         sizes: Vec<SizeSpan>,
         hours: &[HourTasks],
         covered: Option<(i64, i64)>,
+        priced: PricedTotals,
     ) -> Self {
         Self {
             cluster: parts.cluster,
@@ -125,7 +129,7 @@ impl FleetService {
             scaling_max: parts.scaling_max,
             covered,
             daily: daily_from_hours(hours),
-            priced: PricedTotals::from_parts(hours.iter().map(|h| (h.hour, h.priced))),
+            priced,
         }
     }
 }
@@ -179,7 +183,10 @@ pub async fn load(
                 (hours, covered_days(&samples))
             }
         };
-        out.push(FleetService::from_hours(parts, sizes, &hours, covered));
+        let priced = PricedTotals::from_parts(priced_days(&hours));
+        out.push(FleetService::from_hours(
+            parts, sizes, &hours, covered, priced,
+        ));
     }
     Ok(out)
 }
@@ -344,6 +351,14 @@ mod tests {
             for len in [HOUR, 5 * HOUR, DAY] {
                 let w = (start, start + len);
                 assert!(close(a.window(w), b.window(w)), "{w:?}");
+            }
+        }
+        // Summed per day, whole days price the same.
+        let days = PricedTotals::from_parts(priced_days(&from_rollups));
+        for start in (-1..4).map(|d| DAY0 + d * DAY) {
+            for len in [DAY, 2 * DAY] {
+                let w = (start, start + len);
+                assert!(close(days.window(w), b.window(w)), "{w:?}");
             }
         }
         let total = a.window(window);
