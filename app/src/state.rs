@@ -41,6 +41,10 @@ pub struct AppState {
     pub whatif_history: Arc<crate::reports::whatif::HistoryCache>,
     /// The Costs page's task counts of every service, shared by requests.
     pub cost_fleet: Arc<crate::reports::costs::FleetCache>,
+    /// The Costs page's data per query, shared by requests.
+    pub cost_pages: Arc<crate::reports::costs::PageCache>,
+    /// The Costs page's change decompositions per query, shared by requests.
+    pub cost_explains: Arc<crate::reports::costs::explain::ExplainCache>,
     /// The Service page's chart reads, shared by requests.
     pub service_charts: Arc<crate::reports::service::ChartCache>,
     /// The alarm pages built last, shared by requests.
@@ -61,6 +65,8 @@ impl AppState {
             alarm_reads: Arc::default(),
             whatif_history: Arc::default(),
             cost_fleet: Arc::default(),
+            cost_pages: Arc::default(),
+            cost_explains: Arc::default(),
             service_charts: Arc::default(),
             alarm_pages: Arc::default(),
             overview_reads: Arc::default(),

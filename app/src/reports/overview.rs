@@ -66,7 +66,8 @@ pub struct OverviewData {
     pub removed: Removed,
     /// Services deleted in AWS that the store keeps.
     pub removed_count: usize,
-    /// Whole-account spend per day over the last 30 days (days without data left out).
+    /// Whole-account spend per day over the 30 whole days before today (days without data left
+    /// out): the day under way, a few hours of spend, would read as a plunge.
     pub last_30_days: Vec<crate::analysis::spend::grouping::DayStack>,
     /// This month's budgets (`[budgets]` in spendwatch.toml), as the Costs page has them.
     pub budgets: Vec<crate::analysis::spend::budget::BudgetStatus>,
@@ -108,8 +109,8 @@ async fn read(store: &crate::store::Store, day: i64) -> StoreResult<OverviewRead
         store.daily_costs(
             ACCOUNT,
             BY_SERVICE,
-            day - 29 * crate::domain::calendar::DAY,
-            day + crate::domain::calendar::DAY
+            day - 30 * crate::domain::calendar::DAY,
+            day
         ),
     )?;
     Ok(OverviewReads {

@@ -403,3 +403,43 @@ async fn the_services_pages_current_cost_is_this_pages_modeled_cost() {
         "Services total {current_total}, Costs modelled {modeled_total}"
     );
 }
+
+#[tokio::test]
+async fn the_overview_sparkline_ends_with_yesterday_not_the_day_under_way() {
+    // The demo ends at 13:00: today holds 13 hours of spend, which drawn beside whole days
+    // reads as a plunge.
+    let app = spawn_app(Some(small_spec())).await;
+    let (status, body) = app.get("/api/overview").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let days = v["last_30_days"].as_array().unwrap();
+    let today = app::domain::calendar::day_start(crate::helpers::test_end());
+    let dates: Vec<i64> = days.iter().map(|d| d["date"].as_i64().unwrap()).collect();
+    assert_eq!(dates.len(), 30, "{dates:?}");
+    assert_eq!(*dates.last().unwrap(), today - app::domain::calendar::DAY);
+    assert_eq!(dates[0], today - 30 * app::domain::calendar::DAY);
+    // Each day is the stored whole-account spend of that day.
+    let stored = app
+        .store
+        .daily_spend_total(ACCOUNT, BY_SERVICE, today - 30 * 86_400, today)
+        .await
+        .unwrap();
+    let drawn: f64 = days.iter().map(|d| d["total_usd"].as_f64().unwrap()).sum();
+    assert!((drawn - stored).abs() < 1e-6, "{drawn} against {stored}");
+}
+
+#[tokio::test]
+async fn a_cached_page_is_the_page_computed_afresh() {
+    // The first request computes, the second comes from the cache: the same figures, and the
+    // same as a server that never saw the query.
+    let app = spawn_app(Some(small_spec())).await;
+    let uri = format!("/api/costs?{RANGE}&group_by=tag:aws:ecs:serviceName");
+    let (_, first) = app.get(&uri).await;
+    let (_, again) = app.get(&uri).await;
+    let (_, other) = app.get(&format!("/api/costs?{RANGE}")).await;
+    assert_eq!(first, again);
+    assert_ne!(first, other);
+    let fresh = spawn_app(Some(small_spec())).await;
+    let (_, afresh) = fresh.get(&uri).await;
+    assert_eq!(first, afresh);
+}

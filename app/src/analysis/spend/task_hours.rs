@@ -228,31 +228,27 @@ impl PricedTotals {
         strategy: &[StrategyItem],
         prices: &PriceTable,
     ) -> Self {
-        let mut totals = Vec::with_capacity(samples.len() + 1);
+        let pricing = Pricing {
+            spans,
+            strategy,
+            prices,
+        };
+        Self::from_parts(samples.iter().map(|s| (s.ts, pricing.sample(s))))
+    }
+
+    /// Running totals of time-ordered, already priced parts (`(start, priced)`): a window then
+    /// counts the parts starting in it, so parts of an hour give exact totals for windows of
+    /// whole hours.
+    pub fn from_parts(parts: impl IntoIterator<Item = (i64, PricedHours)>) -> Self {
+        let mut ts = Vec::new();
+        let mut totals = vec![PricedHours::default()];
         let mut running = PricedHours::default();
-        totals.push(running);
-        let mut span = 0;
-        for s in samples {
-            while spans.get(span + 1).is_some_and(|next| next.from <= s.ts) {
-                span += 1;
-            }
-            let unit = spans
-                .get(span)
-                .map_or(0.0, |z| prices.hourly(z.size, z.arch));
-            let split = split_tasks(strategy, s.tasks);
-            let hours = s.period as f64 / 3600.0;
-            running = running.plus(PricedHours {
-                on_demand_task_hours: split.on_demand * hours,
-                spot_task_hours: split.spot * hours,
-                on_demand_list_usd: split.on_demand * hours * unit,
-                spot_list_usd: split.spot * hours * unit,
-            });
+        for (t, p) in parts {
+            running = running.plus(p);
+            ts.push(t);
             totals.push(running);
         }
-        Self {
-            ts: samples.iter().map(|s| s.ts).collect(),
-            totals,
-        }
+        Self { ts, totals }
     }
 
     /// The samples starting in `[from, to)`, priced.
@@ -261,6 +257,184 @@ impl PricedTotals {
         let hi = self.ts.partition_point(|&t| t < to).max(lo);
         self.totals[hi].minus(self.totals[lo])
     }
+}
+
+/// How a service's samples are priced: the sizes in force over time, its strategy, list prices.
+#[derive(Debug, Clone, Copy)]
+pub struct Pricing<'a> {
+    /// Sizes over time (oldest first).
+    pub spans: &'a [SizeSpan],
+    /// Capacity provider strategy.
+    pub strategy: &'a [StrategyItem],
+    /// List prices.
+    pub prices: &'a PriceTable,
+}
+
+impl Pricing<'_> {
+    /// The on-demand hourly price of one task at the size in force at `ts`.
+    fn unit_at(&self, ts: i64) -> f64 {
+        let i = self.spans.partition_point(|z| z.from <= ts);
+        i.checked_sub(1)
+            .and_then(|i| self.spans.get(i))
+            .map_or(0.0, |z| self.prices.hourly(z.size, z.arch))
+    }
+
+    /// `hours` at a mean of `tasks` split by the strategy and priced at `unit`.
+    fn priced(&self, tasks: f64, hours: f64, unit: f64) -> PricedHours {
+        let split = split_tasks(self.strategy, tasks);
+        PricedHours {
+            on_demand_task_hours: split.on_demand * hours,
+            spot_task_hours: split.spot * hours,
+            on_demand_list_usd: split.on_demand * hours * unit,
+            spot_list_usd: split.spot * hours * unit,
+        }
+    }
+
+    /// One sample split by the strategy and priced at the size in force when it was taken.
+    pub fn sample(&self, s: &TaskSample) -> PricedHours {
+        self.priced(s.tasks, s.period as f64 / 3600.0, self.unit_at(s.ts))
+    }
+
+    /// Whether the samples of the hour starting at `hour`, all between `min` and `max` tasks,
+    /// price the same as their mean: the split is linear between the counts where the strategy's
+    /// bases fill up (and zero), and one size must hold for the whole hour.
+    fn linear_over(&self, hour: i64, min: f64, max: f64) -> bool {
+        let mut bases = self.strategy.iter().scan(0.0, |filled, item| {
+            *filled += f64::from(item.base);
+            Some(*filled)
+        });
+        let kinked = min < 0.0 && max > 0.0 || bases.any(|b| min < b && b < max);
+        let resized = self
+            .spans
+            .iter()
+            .any(|z| z.from > hour && z.from < hour + HOUR);
+        !kinked && !resized
+    }
+}
+
+const HOUR: i64 = 3600;
+
+/// One hour of a service's task counts, summed: all that pricing, the daily counts and the
+/// what-if need, so a year of minutes is kept as a year of hours.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HourTasks {
+    /// Start of the hour.
+    pub hour: i64,
+    /// Seconds with a sample.
+    pub secs: f64,
+    /// Tasks x seconds.
+    pub task_secs: f64,
+    /// Highest sample.
+    pub max: f64,
+    /// The samples priced.
+    pub priced: PricedHours,
+    /// Hours at each count, where asked for (the what-if's days), else empty.
+    pub counts: Vec<(f64, f64)>,
+}
+
+impl HourTasks {
+    /// The hour from its hourly rollup (`min`, `max`, `sum`, `count` of samples of `period`
+    /// seconds), when that prices exactly as its samples would; None when the samples are needed
+    /// (the split bends inside the hour, a deployment resized tasks in it, or the counts are
+    /// asked for and the hour held more than one count).
+    pub fn from_rollup(
+        (hour, min, max, sum, count): (i64, f64, f64, f64, i64),
+        period: i64,
+        pricing: &Pricing,
+        with_counts: bool,
+    ) -> Option<Self> {
+        if count <= 0 || !pricing.linear_over(hour, min, max) || (with_counts && min != max) {
+            return None;
+        }
+        let secs = (count * period) as f64;
+        let hours = secs / 3600.0;
+        let mean = sum / count as f64;
+        Some(Self {
+            hour,
+            secs,
+            task_secs: sum * period as f64,
+            max,
+            priced: pricing.priced(mean, hours, pricing.unit_at(hour)),
+            counts: if with_counts {
+                vec![(min, hours)]
+            } else {
+                Vec::new()
+            },
+        })
+    }
+}
+
+/// Sums time-ordered samples per hour, priced sample by sample; the hours at each count are
+/// kept for hours starting at or after `counts_from`.
+pub fn hours_from_samples(
+    samples: &[TaskSample],
+    pricing: &Pricing,
+    counts_from: i64,
+) -> Vec<HourTasks> {
+    samples
+        .chunk_by(|a, b| a.ts.div_euclid(HOUR) == b.ts.div_euclid(HOUR))
+        .map(|hour| {
+            let start = hour[0].ts.div_euclid(HOUR) * HOUR;
+            let init = HourTasks {
+                hour: start,
+                secs: 0.0,
+                task_secs: 0.0,
+                max: f64::MIN,
+                priced: PricedHours::default(),
+                counts: Vec::new(),
+            };
+            let mut h = hour.iter().fold(init, |mut h, s| {
+                h.secs += s.period as f64;
+                h.task_secs += s.tasks * s.period as f64;
+                h.max = h.max.max(s.tasks);
+                h.priced = h.priced.plus(pricing.sample(s));
+                h
+            });
+            if start >= counts_from {
+                h.counts = TaskHours::from_samples(hour, i64::MIN, i64::MAX).by_count;
+            }
+            h
+        })
+        .collect()
+}
+
+/// The priced hours summed per UTC day (time-ordered): running totals of these answer windows
+/// of whole days exactly in a 24th of the memory.
+pub fn priced_days(hours: &[HourTasks]) -> Vec<(i64, PricedHours)> {
+    hours
+        .chunk_by(|a, b| day_start(a.hour) == day_start(b.hour))
+        .map(|day| {
+            let priced = day
+                .iter()
+                .fold(PricedHours::default(), |acc, h| acc.plus(h.priced));
+            (day_start(day[0].hour), priced)
+        })
+        .collect()
+}
+
+/// Mean and highest task count and the hours at each count (where kept) per UTC day of
+/// time-ordered hours.
+pub fn daily_from_hours(hours: &[HourTasks]) -> Vec<DayTasks> {
+    hours
+        .chunk_by(|a, b| day_start(a.hour) == day_start(b.hour))
+        .map(|day| {
+            let (task_secs, secs, max) = day.iter().fold((0.0, 0.0, f64::MIN), |acc, h| {
+                (acc.0 + h.task_secs, acc.1 + h.secs, acc.2.max(h.max))
+            });
+            let mut counts: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
+            for &(n, hrs) in day.iter().flat_map(|h| &h.counts) {
+                counts.entry(count_key(n)).or_insert((n, 0.0)).1 += hrs;
+            }
+            DayTasks {
+                day: day_start(day[0].hour),
+                mean: if secs > 0.0 { task_secs / secs } else { 0.0 },
+                max,
+                hours: TaskHours {
+                    by_count: counts.into_values().collect(),
+                },
+            }
+        })
+        .collect()
 }
 
 /// One day's task count summary.

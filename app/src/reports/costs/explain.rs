@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::fleet::FleetService;
 use super::query::{ExplainQuery, ECS_SERVICE, SERVICE_TAG};
-use crate::analysis::spend::task_hours::{covered_days, sizes_in};
+use crate::analysis::spend::task_hours::sizes_in;
 use crate::analysis::spend::waterfall::{self, main_cause, ChangeParts, ServicePeriod};
 use crate::domain::calendar::{month_start, next_month_start};
 use crate::domain::fargate::PriceTable;
@@ -310,7 +310,7 @@ fn recon_row(month: i64, service: &str, (a, b): (i64, i64), modeled: f64, billed
 pub fn reconcile(services: &[FleetService], ledger: &Ledger, prices: &PriceTable) -> Vec<ReconRow> {
     let Some((start, end)) = services
         .iter()
-        .filter_map(|s| covered_days(&s.samples))
+        .filter_map(|s| s.covered)
         .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
     else {
         return Vec::new();
@@ -336,8 +336,22 @@ pub fn reconcile(services: &[FleetService], ledger: &Ledger, prices: &PriceTable
     rows
 }
 
-/// Builds the decomposition for `q` from the store.
+/// Decompositions per query, at most [`super::PAGES_KEPT`] of them per data version: they
+/// depend only on the stored data and the two periods.
+pub type ExplainCache =
+    crate::reports::cache::VersionedMap<ExplainQuery, ExplainData, { super::PAGES_KEPT }>;
+
+/// The decomposition for `q`, from the cache when it was built at the current data version.
 pub async fn build(state: &AppState, q: &ExplainQuery, _now: i64) -> Result<ExplainData, AppError> {
+    let cached = state
+        .cost_explains
+        .get_or_compute(&state.store, *q, || compute(state, q))
+        .await?;
+    Ok(ExplainData::clone(&cached))
+}
+
+/// Builds the decomposition for `q` from the store.
+async fn compute(state: &AppState, q: &ExplainQuery) -> Result<ExplainData, AppError> {
     let services = super::fleet_for_explain(state, q).await?;
     let ledger = ledger(&state.store, q.before.0, q.after.1).await?;
     Ok(decompose(q, &services, &ledger, &state.settings.prices))

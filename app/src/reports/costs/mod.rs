@@ -41,9 +41,19 @@ pub const MONTH_BARS: usize = 14;
 /// Days of task counts the Spot what-if prices.
 const MIX_DAYS: i64 = 30;
 
-/// Every service's task counts over a window, read once per data version and window: the page
-/// prices about a million samples, which no request should read again.
-pub type FleetCache = crate::reports::cache::VersionedSlot<(i64, i64), Vec<FleetService>>;
+/// Every service's task counts over a window (and the first day whose hours at each count are
+/// kept), read once per data version and key: no request should read them again.
+pub type FleetCache = crate::reports::cache::VersionedSlot<FleetKey, Vec<FleetService>>;
+
+/// Whole pages' data per query and day, at most [`PAGES_KEPT`] of them per data version: every
+/// figure depends only on the stored data, the query and the day (`now` is only shown).
+pub type PageCache = crate::reports::cache::VersionedMap<(CostsQuery, i64), CostsData, PAGES_KEPT>;
+
+/// How many Costs queries' data a server keeps.
+pub const PAGES_KEPT: usize = 16;
+
+/// What a cached fleet was read for: `[from, to)` and the first day of the what-if's counts.
+pub type FleetKey = ((i64, i64), i64);
 
 /// A group's row in the table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -218,8 +228,23 @@ fn bars_start(now: i64) -> i64 {
     (1..MONTH_BARS).fold(month_start(now), |m, _| prev_month_start(m))
 }
 
-/// Builds the page's data for `q` as of `now`.
+/// The page's data for `q` as of `now`, from the cache when this query was built today at the
+/// current data version.
 pub async fn build(state: &AppState, q: &CostsQuery, now: i64) -> Result<CostsData, AppError> {
+    let cached = state
+        .cost_pages
+        .get_or_compute(&state.store, (q.clone(), day_start(now)), || {
+            compute(state, q, now)
+        })
+        .await?;
+    Ok(CostsData {
+        now,
+        ..CostsData::clone(&cached)
+    })
+}
+
+/// Builds the page's data for `q` as of `now`.
+async fn compute(state: &AppState, q: &CostsQuery, now: i64) -> Result<CostsData, AppError> {
     let store = &state.store;
     let settings = &state.settings;
     let available: Vec<GroupBy> = store
@@ -247,7 +272,7 @@ pub async fn build(state: &AppState, q: &CostsQuery, now: i64) -> Result<CostsDa
     let explain_q = ExplainQuery::last_full_month(now);
     let usual = fleet_window(now);
     let fleet_from = usual.0.min(q.from);
-    let services = cached_fleet(state, (fleet_from, usual.1.max(load_to))).await?;
+    let services = cached_fleet(state, (fleet_from, usual.1.max(load_to)), mix_from(now)).await?;
 
     let mut groups: Vec<GroupRow> = changes
         .iter()
@@ -327,16 +352,22 @@ fn fleet_window(now: i64) -> (i64, i64) {
     )
 }
 
+/// The first day the Spot what-if prices.
+fn mix_from(now: i64) -> i64 {
+    day_start(now) - MIX_DAYS * DAY
+}
+
 /// The fleet over `window` from the cache (computed on a miss).
 async fn cached_fleet(
     state: &AppState,
-    (from, to): (i64, i64),
+    window: (i64, i64),
+    counts_from: i64,
 ) -> Result<std::sync::Arc<Vec<FleetService>>, AppError> {
     let store = &state.store;
     Ok(state
         .cost_fleet
-        .get_or_compute(store, (from, to), || {
-            fleet::load(store, from, to, &state.settings.prices)
+        .get_or_compute(store, (window, counts_from), || {
+            fleet::load(store, window, counts_from, &state.settings.prices)
         })
         .await?)
 }
@@ -348,14 +379,14 @@ pub async fn fleet_for_explain(
     state: &AppState,
     q: &ExplainQuery,
 ) -> Result<std::sync::Arc<Vec<FleetService>>, AppError> {
-    if let Some(((from, to), fleet)) = state.cost_fleet.current(&state.store).await? {
+    if let Some((((from, to), _), fleet)) = state.cost_fleet.current(&state.store).await? {
         if from <= q.before.0 && q.after.1 <= to {
             return Ok(fleet);
         }
     }
     let prices = &state.settings.prices;
     Ok(std::sync::Arc::new(
-        fleet::load(&state.store, q.before.0, q.after.1, prices).await?,
+        fleet::load(&state.store, (q.before.0, q.after.1), i64::MAX, prices).await?,
     ))
 }
 
@@ -392,7 +423,7 @@ fn mix_rows(
     now: i64,
     prices: &crate::domain::fargate::PriceTable,
 ) -> Vec<MixRow> {
-    let (from, to) = (day_start(now) - MIX_DAYS * DAY, now);
+    let (from, to) = (mix_from(now), now);
     let usage: Vec<ServiceUsage> = services
         .iter()
         .map(|s| ServiceUsage {
