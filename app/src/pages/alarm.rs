@@ -58,7 +58,7 @@ fn alarm_view(d: std::sync::Arc<AlarmPageData>) -> impl IntoView {
         <dl class="facts" id="alarm-facts">
             <div><dt>"State"</dt><dd>{a.state_value.as_str()}{a.state_updated_at.map(|t| format!(" since {}", format::datetime(t)))}</dd></div>
             <div><dt>"Type"</dt><dd>{a.alarm_type.clone()}</dd></div>
-            <div><dt>"Metric"</dt><dd>{format!("{} {}", a.namespace.clone().unwrap_or_default(), a.metric_name.clone().unwrap_or_default())}</dd></div>
+            <div class="wide"><dt>"Metric"</dt><dd>{format!("{} {}", a.namespace.clone().unwrap_or_default(), a.metric_name.clone().unwrap_or_default())}</dd></div>
             <div class="wide"><dt>"Dimensions"</dt><dd>{lines(a.dimensions.as_deref().map(format::dimension_lines))}</dd></div>
             <div><dt>"Rule"</dt><dd>{b.own_settings.as_ref().map(settings_text).or_else(|| a.alarm_rule.clone()).unwrap_or_default()}</dd></div>
             <div class="wide"><dt>"Actions"</dt><dd>{if a.actions_enabled { "enabled" } else { "disabled" }}{lines(a.alarm_actions.as_deref().map(format::list_items))}</dd></div>
