@@ -11,7 +11,7 @@ use crate::charts::bars::{
 use crate::components::{load_page, Column, DataTable, Layout, SortLink};
 use crate::error::AppError;
 use crate::format;
-use crate::reports::costs::explain::ExplainData;
+use crate::reports::costs::explain::{page_recon_rows, ExplainData};
 use crate::reports::costs::query::{CostsParams, CostsQuery, SortKey};
 use crate::reports::costs::{build, CostsData};
 use crate::state::AppState;
@@ -495,7 +495,12 @@ fn reconciliation(d: &CostsData) -> impl IntoView {
         Column::num("Billed"),
         Column::num("Difference"),
     ];
-    let rows = d.reconciliation.iter().map(|r| view! {
+    let listed = page_recon_rows(&d.reconciliation);
+    let per_service_month = listed
+        .iter()
+        .find(|r| r.service != "all")
+        .map(|r| r.month.clone());
+    let rows = listed.into_iter().map(|r| view! {
                     <tr>
                         <td>{r.month.clone()}</td>
                         <td>{r.service.clone()}</td>
@@ -509,6 +514,7 @@ fn reconciliation(d: &CostsData) -> impl IntoView {
         <section class="card" id="reconciliation">
             <h2>"Modelled against billed Fargate cost " {csv_link(d, "reconciliation")}</h2>
             <DataTable columns>{rows}</DataTable>
+            {per_service_month.map(|m| view! { <p class="note">{format!("Per service for {m} only; the CSV has every service for every month.")}</p> })}
             <p class="note">"Modelled: task-hours from the stored task counts x list price x the capacity provider mix, over the whole days with task counts. A difference is credits, savings plans, rate changes, ephemeral storage, or a size or strategy that changed (the store keeps today's)."</p>
         </section>
     }

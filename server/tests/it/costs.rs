@@ -210,6 +210,21 @@ async fn explain_parts_add_up_to_the_billed_change_and_the_model_reconciles() {
             "the demo's modelled and billed agree within 1%: {r}"
         );
     }
+    // The page lists each month's total and the newest month per service; the JSON keeps all.
+    let newest = recon
+        .iter()
+        .filter_map(|r| r["month"].as_str())
+        .max()
+        .unwrap();
+    let listed = recon
+        .iter()
+        .filter(|r| r["service"] == "all" || r["month"] == newest)
+        .count();
+    let (_, html) = app.get(&format!("/costs?{RANGE}")).await;
+    let section = &html[html.find(r#"id="reconciliation""#).unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert_eq!(section.matches("<tr").count() - 1, listed, "{section}");
+    assert!(section.contains(&format!("Per service for {newest} only")));
 }
 
 #[tokio::test]

@@ -336,6 +336,16 @@ pub fn reconcile(services: &[FleetService], ledger: &Ledger, prices: &PriceTable
     rows
 }
 
+/// The reconciliation rows a page lists: every month's total and each service's row for the newest
+/// month. A year of 200 services is 2,600 rows (465 KB of the Costs page); the CSV and JSON keep
+/// every service for every month.
+pub fn page_recon_rows(rows: &[ReconRow]) -> Vec<&ReconRow> {
+    let newest = rows.iter().map(|r| r.month.as_str()).max();
+    rows.iter()
+        .filter(|r| r.service == "all" || Some(r.month.as_str()) == newest)
+        .collect()
+}
+
 /// Decompositions per query, at most [`super::PAGES_KEPT`] of them per data version: they
 /// depend only on the stored data and the two periods.
 pub type ExplainCache =
@@ -453,6 +463,42 @@ impl Tables for ExplainData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_page_lists_month_totals_and_the_newest_month_per_service() {
+        let row = |month: &str, service: &str| ReconRow {
+            month: month.into(),
+            service: service.into(),
+            from: String::new(),
+            to: String::new(),
+            modeled_usd: 1.0,
+            billed_usd: 1.0,
+            difference_usd: 0.0,
+            difference_pct: Some(0.0),
+        };
+        let rows = vec![
+            row("2026-10", "web"),
+            row("2026-10", "api"),
+            row("2026-10", "all"),
+            row("2026-11", "web"),
+            row("2026-11", "api"),
+            row("2026-11", "all"),
+        ];
+        let listed: Vec<(&str, &str)> = page_recon_rows(&rows)
+            .iter()
+            .map(|r| (r.month.as_str(), r.service.as_str()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("2026-10", "all"),
+                ("2026-11", "web"),
+                ("2026-11", "api"),
+                ("2026-11", "all")
+            ]
+        );
+        assert!(page_recon_rows(&[]).is_empty());
+    }
     use crate::analysis::spend::task_hours::TaskSample;
     use crate::domain::fargate::{Architecture, Rates, TaskSize};
     use crate::store::deployments::Deployment;
