@@ -690,6 +690,7 @@ impl Baseline {
         let demand = reconstruct(history, own_fleet.size);
         let initial = history.initial_tasks();
         let per_column = history.len().div_ceil(CHART_COLUMNS).max(1);
+        let column_width = per_column as i64 * history.step;
         let actual = actual_run(history, f64::from(own.max), own_fleet, alarms, prices);
         let own_run = simulate(&demand, own, own_fleet, initial, alarms, prices);
         let own_calibration = calibrate(&own_run.tasks, &history.tasks);
@@ -700,11 +701,11 @@ impl Baseline {
             to: range.to,
             on_step,
             per_column,
-            column_width: per_column as i64 * history.step,
-            actual_columns: run_columns(&actual, per_column, per_column as i64 * history.step),
+            column_width,
+            actual_columns: run_columns(&actual, per_column, column_width),
             actual: actual.totals,
             own: std::sync::Arc::new(Replay {
-                columns: run_columns(&own_run, per_column, per_column as i64 * history.step),
+                columns: run_columns(&own_run, per_column, column_width),
                 totals: own_run.totals,
                 policy: own.clone(),
                 fleet: own_fleet.clone(),

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::calendar::{day_start, DAY};
+use crate::analysis::downsample::HOUR;
+use crate::domain::calendar::{day_start, hour_start, DAY};
 use crate::domain::capacity::{split_tasks, StrategyItem, TaskSplit};
 use crate::domain::fargate::{Architecture, PriceTable, TaskSize};
 use crate::store::metrics::SeriesPoints;
@@ -74,8 +75,13 @@ impl TaskHours {
 
     /// All the hours of `parts` together.
     pub fn sum<'a>(parts: impl IntoIterator<Item = &'a TaskHours>) -> Self {
+        Self::merge(parts.into_iter().flat_map(|p| &p.by_count))
+    }
+
+    /// (count, hours) pairs added up per count.
+    fn merge<'a>(pairs: impl IntoIterator<Item = &'a (f64, f64)>) -> Self {
         let mut counts: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
-        for &(n, hours) in parts.into_iter().flat_map(|p| &p.by_count) {
+        for &(n, hours) in pairs {
             counts.entry(count_key(n)).or_insert((n, 0.0)).1 += hours;
         }
         Self {
@@ -312,8 +318,6 @@ impl Pricing<'_> {
     }
 }
 
-const HOUR: i64 = 3600;
-
 /// One hour of a service's task counts, summed: all that pricing, the daily counts and the
 /// what-if need, so a year of minutes is kept as a year of hours.
 #[derive(Debug, Clone, PartialEq)]
@@ -374,7 +378,7 @@ pub fn hours_from_samples(
     samples
         .chunk_by(|a, b| a.ts.div_euclid(HOUR) == b.ts.div_euclid(HOUR))
         .map(|hour| {
-            let start = hour[0].ts.div_euclid(HOUR) * HOUR;
+            let start = hour_start(hour[0].ts);
             let init = HourTasks {
                 hour: start,
                 secs: 0.0,
@@ -421,17 +425,11 @@ pub fn daily_from_hours(hours: &[HourTasks]) -> Vec<DayTasks> {
             let (task_secs, secs, max) = day.iter().fold((0.0, 0.0, f64::MIN), |acc, h| {
                 (acc.0 + h.task_secs, acc.1 + h.secs, acc.2.max(h.max))
             });
-            let mut counts: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
-            for &(n, hrs) in day.iter().flat_map(|h| &h.counts) {
-                counts.entry(count_key(n)).or_insert((n, 0.0)).1 += hrs;
-            }
             DayTasks {
                 day: day_start(day[0].hour),
                 mean: if secs > 0.0 { task_secs / secs } else { 0.0 },
                 max,
-                hours: TaskHours {
-                    by_count: counts.into_values().collect(),
-                },
+                hours: TaskHours::merge(day.iter().flat_map(|h| &h.counts)),
             }
         })
         .collect()
@@ -448,29 +446,6 @@ pub struct DayTasks {
     pub max: f64,
     /// Hours at each count that day (the Spot what-if sums days).
     pub hours: TaskHours,
-}
-
-/// Mean and highest task count, and the hours at each count, per UTC day with samples
-/// (time-ordered).
-pub fn daily_tasks(samples: &[TaskSample]) -> Vec<DayTasks> {
-    samples
-        .chunk_by(|a, b| day_start(a.ts) == day_start(b.ts))
-        .map(|day| {
-            let (weighted, secs, max) = day.iter().fold((0.0, 0.0, f64::MIN), |acc, s| {
-                (
-                    acc.0 + s.tasks * s.period as f64,
-                    acc.1 + s.period as f64,
-                    acc.2.max(s.tasks),
-                )
-            });
-            DayTasks {
-                day: day_start(day[0].ts),
-                mean: if secs > 0.0 { weighted / secs } else { 0.0 },
-                max,
-                hours: TaskHours::from_samples(day, i64::MIN, i64::MAX),
-            }
-        })
-        .collect()
 }
 
 /// The first whole day covered by samples and the end of the last one (`[start, end)`), for

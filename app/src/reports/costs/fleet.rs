@@ -1,11 +1,12 @@
 //! The services with their stored task counts and size history, read once for the
 //! decomposition, the Spot what-if, the reconciliation and the anomaly notes.
 
+use crate::analysis::downsample::HOUR;
 use crate::analysis::spend::task_hours::{
     covered_days, daily_from_hours, hours_from_samples, merge_resolutions, priced_days, size_spans,
     DayTasks, HourTasks, PricedTotals, Pricing, SizeSpan, TaskSample,
 };
-use crate::domain::calendar::DAY;
+use crate::domain::calendar::{day_start, DAY};
 use crate::domain::capacity::StrategyItem;
 use crate::domain::fargate::{Architecture, PriceTable, TaskSize};
 use crate::store::deployments::Deployment;
@@ -225,8 +226,6 @@ pub async fn hours_from_rollups(
     Ok((hours, covered_days(&edges)))
 }
 
-const HOUR: i64 = 3600;
-
 /// The minutes of the day last read, so the hours of one day needing their samples read it once.
 #[derive(Default)]
 struct RawDay {
@@ -243,7 +242,7 @@ impl RawDay {
         period: i64,
         hour: i64,
     ) -> StoreResult<Vec<TaskSample>> {
-        let day = hour.div_euclid(DAY) * DAY;
+        let day = day_start(hour);
         if self.day != Some(day) {
             self.points = store.read_points(series_id, day, day + DAY).await?;
             self.day = Some(day);

@@ -346,10 +346,7 @@ async fn compute(state: &AppState, q: &CostsQuery, now: i64) -> Result<CostsData
 /// stays put for the day.
 fn fleet_window(now: i64) -> (i64, i64) {
     let explain = ExplainQuery::last_full_month(now);
-    (
-        explain.before.0.min(day_start(now) - MIX_DAYS * DAY),
-        next_month_start(now),
-    )
+    (explain.before.0.min(mix_from(now)), next_month_start(now))
 }
 
 /// The first day the Spot what-if prices.
