@@ -135,6 +135,13 @@ fn draw_stack(c: &StackChart, root: &Canvas) -> DrawResult<Vec<Hover>> {
             if *v <= 0.0 {
                 continue;
             }
+            let (bottom, top) = (base, base + v);
+            base = top;
+            // A part too small to cover a pixel is left out (its value stays in the column's
+            // title): over a year these were two thirds of the chart's marks, and invisible.
+            if chart.backend_coord(&(x0, bottom)).1 == chart.backend_coord(&(x0, top)).1 {
+                continue;
+            }
             let color = part_color(p, col.parts.len());
             let style = if col.estimated {
                 color.mix(0.45).filled()
@@ -142,10 +149,9 @@ fn draw_stack(c: &StackChart, root: &Canvas) -> DrawResult<Vec<Hover>> {
                 color.filled()
             };
             chart.draw_series(std::iter::once(Rectangle::new(
-                [(x0, base), (x1, base + v)],
+                [(x0, bottom), (x1, top)],
                 style,
             )))?;
-            base += v;
         }
         if col.marked {
             chart.draw_series(std::iter::once(TriangleMarker::new(
@@ -351,6 +357,31 @@ mod tests {
         assert_eq!(titles.len(), 2, "{titles:?}");
         assert!(titles[0].starts_with("Nov 01: $3.50"), "{titles:?}");
         assert!(titles[1].contains("(estimated) · anomaly"), "{titles:?}");
+    }
+
+    #[test]
+    fn a_part_under_a_pixel_draws_no_mark_but_keeps_its_value_in_the_title() {
+        let parts = vec!["api".to_string(), "Other".to_string()];
+        let columns = vec![StackColumn {
+            label: "Nov 01".into(),
+            parts: vec![1000.0, 0.01],
+            estimated: false,
+            marked: false,
+        }];
+        let svg = render_stack(&StackChart {
+            parts: &parts,
+            columns: &columns,
+            width: 400,
+            height: 200,
+        });
+        let fills: Vec<&str> = elements(&svg, "rect")
+            .into_iter()
+            .filter_map(|r| super::super::svg_test::attr(r, "fill"))
+            .collect();
+        assert!(fills.contains(&"#2563EB"), "{fills:?}");
+        assert!(!fills.contains(&"#9AA5B1"), "{fills:?}");
+        let titles: Vec<&str> = elements(&svg, "title").into_iter().map(text).collect();
+        assert!(titles[0].contains("Other: $0.01"), "{titles:?}");
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! Costs: what the account spends, on what, whether it is going up and why, what Spot saves and
 //! what another mix would cost, anomalies and budgets. Every control is a GET form.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
+use leptos::tachys::html::InertElement;
 use leptos_router::hooks::use_query_map;
 
 use crate::analysis::spend::budget::BudgetStatus;
@@ -13,7 +16,7 @@ use crate::error::AppError;
 use crate::format;
 use crate::reports::costs::explain::{page_recon_rows, ExplainData};
 use crate::reports::costs::query::{CostsParams, CostsQuery, SortKey};
-use crate::reports::costs::{build, CostsData};
+use crate::reports::costs::{shared, CostsData};
 use crate::state::AppState;
 
 /// The Costs page.
@@ -35,9 +38,16 @@ pub fn CostsPage() -> impl IntoView {
     let report = async move {
         let now = state.clock.now();
         let query = CostsQuery::parse(&params, now).map_err(AppError::bad_request)?;
-        build(&state, &query, now).await
+        shared(&state, &query, now).await
     };
-    view! { <Layout title="Costs">{load_page(report, costs_view)}</Layout> }
+    view! { <Layout title="Costs">{load_page(report, cached_view)}</Layout> }
+}
+
+/// The page's body, rendered once per cached data: a year of it is over half a megabyte of
+/// markup, most of it the daily chart.
+fn cached_view(d: Arc<CostsData>) -> impl IntoView {
+    let markup = d.markup.get_or_render(|| costs_view(&d).to_html());
+    InertElement::new(markup.to_string())
 }
 
 /// Percent-encodes a query value (tag keys may hold any character).
@@ -71,18 +81,18 @@ fn csv_link(d: &CostsData, table: &str) -> impl IntoView {
     view! { <a class="csv" href=href>"CSV"</a> }
 }
 
-fn costs_view(d: CostsData) -> impl IntoView {
+fn costs_view(d: &CostsData) -> impl IntoView {
     view! {
-        {picker(&d)}
-        {kpis(&d)}
-        {budgets(&d)}
-        {daily_chart(&d)}
-        {group_table(&d)}
-        {monthly_chart(&d)}
-        {waterfall(&d.explain, &d)}
-        {spot(&d)}
-        {reconciliation(&d)}
-        {anomalies(&d)}
+        {picker(d)}
+        {kpis(d)}
+        {budgets(d)}
+        {daily_chart(d)}
+        {group_table(d)}
+        {monthly_chart(d)}
+        {waterfall(&d.explain, d)}
+        {spot(d)}
+        {reconciliation(d)}
+        {anomalies(d)}
     }
 }
 

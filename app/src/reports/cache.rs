@@ -173,6 +173,26 @@ impl<K: PartialEq, V, const N: usize> VersionedMap<K, V, N> {
     }
 }
 
+/// Markup a page rendered from a cached value, kept beside that value: a page whose data is
+/// cached renders it once, not on every request (a year of the Costs page's daily chart is
+/// 3,700 SVG marks). Clones share the memo, and it is dropped with the value that holds it.
+#[derive(Clone, Default)]
+pub struct Rendered(Arc<std::sync::OnceLock<Arc<str>>>);
+
+impl Rendered {
+    /// The markup, rendered by `render` the first time it is asked for.
+    pub fn get_or_render(&self, render: impl FnOnce() -> String) -> Arc<str> {
+        self.0.get_or_init(|| render().into()).clone()
+    }
+}
+
+impl std::fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let len = self.0.get().map(|m| m.len());
+        f.debug_struct("Rendered").field("bytes", &len).finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -201,6 +221,23 @@ mod tests {
             .await
             .unwrap();
         *value
+    }
+
+    #[test]
+    fn rendered_markup_is_rendered_once_and_shared_by_clones() {
+        let memo = Rendered::default();
+        let copy = memo.clone();
+        let renders = AtomicUsize::new(0);
+        let render = || {
+            renders.fetch_add(1, Ordering::SeqCst);
+            "<p>once</p>".to_string()
+        };
+        assert_eq!(&*memo.get_or_render(render), "<p>once</p>");
+        assert_eq!(&*copy.get_or_render(render), "<p>once</p>");
+        assert_eq!(renders.load(Ordering::SeqCst), 1);
+        // A fresh memo (another cached value) renders its own.
+        assert_eq!(&*Rendered::default().get_or_render(render), "<p>once</p>");
+        assert_eq!(renders.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]

@@ -458,3 +458,76 @@ async fn a_cached_page_is_the_page_computed_afresh() {
     let (_, afresh) = fresh.get(&uri).await;
     assert_eq!(first, afresh);
 }
+
+#[tokio::test]
+async fn the_page_is_rendered_once_per_data_and_anew_after_a_sync() {
+    use app::store::costs::CostRecord;
+    use app::store::sync_runs::{RunOutcome, RunTotals, RunTrigger};
+
+    let app = spawn_app(Some(small_spec())).await;
+    let uri = format!("/costs?{RANGE}");
+    let (_, first) = app.get(&uri).await;
+    let (_, again) = app.get(&uri).await;
+    // The page's body is kept with its cached data: the same markup (only the script nonce, made
+    // per response, differs).
+    let body = |html: &str| {
+        let main = inside(html, "range-total");
+        main[..main.find("</main>").expect("the page ends its main")].to_string()
+    };
+    assert_eq!(body(&first), body(&again));
+    let before = inside(&first, "range-total")
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+
+    // New spend and a finished sync: the page shows the new total, not the kept markup.
+    let now = crate::helpers::test_end();
+    app.store
+        .upsert_costs(
+            &[CostRecord {
+                granularity: "DAILY".into(),
+                period_start: day("2026-11-10"),
+                period_end: day("2026-11-11"),
+                scope: ACCOUNT.into(),
+                group_by: BY_SERVICE.into(),
+                group_key: "Amazon Kinesis".into(),
+                metric: "UnblendedCost".into(),
+                amount: 1000.0,
+                unit: "USD".into(),
+                estimated: false,
+            }],
+            now,
+        )
+        .await
+        .unwrap();
+    let run = app
+        .store
+        .start_sync_run(RunTrigger::Cli, now - 60)
+        .await
+        .unwrap();
+    let totals = RunTotals {
+        outcome: RunOutcome::Ok,
+        datapoints_written: 0,
+        rows_written: 1,
+        api_cost_usd: 0.0,
+        summary: None,
+    };
+    app.store
+        .finish_sync_run(run, &totals, now - 30)
+        .await
+        .unwrap();
+    let (_, after) = app.get(&uri).await;
+    let shown = inside(&after, "range-total").split('<').next().unwrap();
+    let stored: f64 = app
+        .store
+        .daily_costs(ACCOUNT, BY_SERVICE, day("2026-11-01"), day("2026-11-28"))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.amount)
+        .sum();
+    assert_eq!(shown, format::usd(stored));
+    assert_ne!(shown, before, "the total moved by the new $1,000");
+    assert!(after.contains("Amazon Kinesis"), "the new group is listed");
+}

@@ -12,6 +12,8 @@ pub use tables::budgets_table;
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::analysis::spend::anomaly::{detect, DayAnomaly};
@@ -28,6 +30,7 @@ use crate::analysis::spend::{month_to_date, month_windows, MonthToDate};
 use crate::domain::calendar::{day_start, month_start, next_month_start, prev_month_start, DAY};
 use crate::error::AppError;
 use crate::format;
+use crate::reports::cache::Rendered;
 use crate::state::AppState;
 use crate::store::costs::{AlarmEntry, DailyCost, ACCOUNT, BY_SERVICE};
 use explain::{ExplainData, ReconRow};
@@ -178,6 +181,9 @@ pub struct CostsData {
     pub descending: bool,
     /// Page time.
     pub now: i64,
+    /// The page's markup for this data, rendered once while the data is cached.
+    #[serde(skip)]
+    pub markup: Rendered,
 }
 
 /// Checks the grouping against what is stored; lists the groupings there are when it is not.
@@ -231,16 +237,26 @@ fn bars_start(now: i64) -> i64 {
 /// The page's data for `q` as of `now`, from the cache when this query was built today at the
 /// current data version.
 pub async fn build(state: &AppState, q: &CostsQuery, now: i64) -> Result<CostsData, AppError> {
-    let cached = state
-        .cost_pages
-        .get_or_compute(&state.store, (q.clone(), day_start(now)), || {
-            compute(state, q, now)
-        })
-        .await?;
+    let cached = shared(state, q, now).await?;
     Ok(CostsData {
         now,
         ..CostsData::clone(&cached)
     })
+}
+
+/// The cached data itself, not a copy (its `now` is the time it was computed): what the page
+/// renders, once, into the markup kept with it.
+pub async fn shared(
+    state: &AppState,
+    q: &CostsQuery,
+    now: i64,
+) -> Result<Arc<CostsData>, AppError> {
+    state
+        .cost_pages
+        .get_or_compute(&state.store, (q.clone(), day_start(now)), || {
+            compute(state, q, now)
+        })
+        .await
 }
 
 /// Builds the page's data for `q` as of `now`.
@@ -338,6 +354,7 @@ async fn compute(state: &AppState, q: &CostsQuery, now: i64) -> Result<CostsData
         sort: q.sort,
         descending: q.descending,
         now,
+        markup: Rendered::default(),
     })
 }
 
