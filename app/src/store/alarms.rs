@@ -457,23 +457,8 @@ fn alarm_condition(alarm: Option<&str>) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::test_helpers::query_plan as plan;
     use crate::store::text::parse;
-
-    /// SQLite's plan for `sql` on a freshly migrated database, as text.
-    async fn plan(sql: &str) -> String {
-        let pool = sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect("sqlite::memory:")
-            .await
-            .unwrap();
-        crate::store::MIGRATOR.run(&pool).await.unwrap();
-        let rows: Vec<(i64, i64, i64, String)> =
-            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .fetch_all(&pool)
-                .await
-                .unwrap();
-        rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; ")
-    }
 
     #[tokio::test]
     async fn one_alarms_history_is_read_through_its_index_not_every_alarms() {

@@ -285,10 +285,26 @@ impl Store {
     /// How many datapoints are stored, summed from the daily rollup rows (kept in step with every
     /// write) so a scrape of /metrics never counts hundreds of millions of raw points.
     pub async fn count_datapoints(&self) -> StoreResult<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT coalesce(sum(count), 0) FROM series_hourly")
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar(COUNT_DATAPOINTS_SQL)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}
+
+/// Sums the day rows' counts; read through `series_hourly_counts`, not the rows and their blobs.
+const COUNT_DATAPOINTS_SQL: &str = "SELECT coalesce(sum(count), 0) FROM series_hourly";
+
+#[cfg(test)]
+mod tests {
+    use super::COUNT_DATAPOINTS_SQL;
+    use crate::store::test_helpers::query_plan;
+
+    #[tokio::test]
+    async fn the_datapoint_count_reads_only_the_counts_index() {
+        let plan = query_plan(COUNT_DATAPOINTS_SQL).await;
+        assert!(
+            plan.contains("COVERING INDEX series_hourly_counts"),
+            "{plan}"
+        );
     }
 }

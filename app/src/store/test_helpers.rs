@@ -90,3 +90,22 @@ impl Store {
         .await?)
     }
 }
+
+/// SQLite's plan for `sql` on a freshly migrated database, its steps joined by `; `: for tests
+/// that a query reads through the index meant for it.
+pub async fn query_plan(sql: &str) -> String {
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect("sqlite::memory:")
+        .await
+        .expect("an in-memory database opens");
+    super::MIGRATOR
+        .run(&pool)
+        .await
+        .expect("the migrations run");
+    let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .fetch_all(&pool)
+        .await
+        .expect("the query plans");
+    rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; ")
+}
