@@ -211,6 +211,46 @@ async fn nan_and_infinities_are_refused_and_nothing_of_the_write_is_kept() {
     assert!(store.read_hourly(id, 0, 99_999).await.unwrap().is_empty());
 }
 
+#[tokio::test]
+async fn a_write_of_more_days_than_one_insert_carries_reads_back_whole() {
+    // 300 days of hourly points: more chunks (and rollup rows) than one multi-row insert carries,
+    // then every 7th point restated across all of them (each chunk rewritten in place).
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("long.db")).await.unwrap();
+    let id = store
+        .upsert_series(&key("Average"), None, None)
+        .await
+        .unwrap();
+    let points: Vec<(i64, f64)> = (0..300 * 24)
+        .map(|h| (h * 3600, h as f64 * 0.1 + 0.013))
+        .collect();
+    let written = store.write_points(id, &points).await.unwrap();
+    assert_eq!(written.changed, points.len() as u64);
+    let restated: Vec<(i64, f64)> = points
+        .iter()
+        .step_by(7)
+        .map(|&(t, v)| (t, v + 1.0))
+        .collect();
+    let rewritten = store.write_points(id, &restated).await.unwrap();
+    assert_eq!(rewritten.changed, restated.len() as u64);
+
+    let mut expected: BTreeMap<i64, f64> = points.into_iter().collect();
+    expected.extend(restated);
+    let read = store.read_points(id, 0, 300 * 86_400).await.unwrap();
+    assert_eq!(read.ts, expected.keys().copied().collect::<Vec<_>>());
+    assert_eq!(
+        bits(&read.values),
+        bits(&expected.values().copied().collect::<Vec<_>>())
+    );
+    assert_eq!(store.count_points().await.unwrap(), 300 * 24);
+    let hours = store.read_hourly(id, 0, i64::MAX).await.unwrap();
+    assert_eq!(hours.len(), expected.len());
+    for (h, (t, v)) in hours.iter().zip(&expected) {
+        assert_eq!((h.hour, h.count, h.sum.to_bits()), (*t, 1, v.to_bits()));
+    }
+    store.close().await;
+}
+
 /// Days rewritten by each generation of the killed writer, and points a day.
 const KILL_DAYS: i64 = 40;
 const KILL_MINUTES: i64 = 1440;

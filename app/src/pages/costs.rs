@@ -506,9 +506,10 @@ fn reconciliation(d: &CostsData) -> impl IntoView {
         Column::num("Difference"),
     ];
     let listed = page_recon_rows(&d.reconciliation);
-    let per_service_month = listed
-        .iter()
-        .find(|r| r.service != "all")
+    // Said only when the page leaves rows out (older months' services).
+    let per_service_month = (listed.len() < d.reconciliation.len())
+        .then(|| listed.iter().find(|r| r.service != "all"))
+        .flatten()
         .map(|r| r.month.clone());
     let rows = listed.into_iter().map(|r| view! {
                     <tr>

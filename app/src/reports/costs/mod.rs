@@ -11,7 +11,6 @@ mod tables;
 pub use tables::budgets_table;
 
 use std::collections::BTreeMap;
-
 use std::sync::Arc;
 
 use serde::Serialize;
