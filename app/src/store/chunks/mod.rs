@@ -166,8 +166,8 @@ impl EncodedDay {
     }
 }
 
-/// Days encoded by one thread before the rest are shared out: a daily sync's day or two are
-/// encoded in place, a backfill's or the demo's 90 on every core (encoding is most of a write).
+/// Days an encoding thread is worth: a daily sync's day or two are encoded in place, a
+/// backfill's or the demo's 90 on every core (encoding is most of a write's time).
 const DAYS_PER_THREAD: usize = 8;
 
 /// Encodes each day's chunk (and rollups), in order, spread over the machine's cores.
