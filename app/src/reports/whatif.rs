@@ -467,15 +467,15 @@ impl HistoryCache {
     }
 }
 
-/// Reads the four series over `[from, to)`, through the store's series read.
+/// Reads the four series (found in `all`, the service's series) over `[from, to)`, through the
+/// store's series read.
 async fn history_reads(
     store: &Store,
-    service: &StoredService,
+    all: &[StoredSeries],
     from: i64,
     to: i64,
 ) -> StoreResult<HistoryReads> {
-    let all = store.list_series(Some(service.id)).await?;
-    let cpu = finest(&all, "CPUUtilization", "Average");
+    let cpu = finest(all, "CPUUtilization", "Average");
     let read = |s: Option<&StoredSeries>| {
         let id = s.map(|s| s.id);
         async move {
@@ -487,11 +487,11 @@ async fn history_reads(
     };
     let (cpu_points, mem, tasks, requests) = futures::try_join!(
         read(cpu),
-        read(finest(&all, "MemoryUtilization", "Average")),
-        read(finest(&all, "RunningTaskCount", "Average")),
-        read(finest(&all, "RequestCount", "Sum")),
+        read(finest(all, "MemoryUtilization", "Average")),
+        read(finest(all, "RunningTaskCount", "Average")),
+        read(finest(all, "RequestCount", "Sum")),
     )?;
-    let step = grid_step(&all);
+    let step = grid_step(all);
     let on_step = [&cpu_points, &mem, &tasks, &requests]
         .iter()
         .filter_map(|p| p.as_ref())
@@ -511,10 +511,12 @@ fn grid_step(all: &[StoredSeries]) -> i64 {
     finest(all, "CPUUtilization", "Average").map_or(60, |s| s.key.period.max(60))
 }
 
-/// The series reads covering the range's whole hours (shared by requests).
+/// The series reads covering the range's whole hours (shared by requests); `all` is the
+/// service's series, listed once by the caller.
 async fn shared_reads(
     state: &AppState,
     service: &StoredService,
+    all: &[StoredSeries],
     range: &DateRange,
 ) -> StoreResult<std::sync::Arc<HistoryReads>> {
     let (first_hour, last_hour) = (range.from.div_euclid(3600), range.to.div_euclid(3600));
@@ -522,12 +524,7 @@ async fn shared_reads(
         .whatif_history
         .reads
         .get_or_compute(&state.store, (service.id, first_hour, last_hour), || {
-            history_reads(
-                &state.store,
-                service,
-                first_hour * 3600,
-                (last_hour + 1) * 3600,
-            )
+            history_reads(&state.store, all, first_hour * 3600, (last_hour + 1) * 3600)
         })
         .await
 }
@@ -539,7 +536,8 @@ pub async fn read_history(
     service: &StoredService,
     range: &DateRange,
 ) -> Result<(History, Vec<String>), AppError> {
-    let reads = shared_reads(state, service, range).await?;
+    let all = state.store.list_series(Some(service.id)).await?;
+    let reads = shared_reads(state, service, &all, range).await?;
     Ok(on_grid(&reads, service, range))
 }
 
@@ -636,7 +634,9 @@ async fn baseline(
     alarms: &[AlarmLine],
 ) -> Result<std::sync::Arc<Baseline>, AppError> {
     let prices = &state.settings.prices;
-    let step = grid_step(&state.store.list_series(Some(service.id)).await?);
+    // Listed once: the grid's step keys the baseline, and a miss reads these series.
+    let all = state.store.list_series(Some(service.id)).await?;
+    let step = grid_step(&all);
     let key = (
         service.id,
         ceil_div(range.from, step),
@@ -644,7 +644,7 @@ async fn baseline(
         grid_len(range, step),
     );
     let compute = || async {
-        let reads = shared_reads(state, service, range).await?;
+        let reads = shared_reads(state, service, &all, range).await?;
         let (history, notes) = on_grid(&reads, service, range);
         Ok::<_, crate::store::StoreError>(Baseline::new(
             &history,

@@ -181,6 +181,10 @@ fn encode_days(
             .map(|(day, chunk)| EncodedDay::new(series_id, *day, chunk, with_hours))
             .collect()
     };
+    if days.len() < 2 * DAYS_PER_THREAD {
+        return encode(days);
+    }
+    // Asked only for a write worth sharing out: on Linux it reads the cgroup's CPU quota files.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = (days.len() / DAYS_PER_THREAD).clamp(1, cores);
     if threads == 1 {
